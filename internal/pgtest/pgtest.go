@@ -1,0 +1,486 @@
+// Package pgtest provides a throwaway PostgreSQL server and per-test
+// databases for kith's tests and runnable examples.
+//
+// [Start] either connects to the server named by the KITH_DATABASE_URL
+// environment variable or runs initdb and postgres from the local PostgreSQL
+// server binaries in a temporary directory, listening only on a private Unix
+// socket. The throwaway server is killed when the process that started it
+// dies, and [Server.Close] removes it.
+//
+// For tests, call [Main] from TestMain and [NewDB] from each test: NewDB
+// clones a template database (built once per test process by a setup
+// function) with CREATE DATABASE ... TEMPLATE and drops the clone when the
+// test ends, so tests get full database isolation and may run in parallel.
+package pgtest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/lib/pq"
+)
+
+// EnvURL is the environment variable that names an existing PostgreSQL
+// server to use instead of a throwaway one. Its value is a lib/pq connection
+// string (URL or key=value form) for a superuser-capable role: pgtest creates
+// and drops databases on that server. The database it names is used for
+// administrative statements only.
+const EnvURL = "KITH_DATABASE_URL"
+
+// ErrNoPostgres is returned (wrapped) by [Start] when KITH_DATABASE_URL is not
+// set and no PostgreSQL server binaries can be found.
+var ErrNoPostgres = errors.New("pgtest: no PostgreSQL server binaries (initdb, postgres) found on PATH or in /usr/lib/postgresql/*/bin; " +
+	"install them (Debian/Ubuntu: apt-get install postgresql) or set " + EnvURL +
+	" to the URL of a PostgreSQL server, e.g. postgres://postgres@localhost:5432/postgres?sslmode=disable")
+
+const (
+	// socketPort only names the socket file (.s.PGSQL.5432): the throwaway
+	// server listens on no TCP port, so it never clashes with a system
+	// cluster on 5432.
+	socketPort = 5432
+	superuser  = "postgres"
+
+	startTimeout = 30 * time.Second
+	pollInterval = 10 * time.Millisecond
+	stopTimeout  = 10 * time.Second
+	maxLogBytes  = 1 << 20
+)
+
+// defaultBinGlobs are the glob patterns searched (after PATH) for a directory
+// holding initdb and postgres. Debian and Ubuntu install each major version in
+// its own directory; the highest version wins.
+var defaultBinGlobs = []string{"/usr/lib/postgresql/*/bin"}
+
+// Server is a PostgreSQL server that pgtest may create and drop databases on:
+// either a throwaway server started by [Start] or the server named by
+// KITH_DATABASE_URL. Its methods are safe for concurrent use.
+type Server struct {
+	// Exactly one of baseURL (KITH_DATABASE_URL case) and dir (throwaway
+	// case) is set.
+	baseURL string
+	dir     string // temporary directory: data/ and the Unix socket
+
+	cmd    *exec.Cmd     // postmaster; nil for the URL case
+	exited chan struct{} // closed when cmd has been waited for
+	log    *tailBuffer   // server stderr
+
+	admin *sql.DB // pool on the maintenance database
+
+	// cloneMu serializes CREATE DATABASE ... TEMPLATE within this process:
+	// PostgreSQL refuses to clone a template that another session is
+	// connected to, and concurrent clones of one template can trip over
+	// each other.
+	cloneMu sync.Mutex
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Start returns a server: the one named by KITH_DATABASE_URL when that is set,
+// or else a new throwaway server. The throwaway server runs from the
+// PostgreSQL server binaries found on PATH or, failing that, in the highest
+// /usr/lib/postgresql/*/bin; when the process runs as root, initdb and
+// postgres run as the "postgres" account (or "nobody"). Start returns once the
+// server accepts connections, or an error that includes the server's log
+// output. If no binaries are found the error wraps [ErrNoPostgres]. The caller
+// must call [Server.Close].
+func Start(ctx context.Context) (*Server, error) {
+	return start(ctx, os.Getenv, func() (string, error) {
+		return findBinDir(os.Getenv("PATH"), defaultBinGlobs)
+	})
+}
+
+// start is Start with injectable environment lookup and binary finder.
+func start(ctx context.Context, getenv func(string) string, findBin func() (string, error)) (*Server, error) {
+	if u := getenv(EnvURL); u != "" {
+		return connectURL(ctx, u)
+	}
+	bin, err := findBin()
+	if err != nil {
+		return nil, err
+	}
+	return startThrowaway(ctx, bin)
+}
+
+func connectURL(ctx context.Context, u string) (*Server, error) {
+	s := &Server{baseURL: u}
+	db, err := sql.Open("postgres", u)
+	if err != nil {
+		return nil, fmt.Errorf("pgtest: open %s: %w", EnvURL, err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("pgtest: connect to %s: %w", EnvURL, err)
+	}
+	s.admin = db
+	return s, nil
+}
+
+// findBinDir returns the first directory holding executable initdb and
+// postgres files: first the entries of path (a PATH-style list), then the
+// matches of globs, highest version (the numeric path element below bin)
+// first.
+func findBinDir(path string, globs []string) (string, error) {
+	for _, dir := range filepath.SplitList(path) {
+		if dir != "" && hasServerBinaries(dir) {
+			return dir, nil
+		}
+	}
+	var cands []string
+	for _, g := range globs {
+		m, err := filepath.Glob(g)
+		if err != nil {
+			return "", fmt.Errorf("pgtest: bad glob %q: %w", g, err)
+		}
+		cands = append(cands, m...)
+	}
+	best, bestVer := "", []int(nil)
+	for _, dir := range cands {
+		if !hasServerBinaries(dir) {
+			continue
+		}
+		v := dirVersion(dir)
+		if best == "" || compareVersions(v, bestVer) > 0 {
+			best, bestVer = dir, v
+		}
+	}
+	if best == "" {
+		return "", ErrNoPostgres
+	}
+	return best, nil
+}
+
+func hasServerBinaries(dir string) bool {
+	for _, name := range []string{"initdb", "postgres"} {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o111 == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// dirVersion parses the version from .../<version>/bin, e.g. [15] or [9 6].
+func dirVersion(binDir string) []int {
+	var v []int
+	for _, p := range strings.Split(filepath.Base(filepath.Dir(binDir)), ".") {
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			return nil
+		}
+		v = append(v, n)
+	}
+	return v
+}
+
+func compareVersions(a, b []int) int {
+	for i := 0; i < len(a) || i < len(b); i++ {
+		var x, y int
+		if i < len(a) {
+			x = a[i]
+		}
+		if i < len(b) {
+			y = b[i]
+		}
+		if x != y {
+			if x < y {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
+}
+
+// runAs returns the credentials to run initdb and postgres with: nil when the
+// process is not root, else the "postgres" account, falling back to "nobody".
+func runAs() (*syscall.Credential, error) {
+	if os.Geteuid() != 0 {
+		return nil, nil
+	}
+	var errs []error
+	for _, name := range []string{"postgres", "nobody"} {
+		u, err := user.Lookup(name)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		uid, err1 := strconv.ParseUint(u.Uid, 10, 32)
+		gid, err2 := strconv.ParseUint(u.Gid, 10, 32)
+		if err1 != nil || err2 != nil {
+			errs = append(errs, fmt.Errorf("user %s: bad uid/gid %q/%q", name, u.Uid, u.Gid))
+			continue
+		}
+		return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), NoSetGroups: true}, nil
+	}
+	return nil, fmt.Errorf("pgtest: running as root and no unprivileged account to run PostgreSQL as: %w", errors.Join(errs...))
+}
+
+func startThrowaway(ctx context.Context, bin string) (s *Server, err error) {
+	began := time.Now()
+	cred, err := runAs()
+	if err != nil {
+		return nil, err
+	}
+	// Short path: the socket path must stay under ~107 bytes.
+	dir, err := os.MkdirTemp("", "kithpg-")
+	if err != nil {
+		return nil, fmt.Errorf("pgtest: %w", err)
+	}
+	s = &Server{dir: dir, log: &tailBuffer{max: maxLogBytes}}
+	defer func() {
+		if err != nil {
+			s.stop()
+			os.RemoveAll(dir)
+		}
+	}()
+	if cred != nil {
+		if err := os.Chown(dir, int(cred.Uid), int(cred.Gid)); err != nil {
+			return nil, fmt.Errorf("pgtest: %w", err)
+		}
+	}
+	data := filepath.Join(dir, "data")
+	env := childEnv()
+
+	initdb := exec.CommandContext(ctx, filepath.Join(bin, "initdb"),
+		"--no-sync", "--auth=trust", "-U", superuser, "-E", "UTF8", "--locale=C", "-D", data)
+	initdb.Dir, initdb.Env = dir, env
+	initdb.SysProcAttr = sysProcAttr(cred)
+	if out, err := initdb.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("pgtest: initdb: %w\n%s", err, out)
+	}
+
+	cmd := exec.Command(filepath.Join(bin, "postgres"),
+		"-D", data,
+		"-k", dir,
+		"-p", strconv.Itoa(socketPort),
+		"-c", "listen_addresses=",
+		"-c", "fsync=off",
+		"-c", "synchronous_commit=off",
+		"-c", "full_page_writes=off",
+		"-c", "max_connections=300",
+		"-c", "logging_collector=off",
+	)
+	cmd.Dir, cmd.Env = dir, env
+	cmd.SysProcAttr = sysProcAttr(cred)
+	cmd.Stdout, cmd.Stderr = s.log, s.log
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("pgtest: start postgres: %w", err)
+	}
+	s.cmd = cmd
+	s.exited = make(chan struct{})
+	go func() {
+		cmd.Wait()
+		close(s.exited)
+	}()
+
+	s.admin, err = sql.Open("postgres", s.DSN("postgres"))
+	if err != nil {
+		return nil, fmt.Errorf("pgtest: %w", err)
+	}
+	if err := s.waitReady(ctx); err != nil {
+		return nil, err
+	}
+	debugf("started PostgreSQL in %s (%v)", dir, time.Since(began).Round(time.Millisecond))
+	return s, nil
+}
+
+// waitReady polls the server until it accepts a connection, the server exits,
+// ctx is done or startTimeout passes.
+func (s *Server) waitReady(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, startTimeout)
+	defer cancel()
+	t := time.NewTicker(pollInterval)
+	defer t.Stop()
+	for {
+		pctx, pcancel := context.WithTimeout(ctx, time.Second)
+		err := s.admin.PingContext(pctx)
+		pcancel()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-s.exited:
+			return fmt.Errorf("pgtest: postgres exited during startup (%v); log:\n%s", s.cmd.ProcessState, s.log.String())
+		case <-ctx.Done():
+			return fmt.Errorf("pgtest: postgres not ready: %w (last error: %v); log:\n%s", ctx.Err(), err, s.log.String())
+		case <-t.C:
+		}
+	}
+}
+
+func sysProcAttr(cred *syscall.Credential) *syscall.SysProcAttr {
+	// Pdeathsig kills the server when the thread that started it (and so,
+	// in practice, the test process) dies; Go applies it after setuid.
+	// Setpgid puts the postmaster and its backends in their own process
+	// group so Close can kill them all.
+	return &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGKILL, Setpgid: true}
+}
+
+// childEnv is the environment for initdb and postgres: ours without PG*
+// variables (PGDATA, PGPORT, ... would change their behaviour).
+func childEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "PG") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, "LC_ALL=C")
+}
+
+// Close closes the server's connection pool and, for a throwaway server,
+// stops PostgreSQL (immediate shutdown, then SIGKILL to its process group if
+// it lingers) and removes its temporary directory. For the KITH_DATABASE_URL
+// server it only closes the pool. Databases created on a KITH_DATABASE_URL
+// server are not dropped. Close is idempotent; later calls return the first
+// result.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		var errs []error
+		if s.admin != nil {
+			errs = append(errs, s.admin.Close())
+		}
+		if s.dir != "" {
+			errs = append(errs, s.stop())
+			if err := os.RemoveAll(s.dir); err != nil {
+				errs = append(errs, fmt.Errorf("pgtest: %w", err))
+			}
+		}
+		s.closeErr = errors.Join(errs...)
+	})
+	return s.closeErr
+}
+
+// stop stops the postmaster, if started, and waits for it to exit.
+func (s *Server) stop() error {
+	if s.cmd == nil {
+		return nil
+	}
+	pid := s.cmd.Process.Pid
+	// SIGQUIT: immediate shutdown; the data directory is thrown away.
+	_ = syscall.Kill(pid, syscall.SIGQUIT)
+	select {
+	case <-s.exited:
+	case <-time.After(stopTimeout):
+		_ = syscall.Kill(-pid, syscall.SIGKILL)
+		<-s.exited
+	}
+	// Backends exit on their own once the postmaster is gone; make sure.
+	_ = syscall.Kill(-pid, syscall.SIGKILL)
+	return nil
+}
+
+// DSN returns a lib/pq connection string for database on this server. For a
+// throwaway server it is a key=value string for the Unix socket with
+// user=postgres and sslmode=disable; for the KITH_DATABASE_URL server it is
+// that URL with the database name replaced.
+func (s *Server) DSN(database string) string {
+	if s.baseURL == "" {
+		return fmt.Sprintf("host=%s port=%d user=%s dbname=%s sslmode=disable",
+			quoteDSNValue(s.dir), socketPort, superuser, quoteDSNValue(database))
+	}
+	return replaceDBName(s.baseURL, database)
+}
+
+// replaceDBName returns the lib/pq connection string dsn with its database
+// name replaced by database. dsn may be a URL or key=value pairs.
+func replaceDBName(dsn, database string) string {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		if u, err := url.Parse(dsn); err == nil {
+			u.Path, u.RawPath = "/"+database, ""
+			return u.String()
+		}
+	}
+	// In key=value form a later key overrides an earlier one.
+	return strings.TrimSpace(dsn) + " dbname=" + quoteDSNValue(database)
+}
+
+// quoteDSNValue quotes v for a key=value connection string.
+func quoteDSNValue(v string) string {
+	if v != "" && !strings.ContainsAny(v, ` '\`+"\t\n\r") {
+		return v
+	}
+	r := strings.NewReplacer(`\`, `\\`, `'`, `\'`)
+	return "'" + r.Replace(v) + "'"
+}
+
+// CreateDatabase creates database name, as a copy of template when template
+// is not empty. Cloning fails if another session is connected to template;
+// calls with a template are serialized within the process.
+func (s *Server) CreateDatabase(ctx context.Context, name, template string) error {
+	q := "CREATE DATABASE " + pq.QuoteIdentifier(name)
+	if template != "" {
+		q += " TEMPLATE " + pq.QuoteIdentifier(template)
+		s.cloneMu.Lock()
+		defer s.cloneMu.Unlock()
+	}
+	if _, err := s.admin.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("pgtest: create database %s: %w", name, err)
+	}
+	return nil
+}
+
+// DropDatabase drops database name if it exists, terminating any sessions
+// still connected to it (DROP DATABASE ... WITH (FORCE)).
+func (s *Server) DropDatabase(ctx context.Context, name string) error {
+	if _, err := s.admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+pq.QuoteIdentifier(name)+" WITH (FORCE)"); err != nil {
+		return fmt.Errorf("pgtest: drop database %s: %w", name, err)
+	}
+	return nil
+}
+
+// UniqueName returns a database name starting with prefix that is unique
+// across processes sharing one server: it includes the process id and random
+// bytes. prefix should be a short lower-case identifier.
+func UniqueName(prefix string) string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%s_%d_%s", prefix, os.Getpid(), hex.EncodeToString(b[:]))
+}
+
+// tailBuffer is a concurrency-safe writer that keeps the last max bytes
+// (roughly) written to it.
+type tailBuffer struct {
+	mu  sync.Mutex
+	max int
+	buf bytes.Buffer
+}
+
+func (b *tailBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.buf.Len()+len(p) > b.max {
+		keep := b.buf.Bytes()[b.buf.Len()/2:]
+		b.buf = *bytes.NewBuffer(append([]byte(nil), keep...))
+	}
+	return b.buf.Write(p)
+}
+
+func (b *tailBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// debugf prints to stderr when PGTEST_DEBUG is set.
+func debugf(format string, args ...any) {
+	if os.Getenv("PGTEST_DEBUG") != "" {
+		fmt.Fprintf(os.Stderr, "pgtest: "+format+"\n", args...)
+	}
+}

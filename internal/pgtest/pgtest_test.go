@@ -1,0 +1,302 @@
+package pgtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+func TestMain(m *testing.M) {
+	Main(m, func(ctx context.Context, db *sqlx.DB) error {
+		_, err := db.ExecContext(ctx, `CREATE TABLE marker (id int PRIMARY KEY); INSERT INTO marker VALUES (1)`)
+		return err
+	})
+}
+
+func TestNewDBClonesTemplate(t *testing.T) {
+	t.Parallel()
+	db := NewDB(t)
+	var n int
+	if err := db.Get(&n, `SELECT count(*) FROM marker`); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Fatalf("marker rows = %d, want 1", n)
+	}
+}
+
+func TestNewDBIsolated(t *testing.T) {
+	t.Parallel()
+	a, dsnA := NewDBWithDSN(t)
+	b, dsnB := NewDBWithDSN(t)
+	if dsnA == dsnB {
+		t.Fatalf("same DSN twice: %s", dsnA)
+	}
+	if _, err := a.Exec(`CREATE TABLE only_in_a (x int)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Exec(`DELETE FROM marker`); err != nil {
+		t.Fatal(err)
+	}
+	var reg *string
+	if err := b.Get(&reg, `SELECT to_regclass('only_in_a')::text`); err != nil {
+		t.Fatal(err)
+	}
+	if reg != nil {
+		t.Errorf("table created in a is visible in b")
+	}
+	var n int
+	if err := a.Get(&n, `SELECT count(*) FROM marker`); err != nil || n != 1 {
+		t.Errorf("marker rows in a = %d, %v; want 1 (delete in b leaked)", n, err)
+	}
+}
+
+func TestNewDBParallel(t *testing.T) {
+	t.Parallel()
+	for i := range 8 {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			t.Parallel()
+			db := NewDB(t)
+			if _, err := db.Exec(`INSERT INTO marker VALUES ($1)`, i+2); err != nil {
+				t.Fatal(err)
+			}
+			var ids []int
+			if err := db.Select(&ids, `SELECT id FROM marker ORDER BY id`); err != nil {
+				t.Fatal(err)
+			}
+			if want := []int{1, i + 2}; !slices.Equal(ids, want) {
+				t.Errorf("ids = %v, want %v", ids, want)
+			}
+		})
+	}
+}
+
+func TestCloneFromGoroutines(t *testing.T) {
+	t.Parallel()
+	s, tpl := env.server, env.template
+	var wg sync.WaitGroup
+	errs := make([]error, 6)
+	for i := range errs {
+		wg.Go(func() {
+			db, _, cleanup, err := s.cloneDB(UniqueName("kith_g"), tpl)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			_, err = db.Exec(`SELECT 1 FROM marker`)
+			errs[i] = errors.Join(err, cleanup())
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestStartClose starts a second throwaway server (as root the binaries run
+// as an unprivileged account) and checks Close stops and removes it.
+func TestStartClose(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	began := time.Now()
+	s, err := Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("Start took %v", time.Since(began))
+	defer s.Close()
+	if len(filepath.Join(s.dir, ".s.PGSQL.5432")) >= 107 {
+		t.Errorf("socket path too long: %s", s.dir)
+	}
+	if err := s.CreateDatabase(ctx, "x", ""); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlx.Connect("postgres", s.DSN("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var user string
+	if err := db.Get(&user, `SELECT current_user`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if user != "postgres" {
+		t.Errorf("current_user = %q, want postgres", user)
+	}
+	if err := s.DropDatabase(ctx, "x"); err != nil {
+		t.Fatal(err)
+	}
+
+	pid := s.cmd.Process.Pid
+	if os.Geteuid() == 0 {
+		st, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for line := range strings.Lines(string(st)) {
+			if f := strings.Fields(line); len(f) > 1 && f[0] == "Uid:" && f[1] == "0" {
+				t.Errorf("postmaster runs as root")
+			}
+		}
+	}
+
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("postmaster %d still exists after Close (kill 0: %v)", pid, err)
+	}
+	if err := syscall.Kill(-pid, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("process group %d still exists after Close (kill 0: %v)", pid, err)
+	}
+	if _, err := os.Stat(s.dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("temp dir %s not removed: %v", s.dir, err)
+	}
+}
+
+// TestStartURL points Start at the TestMain server through KITH_DATABASE_URL,
+// in both connection string forms.
+func TestStartURL(t *testing.T) {
+	t.Parallel()
+	main := env.server
+	for _, u := range []string{
+		main.DSN("postgres"),
+		"postgres://postgres@/postgres?sslmode=disable&host=" + main.dir,
+	} {
+		getenv := func(k string) string {
+			if k == EnvURL {
+				return u
+			}
+			return ""
+		}
+		noBin := func() (string, error) { t.Fatal("finder called although the URL is set"); return "", nil }
+		s, err := start(t.Context(), getenv, noBin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := UniqueName("kith_url")
+		if err := s.CreateDatabase(t.Context(), name, env.template); err != nil {
+			t.Fatal(err)
+		}
+		db, err := sqlx.Connect("postgres", s.DSN(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		if err := db.Get(&got, `SELECT current_database()`); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		if got != name {
+			t.Errorf("DSN(%q) from %q connected to %q", name, u, got)
+		}
+		if err := s.DropDatabase(t.Context(), name); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		// Close of a URL server must not stop the server.
+		if err := main.admin.Ping(); err != nil {
+			t.Fatalf("shared server gone after closing URL server: %v", err)
+		}
+	}
+}
+
+func TestNoBinaries(t *testing.T) {
+	empty := t.TempDir()
+	_, err := findBinDir(empty, []string{filepath.Join(empty, "*", "bin")})
+	if !errors.Is(err, ErrNoPostgres) {
+		t.Fatalf("err = %v, want ErrNoPostgres", err)
+	}
+	for _, want := range []string{"pgtest:", "apt-get install postgresql", "KITH_DATABASE_URL"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+	_, err = start(t.Context(), func(string) string { return "" }, func() (string, error) {
+		return findBinDir("", nil)
+	})
+	if !errors.Is(err, ErrNoPostgres) {
+		t.Fatalf("start err = %v, want ErrNoPostgres", err)
+	}
+}
+
+func TestFindBinDir(t *testing.T) {
+	root := t.TempDir()
+	mk := func(dir string, names ...string) string {
+		d := filepath.Join(root, dir)
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range names {
+			if err := os.WriteFile(filepath.Join(d, n), nil, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return d
+	}
+	mk("pg/9.6/bin", "initdb", "postgres")
+	mk("pg/13/bin", "initdb", "postgres")
+	want := mk("pg/15/bin", "initdb", "postgres")
+	mk("pg/16/bin", "initdb") // incomplete
+	glob := []string{filepath.Join(root, "pg", "*", "bin")}
+
+	if got, err := findBinDir("", glob); err != nil || got != want {
+		t.Errorf("findBinDir = %q, %v; want %q", got, err, want)
+	}
+	onPath := mk("path", "initdb", "postgres")
+	path := mk("other", "psql") + string(filepath.ListSeparator) + onPath
+	if got, err := findBinDir(path, glob); err != nil || got != onPath {
+		t.Errorf("findBinDir with PATH = %q, %v; want %q", got, err, onPath)
+	}
+}
+
+func TestReplaceDBName(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"postgres://u:p@h:5433/old?sslmode=disable", "postgres://u:p@h:5433/new?sslmode=disable"},
+		{"postgresql://h/old", "postgresql://h/new"},
+		{"host=h dbname=old sslmode=disable", "host=h dbname=old sslmode=disable dbname=new"},
+		{"host=h", "host=h dbname=new"},
+	} {
+		if got := replaceDBName(tc.in, "new"); got != tc.want {
+			t.Errorf("replaceDBName(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	if got := quoteDSNValue(`a b'c`); got != `'a b\'c'` {
+		t.Errorf("quoteDSNValue = %s", got)
+	}
+}
+
+// BenchmarkNewDB measures per-test isolation: clone the template, connect
+// (one round trip), close the pool and drop the database.
+func BenchmarkNewDB(b *testing.B) {
+	s, tpl := env.server, env.template
+	if s == nil {
+		b.Fatal(env.err)
+	}
+	var durs []time.Duration
+	for i := 0; b.Loop(); i++ {
+		t0 := time.Now()
+		_, _, cleanup, err := s.cloneDB(fmt.Sprintf("%s_b%d", tpl, i), tpl)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := cleanup(); err != nil {
+			b.Fatal(err)
+		}
+		durs = append(durs, time.Since(t0))
+	}
+	slices.Sort(durs)
+	b.ReportMetric(float64(durs[len(durs)/2].Microseconds())/1000, "median-ms/op")
+}
