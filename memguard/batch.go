@@ -25,7 +25,7 @@ func FixedBatch(n int) BatchSizer { return fixedBatch(max(n, 1)) }
 
 type fixedBatch int
 
-func (f fixedBatch) Next() int            { return int(f) }
+func (f fixedBatch) Next() int          { return int(f) }
 func (fixedBatch) Done(int, int, error) {}
 
 // AdaptiveConfig configures [NewAdaptive]. The zero value is valid.
