@@ -1,0 +1,138 @@
+package contacts
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/google/uuid"
+)
+
+// Groups returns userID's groups ordered by name.
+func (s *Store) Groups(ctx context.Context, userID uuid.UUID) ([]Group, error) {
+	rows, err := s.db.QueryContext(ctx, s.q.groups, userID)
+	if err != nil {
+		return nil, fmt.Errorf("contacts: list groups: %w", err)
+	}
+	defer rows.Close()
+	groups := []Group{}
+	for rows.Next() {
+		var g Group
+		if err := rows.Scan(&g.ID, &g.UserID, &g.Name, &g.CreatedAt, &g.UpdatedAt); err != nil {
+			return nil, fmt.Errorf("contacts: list groups: %w", err)
+		}
+		groups = append(groups, g)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("contacts: list groups: %w", err)
+	}
+	return groups, nil
+}
+
+// CreateGroup creates a group of userID. Names are unique per user: a
+// second group with the same name is ErrDuplicate.
+func (s *Store) CreateGroup(ctx context.Context, userID uuid.UUID, name string) (Group, error) {
+	if err := validateGroupName(name); err != nil {
+		return Group{}, err
+	}
+	var g Group
+	err := s.db.QueryRowContext(ctx, s.q.createGroup, userID, name).Scan(&g.ID, &g.UserID, &g.Name, &g.CreatedAt, &g.UpdatedAt)
+	if err != nil {
+		return Group{}, fmt.Errorf("contacts: create group: %w", dbError(err))
+	}
+	return g, nil
+}
+
+// RenameGroup renames the group id of userID. A missing group is
+// ErrNotFound; a name another of the user's groups has is ErrDuplicate.
+func (s *Store) RenameGroup(ctx context.Context, userID, id uuid.UUID, name string) (Group, error) {
+	if err := validateGroupName(name); err != nil {
+		return Group{}, err
+	}
+	var g Group
+	err := s.db.QueryRowContext(ctx, s.q.renameGroup, userID, id, name).Scan(&g.ID, &g.UserID, &g.Name, &g.CreatedAt, &g.UpdatedAt)
+	if err != nil {
+		return Group{}, fmt.Errorf("contacts: rename group %s: %w", id, dbError(err))
+	}
+	return g, nil
+}
+
+// DeleteGroup deletes the group id of userID; its contacts stay and lose
+// the membership, in the same statement.
+func (s *Store) DeleteGroup(ctx context.Context, userID, id uuid.UUID) error {
+	res, err := s.db.ExecContext(ctx, s.q.deleteGroup, userID, id)
+	if err := affectedOne(res, err); err != nil {
+		return fmt.Errorf("contacts: delete group %s: %w", id, err)
+	}
+	return nil
+}
+
+// AddToGroup makes the given contacts members of the group groupID. All of
+// them and the group must be userID's, or nothing changes and the error is
+// ErrNotFound. Adding a member twice is not an error. A contact belongs to
+// at most MaxGroupsPerContact groups; more is ErrInvalid.
+func (s *Store) AddToGroup(ctx context.Context, userID, groupID uuid.UUID, contactIDs ...uuid.UUID) error {
+	ids := distinct(contactIDs)
+	var groups, found, added int
+	err := s.db.QueryRowContext(ctx, s.q.addMembers, userID, groupID, uuidList(ids), len(ids)).Scan(&groups, &found, &added)
+	switch {
+	case err != nil:
+		return fmt.Errorf("contacts: add to group %s: %w", groupID, membershipError(err))
+	case groups == 0:
+		return fmt.Errorf("contacts: add to group %s: group %w", groupID, ErrNotFound)
+	case found < len(ids):
+		return fmt.Errorf("contacts: add to group %s: %d of %d contacts %w", groupID, len(ids)-found, len(ids), ErrNotFound)
+	}
+	return nil
+}
+
+// RemoveFromGroup ends the given contacts' membership of groupID. IDs that
+// are not members are ignored; a group that is not userID's is ErrNotFound.
+func (s *Store) RemoveFromGroup(ctx context.Context, userID, groupID uuid.UUID, contactIDs ...uuid.UUID) error {
+	var groups, removed int
+	err := s.db.QueryRowContext(ctx, s.q.removeMembers, userID, groupID, uuidList(distinct(contactIDs))).Scan(&groups, &removed)
+	switch {
+	case err != nil:
+		return fmt.Errorf("contacts: remove from group %s: %w", groupID, dbError(err))
+	case groups == 0:
+		return fmt.Errorf("contacts: remove from group %s: group %w", groupID, ErrNotFound)
+	}
+	return nil
+}
+
+// membershipError maps a race with a concurrent delete (the foreign key
+// fails) to ErrNotFound, and the per-contact group bound to a FieldError.
+func membershipError(err error) error {
+	err = dbError(err)
+	if code := pqCode(err); code == "23503" { // foreign_key_violation
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
+	} else if code == "23514" {
+		return &FieldError{Field: "group_ids", Reason: fmt.Sprintf("a contact can be in at most %d groups", MaxGroupsPerContact), Max: MaxGroupsPerContact}
+	}
+	return err
+}
+
+func distinct(ids []uuid.UUID) []uuid.UUID {
+	out := slices.Clone(ids)
+	slices.SortFunc(out, func(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) })
+	return slices.Compact(out)
+}
+
+const addMembersSQL = `
+WITH g AS (SELECT id FROM kith.groups WHERE user_id = $1 AND id = $2),
+     c AS (SELECT id FROM kith.contacts WHERE user_id = $1 AND id = ANY($3::uuid[])),
+     ins AS (
+        INSERT INTO kith.contact_groups (user_id, contact_id, group_id)
+        SELECT $1, c.id, g.id FROM c, g
+        WHERE (SELECT count(*) FROM c) = $4
+        ON CONFLICT DO NOTHING
+        RETURNING 1)
+SELECT (SELECT count(*) FROM g), (SELECT count(*) FROM c), (SELECT count(*) FROM ins)`
+
+const removeMembersSQL = `
+WITH g AS (SELECT id FROM kith.groups WHERE user_id = $1 AND id = $2),
+     del AS (
+        DELETE FROM kith.contact_groups
+        WHERE user_id = $1 AND group_id = $2 AND contact_id = ANY($3::uuid[])
+        RETURNING 1)
+SELECT (SELECT count(*) FROM g), (SELECT count(*) FROM del)`

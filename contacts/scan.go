@@ -1,0 +1,165 @@
+package contacts
+
+import (
+	"bytes"
+	"database/sql/driver"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/lib/pq"
+)
+
+// A Scanner reads one result row: *sql.Rows, *sql.Row, *sqlx.Rows and
+// *sqlx.Row all satisfy it.
+type Scanner interface {
+	Scan(dest ...any) error
+}
+
+// Columns is the select list ScanContact reads, in its order, for queries
+// over kith.contacts (unqualified column names).
+const Columns = `id, user_id, name, email, phone, linkedin, instagram, x_handle, other_social,
+	location, time_zone, notes, last_contact_date, frequency, tags, archived, source,
+	google_resource_name, google_etag, last_synced_at, circle, circle_assigned_at,
+	circle_confidence, ai_suggested_circle, group_ids, created_at, updated_at`
+
+// MinimalColumns is the select list ScanMinimal reads, in its order. Every
+// column of it is in each keyset index's key or INCLUDE list, so queries
+// that select only these can be index-only scans.
+const MinimalColumns = `id, name, last_contact_date, frequency, group_ids, archived`
+
+// ScanContact reads a row selected with Columns into c. It replaces every
+// field of c.
+func ScanContact(s Scanner, c *Contact) error {
+	var social []byte
+	var frequency, circle, aiCircle string
+	err := s.Scan(&c.ID, &c.UserID, &c.Name, &c.Email, &c.Phone, &c.LinkedIn, &c.Instagram, &c.XHandle, &social,
+		&c.Location, &c.TimeZone, &c.Notes, nullTime{&c.LastContactDate}, &frequency, pq.Array(&c.Tags), &c.Archived, &c.Source,
+		&c.GoogleResourceName, &c.GoogleETag, nullTime{&c.LastSyncedAt}, &circle, nullTime{&c.CircleAssignedAt},
+		&c.CircleConfidence, &aiCircle, uuidArray{&c.GroupIDs}, &c.CreatedAt, &c.UpdatedAt)
+	if err != nil {
+		return err
+	}
+	c.Frequency, c.Circle, c.AISuggestedCircle = Frequency(frequency), Circle(circle), Circle(aiCircle)
+	c.OtherSocial = nil
+	if len(social) > 0 && !bytes.Equal(social, []byte("{}")) {
+		if err := json.Unmarshal(social, &c.OtherSocial); err != nil {
+			return fmt.Errorf("contacts: decode other_social: %w", err)
+		}
+	}
+	return nil
+}
+
+// ScanMinimal reads a row selected with MinimalColumns into m. It replaces
+// every field of m and allocates only what the new values need (the name,
+// the last-contact time and the group IDs), so it suits loops over millions
+// of rows.
+func ScanMinimal(s Scanner, m *MinimalContact) error {
+	return s.Scan(&m.ID, &m.Name, nullTime{&m.LastContactDate}, frequencyDest{&m.Frequency}, uuidArray{&m.GroupIDs}, &m.Archived)
+}
+
+// nullTime scans a nullable timestamptz into a *time.Time, nil for NULL.
+type nullTime struct{ t **time.Time }
+
+func (n nullTime) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*n.t = nil
+	case time.Time:
+		*n.t = &v
+	default:
+		return fmt.Errorf("contacts: cannot scan %T into a time", src)
+	}
+	return nil
+}
+
+// frequencyDest scans a frequency without allocating: the text maps onto
+// the package's constants.
+type frequencyDest struct{ f *Frequency }
+
+func (d frequencyDest) Scan(src any) error {
+	var b []byte
+	switch v := src.(type) {
+	case []byte:
+		b = v
+	case string:
+		b = []byte(v)
+	default:
+		return fmt.Errorf("contacts: cannot scan %T into a frequency", src)
+	}
+	for _, f := range frequencies {
+		if string(f) == string(b) {
+			*d.f = f
+			return nil
+		}
+	}
+	if len(b) == 0 {
+		*d.f = FrequencyNone
+		return nil
+	}
+	return fmt.Errorf("contacts: unknown frequency %q in the database", b)
+}
+
+// uuidArray scans a Postgres uuid[] in text form ({a,b,...}) straight into
+// a []uuid.UUID. It is several times faster than pq.Array's reflective path
+// and allocates one slice per non-empty array, none for an empty one.
+type uuidArray struct{ ids *[]uuid.UUID }
+
+func (a uuidArray) Scan(src any) error {
+	var b []byte
+	switch v := src.(type) {
+	case []byte:
+		b = v
+	case string:
+		b = []byte(v)
+	case nil:
+		*a.ids = nil
+		return nil
+	default:
+		return fmt.Errorf("contacts: cannot scan %T into []uuid.UUID", src)
+	}
+	if len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' {
+		return fmt.Errorf("contacts: malformed uuid array %q", b)
+	}
+	body := b[1 : len(b)-1]
+	if len(body) == 0 {
+		*a.ids = nil
+		return nil
+	}
+	const textLen = 36 // 8-4-4-4-12
+	n := (len(body) + 1) / (textLen + 1)
+	if n*(textLen+1)-1 != len(body) {
+		return fmt.Errorf("contacts: malformed uuid array %q", b)
+	}
+	ids := make([]uuid.UUID, n)
+	for i := range ids {
+		elem := body[i*(textLen+1) : i*(textLen+1)+textLen]
+		if i < n-1 && body[i*(textLen+1)+textLen] != ',' {
+			return fmt.Errorf("contacts: malformed uuid array %q", b)
+		}
+		id, err := uuid.ParseBytes(elem)
+		if err != nil {
+			return fmt.Errorf("contacts: malformed uuid array: %w", err)
+		}
+		ids[i] = id
+	}
+	*a.ids = ids
+	return nil
+}
+
+// uuidList sends a []uuid.UUID as a Postgres uuid[] parameter.
+type uuidList []uuid.UUID
+
+func (l uuidList) Value() (driver.Value, error) {
+	const textLen = 36
+	b := make([]byte, 0, 2+len(l)*(textLen+1))
+	b = append(b, '{')
+	for i, id := range l {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, id.String()...)
+	}
+	return string(append(b, '}')), nil
+}

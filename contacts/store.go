@@ -1,0 +1,229 @@
+package contacts
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/kithhq/kith/internal/dbschema"
+	"github.com/lib/pq"
+)
+
+// Querier is what the Store needs of a database handle. *sql.DB, *sql.Tx,
+// *sql.Conn, *sqlx.DB and *sqlx.Tx all satisfy it. Every Store method runs
+// a single statement, so a Store over a *sqlx.Tx joins the host's
+// transaction and a Store over a *sqlx.DB autocommits each call.
+type Querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Options configures a Store. The zero value is ready to use.
+type Options struct {
+	// Schema is the Postgres schema holding kith's tables, as given to
+	// kith.Migrate; "" means "kith".
+	Schema string
+}
+
+// A Store reads and writes one host database's contacts and groups.
+//
+// Every method takes the ID of the user it acts for, and every statement is
+// scoped by it: another user's contact or group is ErrNotFound, never
+// visible, never modified. Input is validated before anything is written; a
+// refused input returns a *FieldError (errors.Is ErrInvalid) and changes
+// nothing. A Store is safe for concurrent use.
+type Store struct {
+	db Querier
+	q  queries
+}
+
+// NewStore returns a Store over db. It does not touch the database; run
+// kith.Migrate first.
+func NewStore(db Querier, opts Options) (*Store, error) {
+	if db == nil {
+		return nil, errors.New("contacts: NewStore: nil database handle")
+	}
+	schema, err := dbschema.Name(opts.Schema)
+	if err != nil {
+		return nil, fmt.Errorf("contacts: NewStore: %w", err)
+	}
+	return &Store{db: db, q: newQueries(schema)}, nil
+}
+
+// Create validates c and stores it as a new contact of userID. c.ID,
+// c.UserID, c.GroupIDs and the created/updated times are ignored and set by
+// the store; the stored contact is returned. A second contact of the same
+// user with the same non-empty GoogleResourceName is ErrDuplicate.
+func (s *Store) Create(ctx context.Context, userID uuid.UUID, c Contact) (Contact, error) {
+	if err := c.Validate(); err != nil {
+		return Contact{}, err
+	}
+	args, err := writeArgs(&c)
+	if err != nil {
+		return Contact{}, err
+	}
+	var out Contact
+	args = append([]any{userID}, args...)
+	if err := ScanContact(s.db.QueryRowContext(ctx, s.q.insert, args...), &out); err != nil {
+		return Contact{}, fmt.Errorf("contacts: create: %w", dbError(err))
+	}
+	return out, nil
+}
+
+// Get returns the contact id of userID, or ErrNotFound.
+func (s *Store) Get(ctx context.Context, userID, id uuid.UUID) (Contact, error) {
+	var c Contact
+	if err := ScanContact(s.db.QueryRowContext(ctx, s.q.get, userID, id), &c); err != nil {
+		return Contact{}, fmt.Errorf("contacts: get %s: %w", id, dbError(err))
+	}
+	return c, nil
+}
+
+// Update replaces every user-editable field of the contact c.ID of userID
+// with c's, and returns the stored contact. It is a full replace, not a
+// patch: read, change, write. GroupIDs, CreatedAt and UpdatedAt in c are
+// ignored. A missing contact is ErrNotFound.
+func (s *Store) Update(ctx context.Context, userID uuid.UUID, c Contact) (Contact, error) {
+	if err := c.Validate(); err != nil {
+		return Contact{}, err
+	}
+	args, err := writeArgs(&c)
+	if err != nil {
+		return Contact{}, err
+	}
+	var out Contact
+	args = append([]any{userID, c.ID}, args...)
+	if err := ScanContact(s.db.QueryRowContext(ctx, s.q.update, args...), &out); err != nil {
+		return Contact{}, fmt.Errorf("contacts: update %s: %w", c.ID, dbError(err))
+	}
+	return out, nil
+}
+
+// Archive hides the contact id of userID from streams and suggestions
+// without deleting it. Archiving an archived contact is not an error.
+func (s *Store) Archive(ctx context.Context, userID, id uuid.UUID) error {
+	return s.setArchived(ctx, userID, id, true)
+}
+
+// Unarchive undoes Archive.
+func (s *Store) Unarchive(ctx context.Context, userID, id uuid.UUID) error {
+	return s.setArchived(ctx, userID, id, false)
+}
+
+func (s *Store) setArchived(ctx context.Context, userID, id uuid.UUID, archived bool) error {
+	res, err := s.db.ExecContext(ctx, s.q.setArchived, userID, id, archived)
+	if err := affectedOne(res, err); err != nil {
+		return fmt.Errorf("contacts: set archived=%t on %s: %w", archived, id, err)
+	}
+	return nil
+}
+
+// Delete removes the contact id of userID and its group memberships.
+func (s *Store) Delete(ctx context.Context, userID, id uuid.UUID) error {
+	res, err := s.db.ExecContext(ctx, s.q.delete, userID, id)
+	if err := affectedOne(res, err); err != nil {
+		return fmt.Errorf("contacts: delete %s: %w", id, err)
+	}
+	return nil
+}
+
+// Count returns how many contacts userID has, archived ones included when
+// includeArchived is true.
+func (s *Store) Count(ctx context.Context, userID uuid.UUID, includeArchived bool) (int64, error) {
+	var n int64
+	if err := s.db.QueryRowContext(ctx, s.q.count, userID, includeArchived).Scan(&n); err != nil {
+		return 0, fmt.Errorf("contacts: count: %w", err)
+	}
+	return n, nil
+}
+
+// MarkContacted records that userID was in touch with the given contacts
+// at at. A contact's last-contact date only ever moves forward: contacts
+// already contacted at or after at are left alone, as are IDs that are not
+// userID's. It returns how many contacts moved forward.
+func (s *Store) MarkContacted(ctx context.Context, userID uuid.UUID, contactIDs []uuid.UUID, at time.Time) (int, error) {
+	if at.IsZero() {
+		return 0, &FieldError{Field: "last_contact_date", Reason: "zero time"}
+	}
+	if len(contactIDs) == 0 {
+		return 0, nil
+	}
+	res, err := s.db.ExecContext(ctx, s.q.markContacted, userID, uuidList(contactIDs), at)
+	if err != nil {
+		return 0, fmt.Errorf("contacts: mark contacted: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("contacts: mark contacted: %w", err)
+	}
+	return int(n), nil
+}
+
+// writeArgs lists c's writable fields in writableColumns order, as bind
+// parameters.
+func writeArgs(c *Contact) ([]any, error) {
+	social := []byte("{}")
+	if len(c.OtherSocial) > 0 {
+		var err error
+		if social, err = json.Marshal(c.OtherSocial); err != nil {
+			return nil, &FieldError{Field: "other_social", Reason: err.Error()}
+		}
+	}
+	tags := c.Tags
+	if tags == nil {
+		tags = []string{}
+	}
+	return []any{
+		c.Name, c.Email, c.Phone, c.LinkedIn, c.Instagram, c.XHandle, string(social),
+		c.Location, c.TimeZone, c.Notes, c.LastContactDate, string(c.Frequency), pq.StringArray(tags), c.Archived, c.Source,
+		c.GoogleResourceName, c.GoogleETag, c.LastSyncedAt, string(c.Circle), c.CircleAssignedAt,
+		c.CircleConfidence, string(c.AISuggestedCircle),
+	}, nil
+}
+
+// dbError maps driver errors onto the package's sentinels, keeping the
+// cause in the chain.
+func dbError(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		switch pqErr.Code {
+		case "23505": // unique_violation
+			return fmt.Errorf("%w: %s", ErrDuplicate, pqErr.Message)
+		case "23514", "22001", "22P02": // check_violation, string_data_right_truncation, invalid_text_representation
+			return fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
+	}
+	return err
+}
+
+// affectedOne turns an Exec result that touched no row into ErrNotFound.
+func affectedOne(res sql.Result, err error) error {
+	if err != nil {
+		return dbError(err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// pqCode returns the SQLSTATE of the first *pq.Error in err's chain, or "".
+func pqCode(err error) pq.ErrorCode {
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		return pqErr.Code
+	}
+	return ""
+}

@@ -1,0 +1,31 @@
+// Package kith is the root of kith, a Go SDK for personal-relationship
+// ("stay in touch") backends: the contacts a user keeps, how often they want
+// to see each one, and whom to reach out to next.
+//
+// A host application wires kith's packages to its own PostgreSQL handle
+// (*sqlx.DB over github.com/lib/pq). kith never opens connection pools of
+// its own and never sets process-wide state.
+//
+// # Packages
+//
+//   - [github.com/kithhq/kith/contacts]: the model (Contact, MinimalContact,
+//     Group, Frequency, Circle) and its Store, scoped by user.
+//   - [github.com/kithhq/kith/stream]: iter.Seq2 streams of a user's contacts
+//     with flat memory: keyset pages, resumable cursors.
+//   - [github.com/kithhq/kith/memguard]: a memory breaker, an operation
+//     monitor, leak detection and adaptive batch sizes.
+//   - [github.com/kithhq/kith/suggest]: whom to reach out to, exact top K
+//     over any number of contacts.
+//
+// This package holds the schema: embedded SQL migrations applied by
+// [Migrate], under an advisory lock, in their own Postgres schema ("kith"
+// by default). Hosts with their own migration tool take the SQL from
+// [MigrationFS] or [Migrations] instead.
+//
+// # Set-up
+//
+//	db := sqlx.MustOpen("postgres", dsn)
+//	if err := kith.Migrate(ctx, db, nil); err != nil { ... }
+//	store, err := contacts.NewStore(db, contacts.Options{})
+//	for c, err := range stream.MinimalContacts(ctx, db, userID) { ... }
+package kith
