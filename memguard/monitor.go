@@ -109,13 +109,13 @@ type Monitor struct {
 	now      func() time.Time
 	active   bool
 
-	mu      sync.Mutex
-	ops     map[*Op]struct{}
-	running bool
+	mu   sync.Mutex
+	ops  map[*Op]struct{}
+	stop chan struct{} // non-nil while the sampler runs; closed to stop it
 }
 
 // NewMonitor returns a monitor. It starts no goroutine until an operation
-// runs, and its sampler goroutine exits after the last one finishes.
+// runs, and its sampler goroutine exits when the last one finishes.
 func NewMonitor(cfg MonitorConfig) *Monitor {
 	m := &Monitor{
 		logger: cfg.Logger, recorder: cfg.Recorder, reader: cfg.Reader,
@@ -185,28 +185,28 @@ func (m *Monitor) Start(ctx context.Context, name string) *Op {
 	if m.interval > 0 {
 		m.mu.Lock()
 		m.ops[op] = struct{}{}
-		if !m.running {
-			m.running = true
-			go m.sample()
+		if m.stop == nil {
+			m.stop = make(chan struct{})
+			go m.sample(m.stop)
 		}
 		m.mu.Unlock()
 	}
 	return op
 }
 
-// sample runs while operations are in flight.
-func (m *Monitor) sample() {
+// sample runs while operations are in flight; the last Finish stops it.
+func (m *Monitor) sample(stop chan struct{}) {
 	t := time.NewTicker(m.interval)
 	defer t.Stop()
 	var ops []*Op
-	for range t.C {
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
 		s, err := m.reader.Read()
 		m.mu.Lock()
-		if len(m.ops) == 0 {
-			m.running = false
-			m.mu.Unlock()
-			return
-		}
 		ops = ops[:0]
 		for op := range m.ops {
 			ops = append(ops, op)
@@ -259,6 +259,10 @@ func (o *Op) finish(ctx context.Context, err error, outcome Outcome) OpRecord {
 	if m.interval > 0 {
 		m.mu.Lock()
 		delete(m.ops, o)
+		if len(m.ops) == 0 && m.stop != nil {
+			close(m.stop)
+			m.stop = nil
+		}
 		m.mu.Unlock()
 	}
 	rec := OpRecord{
