@@ -117,7 +117,7 @@ func migrateStep(ctx context.Context, db Beginner, schema string, ms []Migration
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('kith/migrate/' || $1, 0))`, schema); err != nil {
 		return false, fmt.Errorf("take migration lock: %w", err)
 	}
-	setup := dbschema.Qualify(`CREATE SCHEMA IF NOT EXISTS kith;
+	setup := `CREATE SCHEMA IF NOT EXISTS "` + schema + `";` + dbschema.Qualify(`
 CREATE TABLE IF NOT EXISTS kith.schema_migrations (
     version    integer     PRIMARY KEY,
     name       text        NOT NULL,
