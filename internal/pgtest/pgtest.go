@@ -59,6 +59,7 @@ const (
 	pollInterval = 10 * time.Millisecond
 	stopTimeout  = 10 * time.Second
 	maxLogBytes  = 1 << 20
+	staleAge     = 10 * time.Minute
 )
 
 // defaultBinGlobs are the glob patterns searched (after PATH) for a directory
@@ -222,6 +223,35 @@ func tempBase() string {
 	return os.TempDir()
 }
 
+// removeStale removes kithpg-* directories in base left behind by processes
+// that were killed before Close could run (Pdeathsig stops their servers but
+// cannot remove files, which on /dev/shm hold memory). A directory is stale
+// when it is older than staleAge and its postmaster.pid is missing or names
+// a process that no longer exists. Errors are ignored.
+func removeStale(base string) {
+	dirs, _ := filepath.Glob(filepath.Join(base, "kithpg-*"))
+	for _, dir := range dirs {
+		fi, err := os.Stat(dir)
+		if err != nil || !fi.IsDir() || time.Since(fi.ModTime()) < staleAge {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "data", "postmaster.pid"))
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+		case err != nil:
+			continue
+		default:
+			line, _, _ := strings.Cut(string(b), "\n")
+			pid, err := strconv.Atoi(strings.TrimSpace(line))
+			if err != nil || pid <= 0 || !errors.Is(syscall.Kill(pid, 0), syscall.ESRCH) {
+				continue
+			}
+		}
+		debugf("removing stale %s", dir)
+		os.RemoveAll(dir)
+	}
+}
+
 // tmpfsMagic is TMPFS_MAGIC from linux/magic.h.
 const tmpfsMagic = 0x01021994
 
@@ -255,8 +285,10 @@ func startThrowaway(ctx context.Context, bin string) (s *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
+	base := tempBase()
+	removeStale(base)
 	// Short path: the socket path must stay under ~107 bytes.
-	dir, err := os.MkdirTemp(tempBase(), "kithpg-")
+	dir, err := os.MkdirTemp(base, "kithpg-")
 	if err != nil {
 		return nil, fmt.Errorf("pgtest: %w", err)
 	}

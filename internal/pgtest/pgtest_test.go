@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -259,6 +260,42 @@ func TestFindBinDir(t *testing.T) {
 	path := mk("other", "psql") + string(filepath.ListSeparator) + onPath
 	if got, err := findBinDir(path, glob); err != nil || got != onPath {
 		t.Errorf("findBinDir with PATH = %q, %v; want %q", got, err, onPath)
+	}
+}
+
+func TestRemoveStale(t *testing.T) {
+	base := t.TempDir()
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour)
+	mk := func(name string, pid int, mtime time.Time) string {
+		dir := filepath.Join(base, name)
+		if err := os.MkdirAll(filepath.Join(dir, "data"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if pid != 0 {
+			if err := os.WriteFile(filepath.Join(dir, "data", "postmaster.pid"), fmt.Appendf(nil, "%d\n/x\n", pid), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.Chtimes(dir, mtime, mtime); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	deadDir := mk("kithpg-dead", dead.Process.Pid, old)
+	noPid := mk("kithpg-nopid", 0, old)
+	live := mk("kithpg-live", os.Getpid(), old)
+	young := mk("kithpg-young", 0, time.Now())
+	other := mk("other-dead", dead.Process.Pid, old)
+	removeStale(base)
+	for dir, wantGone := range map[string]bool{deadDir: true, noPid: true, live: false, young: false, other: false} {
+		_, err := os.Stat(dir)
+		if gone := errors.Is(err, os.ErrNotExist); gone != wantGone {
+			t.Errorf("%s: removed = %v, want %v", filepath.Base(dir), gone, wantGone)
+		}
 	}
 }
 
