@@ -274,7 +274,9 @@ func runAs() (*syscall.Credential, error) {
 			errs = append(errs, fmt.Errorf("user %s: bad uid/gid %q/%q", name, u.Uid, u.Gid))
 			continue
 		}
-		return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), NoSetGroups: true}, nil
+		// Groups is empty and NoSetGroups false: the children drop root's
+		// supplementary groups too.
+		return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
 	}
 	return nil, fmt.Errorf("pgtest: running as root and no unprivileged account to run PostgreSQL as: %w", errors.Join(errs...))
 }
@@ -314,6 +316,8 @@ func startThrowaway(ctx context.Context, bin string) (s *Server, err error) {
 	if out, err := initdb.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("pgtest: initdb: %w\n%s", err, out)
 	}
+
+	debugf("initdb took %v", time.Since(began).Round(time.Millisecond))
 
 	cmd := exec.Command(filepath.Join(bin, "postgres"),
 		"-D", data,
