@@ -1,0 +1,253 @@
+package stream
+
+import (
+	"context"
+	"database/sql"
+	"iter"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/kithhq/kith/contacts"
+	"github.com/kithhq/kith/internal/dbschema"
+	"github.com/kithhq/kith/memguard"
+)
+
+// MinimalContacts returns a stream of userID's contacts as MinimalContact,
+// the hot-path projection, in the order the options give (default: by
+// name, ascending, archived contacts skipped, pages of DefaultPageSize).
+// Each page is an index-only range scan of a covering index.
+//
+// The stream is lazy and re-iterable: nothing runs until it is ranged
+// over, and each range walks again (from the After cursor, if given). It
+// may be ranged by several goroutines at once unless TrackCursor is used.
+// See Walk for what holds a connection, what an early break does and how
+// errors end a stream: a stream that ends without yielding an error
+// yielded every contact it should have.
+//
+// Only userID's contacts are read: the user is always a bind parameter of
+// every page, and a cursor of another user is refused.
+//
+// # Concurrent changes
+//
+// Pages are separate statements, so the walk is not a snapshot. A contact
+// that exists, unarchived, for the whole walk and whose sort key does not
+// change is yielded exactly once, whatever else is inserted, updated,
+// archived or deleted meanwhile. One whose sort key changes during the
+// walk (a rename under ByName, a new last contact date under
+// ByLastContact) may be yielded twice or not at all, depending on whether
+// it moved across the walk's position; ByID and ByCreatedAt have
+// immutable keys. Contacts created, archived or deleted during the walk
+// may or may not appear.
+func MinimalContacts(ctx context.Context, db Querier, userID uuid.UUID, opts ...Option) iter.Seq2[contacts.MinimalContact, error] {
+	return contactStream(ctx, db, userID, opts, contacts.MinimalColumns, minimalScanner)
+}
+
+// Contacts is MinimalContacts for full contacts (every column; GroupIDs
+// included). Its pages are index range scans that also read the table.
+func Contacts(ctx context.Context, db Querier, userID uuid.UUID, opts ...Option) iter.Seq2[contacts.Contact, error] {
+	return contactStream(ctx, db, userID, opts, contacts.Columns, fullScanner)
+}
+
+// A scanner reads one row of a contact stream into item and its key.
+type scanner[T any] func(rows *sql.Rows, order Order, item *T, key *contactKey) error
+
+func minimalScanner(rows *sql.Rows, order Order, m *contacts.MinimalContact, key *contactKey) error {
+	if order == ByCreatedAt {
+		// MinimalContact has no creation time: the page selects it after
+		// the minimal columns.
+		if err := contacts.ScanMinimal(plusOne{rows, &key.t}, m); err != nil {
+			return err
+		}
+	} else if err := contacts.ScanMinimal(rows, m); err != nil {
+		return err
+	}
+	key.id, key.name = m.ID, m.Name
+	if order == ByLastContact {
+		key.null = m.LastContactDate == nil
+		if !key.null {
+			key.t = *m.LastContactDate
+		}
+	}
+	return nil
+}
+
+func fullScanner(rows *sql.Rows, order Order, c *contacts.Contact, key *contactKey) error {
+	if err := contacts.ScanContact(rows, c); err != nil {
+		return err
+	}
+	key.id, key.name, key.t = c.ID, c.Name, c.CreatedAt
+	if order == ByLastContact {
+		key.null = c.LastContactDate == nil
+		if !key.null {
+			key.t = *c.LastContactDate
+		}
+	}
+	return nil
+}
+
+// plusOne scans one more column than its caller asks for, into extra.
+type plusOne struct {
+	rows  *sql.Rows
+	extra any
+}
+
+func (p plusOne) Scan(dest ...any) error {
+	var buf [8]any
+	return p.rows.Scan(append(append(buf[:0], dest...), p.extra)...)
+}
+
+func contactStream[T any](ctx context.Context, db Querier, userID uuid.UUID, opts []Option, columns string, scan scanner[T]) iter.Seq2[T, error] {
+	cfg := config{pageSize: DefaultPageSize}
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	if cfg.err == nil && db == nil {
+		cfg.fail(invalidOption("nil database handle"))
+	}
+	if cfg.err == nil {
+		cfg.fail(cfg.after.fits(userID, &cfg))
+	}
+	if cfg.err != nil {
+		err := cfg.err
+		return func(yield func(T, error) bool) {
+			var zero T
+			yield(zero, err)
+		}
+	}
+	p := newPlan(&cfg, columns, columns == contacts.MinimalColumns)
+	sizer := cfg.sizer
+	if sizer == nil {
+		sizer = memguard.FixedBatch(cfg.pageSize)
+	}
+	start := p.firstPart()
+	if !cfg.after.IsZero() {
+		start = cfg.after.key
+	}
+	order, track := cfg.order, cfg.track
+	base := Cursor{user: userID, order: cfg.order, dir: cfg.dir, nullsLast: cfg.nullsLast && cfg.order == ByLastContact}
+	ks := Keyset[T, contactKey]{
+		Start: start,
+		Query: func(after contactKey, limit int) (string, []any) { return p.query(userID, after, limit) },
+		Scan: func(rows *sql.Rows, item *T, key *contactKey) error {
+			if err := scan(rows, order, item, key); err != nil {
+				return err
+			}
+			key.begun = true
+			if track != nil {
+				c := base
+				c.key = *key
+				*track = c
+			}
+			return nil
+		},
+		Next:    p.next,
+		Sizer:   sizer,
+		Breaker: cfg.breaker,
+	}
+	return Walk(ctx, db, ks)
+}
+
+// A plan holds the page queries of one contact stream, built once from
+// typed options: nothing a caller passes is spliced into SQL but the
+// schema name, which dbschema checked.
+type plan struct {
+	order      Order
+	nullsFirst bool // ByLastContact: the never-contacted part comes first
+	// [part][begun]: part 0 is the only part, or the non-null part of
+	// ByLastContact; part 1 is its never-contacted part.
+	queries [2][2]string
+}
+
+func newPlan(cfg *config, columns string, minimal bool) *plan {
+	schema, _ := dbschema.Name(cfg.schema) // checked by Schema
+	p := &plan{order: cfg.order, nullsFirst: !cfg.nullsLast}
+	if minimal && cfg.order == ByCreatedAt {
+		columns += ", created_at"
+	}
+	where := "SELECT " + columns + " FROM kith.contacts WHERE user_id = $1"
+	if !cfg.includeArchived {
+		where += " AND NOT archived"
+	}
+	op, dir := " > ", ""
+	if cfg.dir == Descending {
+		op, dir = " < ", " DESC"
+	}
+	var col string
+	switch cfg.order {
+	case ByName:
+		col = "name"
+	case ByLastContact:
+		col = "last_contact_date"
+	case ByCreatedAt:
+		col = "created_at"
+	}
+	orderBy := " ORDER BY id" + dir
+	if col != "" {
+		// The exact column order of the order's index, scanned forward or
+		// backward.
+		orderBy = " ORDER BY " + col + dir + ", id" + dir
+	}
+	build := func(cond string, nparams int) string {
+		return dbschema.Qualify(where+cond+orderBy+" LIMIT $"+strconv.Itoa(nparams+1), schema)
+	}
+	switch cfg.order {
+	case ByID:
+		p.queries[0] = [2]string{build("", 1), build(" AND id"+op+"$2", 2)}
+	case ByLastContact:
+		p.queries[0] = [2]string{build(" AND last_contact_date IS NOT NULL", 1), build(" AND (last_contact_date, id)"+op+"($2, $3)", 3)}
+		p.queries[1] = [2]string{build(" AND last_contact_date IS NULL", 1), build(" AND last_contact_date IS NULL AND id"+op+"$2", 2)}
+	default:
+		p.queries[0] = [2]string{build("", 1), build(" AND ("+col+", id)"+op+"($2, $3)", 3)}
+	}
+	return p
+}
+
+// firstPart returns the key that starts a walk from the beginning.
+func (p *plan) firstPart() contactKey {
+	return contactKey{null: p.order == ByLastContact && p.nullsFirst}
+}
+
+// next moves a ByLastContact walk from its first part to its second.
+func (p *plan) next(after contactKey) (contactKey, bool) {
+	if p.order != ByLastContact || after.null != p.nullsFirst {
+		return contactKey{}, false
+	}
+	return contactKey{null: !after.null}, true
+}
+
+func (p *plan) query(user uuid.UUID, k contactKey, limit int) (string, []any) {
+	part, begun := 0, 0
+	if k.null {
+		part = 1
+	}
+	if k.begun {
+		begun = 1
+	}
+	q := p.queries[part][begun]
+	switch {
+	case !k.begun:
+		return q, []any{user, limit}
+	case p.order == ByID, k.null:
+		return q, []any{user, k.id, limit}
+	case p.order == ByName:
+		return q, []any{user, k.name, k.id, limit}
+	default:
+		return q, []any{user, k.t, k.id, limit}
+	}
+}
+
+// queryText is for tests that read the plans.
+func (p *plan) queryText() []string {
+	var out []string
+	for _, part := range p.queries {
+		for _, q := range part {
+			if q != "" {
+				out = append(out, strings.TrimSpace(q))
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,47 @@
+// Package stream walks a user's contacts as Go iterators, one bounded
+// keyset page at a time, with memory that does not grow with the number
+// of contacts.
+//
+//	for c, err := range stream.MinimalContacts(ctx, db, userID) {
+//		if err != nil {
+//			return err // the walk was cut short; nothing more follows
+//		}
+//		use(c)
+//	}
+//
+// # Pages
+//
+// Each page is one statement: WHERE user_id = $1 AND (key, id) > ($2, $3)
+// ORDER BY key, id LIMIT $4, an index range scan of the index of its
+// order (for MinimalContacts an index-only scan: the indexes INCLUDE the
+// minimal columns). There is no OFFSET, no transaction and no connection
+// held between pages, and lib/pq reads rows as they arrive, so a walk of
+// ten million contacts uses the memory of one row. A ByLastContact walk
+// has two parts, the never-contacted contacts (NULL dates) and the
+// others, each walked the same way.
+//
+// Streams do not prefetch the next page while the loop body runs. That
+// would need a second connection and a goroutine per stream for a gain
+// the benchmarks (bench_test.go) showed to be small at the default page
+// size.
+//
+// # Errors
+//
+// A stream yields (zero, err) at most once, as its last item: a bad
+// option (ErrInvalidOption) or cursor (ErrBadCursor, ErrCursorMismatch)
+// before any query, a breaker's refusal (memguard.ErrMemoryPressure),
+// the context's error, or the driver's (a terminated backend, a statement
+// timeout). A loop that ends without an error has seen the whole walk.
+//
+// # Resuming
+//
+// TrackCursor keeps a Cursor of the item just yielded; its String can be
+// persisted and given back through ParseCursor and After to resume right
+// after that item, later or in another process.
+//
+// # Other entities
+//
+// Keyset and Walk are the engine, independent of contacts: a query
+// builder, a scan function and a key type are all another entity needs.
+// Collect and Batches work on any iter.Seq2[T, error].
+package stream
