@@ -1,0 +1,367 @@
+package suggest
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"iter"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/kithhq/kith/contacts"
+	"github.com/kithhq/kith/internal/dbschema"
+	"github.com/kithhq/kith/memguard"
+)
+
+// DB is what a [Generator] needs of the host's database handle: *sql.DB and
+// *sqlx.DB satisfy it. A transaction does not: Generate and the lifecycle
+// calls run their own short transactions.
+type DB interface {
+	contacts.Querier
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+}
+
+// Defaults and bounds of [Config].
+const (
+	DefaultMaxSuggestions  = 50
+	MaxMaxSuggestions      = 10_000
+	DefaultDismissCoolDown = 30 * 24 * time.Hour
+	DefaultBatchSize       = 1000
+)
+
+// Config configures a [Generator]. The zero value is ready to use; every
+// field documents its zero-value default.
+type Config struct {
+	// Schema is the Postgres schema holding kith's tables, as given to
+	// kith.Migrate; "" means "kith".
+	Schema string
+
+	// Breaker is checked before every page of contacts, before every
+	// exclusion look-up and before the write. A refusal ends the run with
+	// the breaker's error (matching memguard.ErrMemoryPressure) and
+	// nothing written. nil means memguard.Nop().
+	Breaker memguard.Breaker
+
+	// Monitor wraps each Generate as the operation "suggest.generate".
+	// nil means none.
+	Monitor *memguard.Monitor
+
+	// Batch supplies page sizes. nil means an adaptive controller fed by
+	// Breaker (pages of 100 to 2000 contacts, starting at 1000; smaller
+	// under pressure) when Breaker is set, else pages of DefaultBatchSize.
+	// It is shared by every run of the Generator.
+	Batch memguard.BatchSizer
+
+	// MaxSuggestions is K, how many suggestions a run keeps. 0 means
+	// DefaultMaxSuggestions; at most MaxMaxSuggestions.
+	MaxSuggestions int
+
+	// Now is the clock used for scoring, snoozes and cool-downs. nil
+	// means time.Now.
+	Now func() time.Time
+
+	// Scorer ranks contacts. nil means DefaultScorer{}.
+	Scorer Scorer
+
+	// DismissCoolDown is how long a dismissed contact is not suggested
+	// again. 0 means DefaultDismissCoolDown; negative is refused.
+	DismissCoolDown time.Duration
+}
+
+// A Generator computes, stores and resolves a user's "reach out"
+// suggestions. It is safe for concurrent use, including several Generate
+// calls for the same user from several processes.
+type Generator struct {
+	db       DB
+	schema   string
+	q        queries
+	breaker  memguard.Breaker
+	monitor  *memguard.Monitor
+	sizer    memguard.BatchSizer
+	k        int
+	now      func() time.Time
+	scorer   Scorer
+	coolDown time.Duration
+	src      sourceFunc // the stream; replaced in tests
+}
+
+// New returns a Generator over db. It validates cfg (errors wrap
+// ErrInvalid and name the field) and does not touch the database; run
+// kith.Migrate first.
+func New(db DB, cfg Config) (*Generator, error) {
+	if db == nil {
+		return nil, invalid("nil database handle")
+	}
+	schema, err := dbschema.Name(cfg.Schema)
+	if err != nil {
+		return nil, invalid("Config.Schema: %v", err)
+	}
+	g := &Generator{
+		db: db, schema: schema, q: newQueries(schema),
+		breaker: cfg.Breaker, monitor: cfg.Monitor, sizer: cfg.Batch,
+		k: cfg.MaxSuggestions, now: cfg.Now, scorer: cfg.Scorer, coolDown: cfg.DismissCoolDown,
+		src: streamSource,
+	}
+	switch {
+	case g.k == 0:
+		g.k = DefaultMaxSuggestions
+	case g.k < 0 || g.k > MaxMaxSuggestions:
+		return nil, invalid("Config.MaxSuggestions %d: want 1 to %d", g.k, MaxMaxSuggestions)
+	}
+	switch {
+	case g.coolDown == 0:
+		g.coolDown = DefaultDismissCoolDown
+	case g.coolDown < 0:
+		return nil, invalid("Config.DismissCoolDown %v: negative", g.coolDown)
+	}
+	if g.scorer == nil {
+		g.scorer = DefaultScorer{}
+	}
+	if err := checkScorer(g.scorer); err != nil {
+		return nil, err
+	}
+	if g.now == nil {
+		g.now = time.Now
+	}
+	if g.sizer == nil {
+		if g.breaker != nil {
+			a, err := memguard.NewAdaptive(g.breaker, memguard.AdaptiveConfig{Min: 100, Max: 2000, Initial: DefaultBatchSize})
+			if err != nil {
+				return nil, fmt.Errorf("suggest: %w", err)
+			}
+			g.sizer = a
+		} else {
+			g.sizer = memguard.FixedBatch(DefaultBatchSize)
+		}
+	}
+	if g.breaker == nil {
+		g.breaker = memguard.Nop()
+	}
+	return g, nil
+}
+
+// A Suggestion is one contact a user should reach out to.
+type Suggestion struct {
+	ID              uuid.UUID          // the stored suggestion; stable across runs while the contact stays pending
+	ContactID       uuid.UUID          // the contact
+	Name            string             // the contact's name
+	Rank            int                // 1 is the most urgent
+	Score           float64            // the Scorer's score; larger is more urgent
+	Reason          string             // e.g. "monthly; last contact 47 days ago"
+	DueSince        *time.Time         // when the contact became due; nil if never contacted
+	LastContactDate *time.Time         // nil: never contacted
+	Frequency       contacts.Frequency // the contact's frequency preference
+	GeneratedAt     time.Time          // the clock reading of the run that produced it
+}
+
+// Result is what one [Generator.Generate] run did.
+type Result struct {
+	UserID      uuid.UUID
+	Suggestions []Suggestion // best first, at most MaxSuggestions
+	Scanned     int64        // contacts streamed (archived ones are not streamed)
+	Eligible    int64        // contacts the Scorer found due
+	// Excluded counts due contacts that ranked high enough to be kept
+	// but were skipped because they are snoozed or within their dismissal
+	// cool-down. Lower-ranked excluded contacts are never looked up.
+	Excluded int64
+	// Superseded reports that a run for the same user that started later
+	// committed first: this run's Suggestions were computed but not
+	// written, and the stored set is the newer one.
+	Superseded  bool
+	Attempts    int           // 1, or more when concurrent changes forced a rerun
+	GeneratedAt time.Time     // the clock reading used for scoring
+	Duration    time.Duration // wall time of the whole call
+}
+
+// maxAttempts bounds reruns forced by concurrent resolutions.
+const maxAttempts = 3
+
+// errRetry makes Generate rerun: something it read changed under it.
+var errRetry = errors.New("suggest: retry")
+
+// Generate computes userID's top MaxSuggestions suggestions over all of
+// its unarchived contacts and replaces the user's pending suggestions with
+// them in one transaction.
+//
+// Memory is O(page size + MaxSuggestions), whatever the number of
+// contacts. The result is exact: the best K by the Scorer's score among all
+// due contacts that are neither snoozed nor within their dismissal
+// cool-down, ties broken by older last contact (never contacted first),
+// then by contact ID.
+//
+// Generate is idempotent and safe to run concurrently for one user: runs
+// are serialized at write time by a per-user lock, at most one pending
+// suggestion exists per contact, a run never overwrites the set of a run
+// that started after it (it reports Superseded instead), and a suggestion
+// accepted, dismissed or snoozed while the run streamed is never written
+// back as pending (the run starts over, at most a few times, then fails
+// with ErrConflict). On any error nothing is written. A suggestion that
+// stays in the set keeps its ID.
+//
+// Shaped as a job for a queue (River, ...): give ctx a deadline; a
+// cancelled ctx ends the run promptly with ctx's error and nothing written.
+func (g *Generator) Generate(ctx context.Context, userID uuid.UUID) (Result, error) {
+	var res Result
+	err := g.monitor.Wrap(ctx, "suggest.generate", func(ctx context.Context) error {
+		var err error
+		res, err = g.generate(ctx, userID)
+		return err
+	})
+	return res, err
+}
+
+func (g *Generator) generate(ctx context.Context, userID uuid.UUID) (Result, error) {
+	start := time.Now()
+	for attempt := 1; ; attempt++ {
+		res, err := g.attempt(ctx, userID)
+		res.Attempts, res.Duration = attempt, time.Since(start)
+		if errors.Is(err, errRetry) {
+			if attempt < maxAttempts {
+				continue
+			}
+			err = fmt.Errorf("%w after %d attempts", ErrConflict, attempt)
+		}
+		if err != nil {
+			return Result{UserID: userID, Attempts: attempt, Duration: time.Since(start)},
+				fmt.Errorf("suggest: generate for user %s: %w", userID, err)
+		}
+		return res, nil
+	}
+}
+
+// attempt is one run: ticket, stream and rank, write.
+func (g *Generator) attempt(ctx context.Context, userID uuid.UUID) (Result, error) {
+	now := g.now()
+	res := Result{UserID: userID, GeneratedAt: now}
+	if err := g.breaker.Check(ctx); err != nil {
+		return res, err
+	}
+	var ticket int64
+	if err := g.db.QueryRowContext(ctx, g.q.ticket).Scan(&ticket); err != nil {
+		return res, fmt.Errorf("take run ticket: %w", err)
+	}
+	dismissedAfter := now.Add(-g.coolDown)
+	var hasExclusions bool
+	if err := g.db.QueryRowContext(ctx, g.q.hasExclusions, userID, now, dismissedAfter).Scan(&hasExclusions); err != nil {
+		return res, fmt.Errorf("look up exclusions: %w", err)
+	}
+	var exclude excludeFunc
+	if hasExclusions {
+		exclude = func(ctx context.Context, ids []uuid.UUID, out map[uuid.UUID]struct{}) error {
+			return g.excluded(ctx, userID, ids, now, dismissedAfter, out)
+		}
+	}
+	seq := g.src(ctx, g.db, g.schema, userID, g.breaker, g.sizer)
+	winners, st, err := rank(ctx, seq, g.scorer, now, g.k, exclude, g.breaker)
+	res.Scanned, res.Eligible, res.Excluded = st.scanned, st.eligible, st.excluded
+	if err != nil {
+		return res, err
+	}
+	res.Suggestions = make([]Suggestion, len(winners))
+	for i := range winners {
+		c := &winners[i].c
+		res.Suggestions[i] = Suggestion{
+			ContactID: c.ID, Name: c.Name, Rank: i + 1, Score: winners[i].score,
+			Reason:   cleanReason(g.scorer.Reason(*c, now)),
+			DueSince: dueSince(*c), LastContactDate: c.LastContactDate, Frequency: c.Frequency,
+			GeneratedAt: now,
+		}
+	}
+	if err := g.breaker.Check(ctx); err != nil {
+		return res, err
+	}
+	superseded, err := g.write(ctx, userID, ticket, &res, dismissedAfter)
+	res.Superseded = superseded
+	return res, err
+}
+
+// stats are a ranking's counts.
+type stats struct{ scanned, eligible, excluded int64 }
+
+// excludeFunc adds to out those of ids that must not be suggested.
+type excludeFunc func(ctx context.Context, ids []uuid.UUID, out map[uuid.UUID]struct{}) error
+
+// flushAt is how many admissible candidates rank buffers before it looks
+// up their exclusions in one query.
+const flushAt = 512
+
+// rank returns the best k contacts of seq under scorer, best first.
+//
+// Without exclude every admissible contact goes straight into the heap.
+// With it, contacts that would enter the heap now are buffered, and every
+// flushAt of them (and at the end) one look-up drops the excluded ones
+// before they are pushed. That is exact: the heap's threshold only rises,
+// so a contact refused before the look-up would be refused after it, and
+// every contact that reaches the heap is not excluded. Memory is
+// O(k + flushAt); only contacts good enough to matter are looked up.
+func rank(ctx context.Context, seq iter.Seq2[contacts.MinimalContact, error], scorer Scorer, now time.Time,
+	k int, exclude excludeFunc, breaker memguard.Breaker) ([]candidate, stats, error) {
+	var st stats
+	top := newTopK(k)
+	var buf []candidate
+	var ids []uuid.UUID
+	var excluded map[uuid.UUID]struct{}
+	flush := func() error {
+		if len(buf) == 0 {
+			return nil
+		}
+		if err := breaker.Check(ctx); err != nil {
+			return err
+		}
+		ids = ids[:0]
+		for i := range buf {
+			ids = append(ids, buf[i].c.ID)
+		}
+		clear(excluded)
+		if err := exclude(ctx, ids, excluded); err != nil {
+			return fmt.Errorf("look up exclusions: %w", err)
+		}
+		for i := range buf {
+			if _, x := excluded[buf[i].c.ID]; x {
+				st.excluded++
+				continue
+			}
+			top.push(&buf[i])
+		}
+		clear(buf) // drop references to names and group IDs
+		buf = buf[:0]
+		return nil
+	}
+	if exclude != nil {
+		buf = make([]candidate, 0, flushAt)
+		ids = make([]uuid.UUID, 0, flushAt)
+		excluded = make(map[uuid.UUID]struct{})
+	}
+	for c, err := range seq {
+		if err != nil {
+			return nil, st, err
+		}
+		st.scanned++
+		score, ok := scorer.Score(c, now)
+		if !ok || score != score { // NaN never ranks
+			continue
+		}
+		st.eligible++
+		cand := newCandidate(c, score)
+		if !top.admits(&cand) {
+			continue
+		}
+		if exclude == nil {
+			top.push(&cand)
+			continue
+		}
+		buf = append(buf, cand)
+		if len(buf) == flushAt {
+			if err := flush(); err != nil {
+				return nil, st, err
+			}
+		}
+	}
+	if exclude != nil {
+		if err := flush(); err != nil {
+			return nil, st, err
+		}
+	}
+	return top.sorted(), st, nil
+}

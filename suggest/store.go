@@ -1,0 +1,224 @@
+package suggest
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/kithhq/kith/internal/dbschema"
+	"github.com/lib/pq"
+)
+
+// queries holds the Generator's SQL, qualified for its schema once.
+type queries struct {
+	ticket, hasExclusions, excluded                    string
+	lock, lastRun, conflicts, deleteStale, upsert, run string
+	pending, resolve, status                           string
+}
+
+// Active exclusions as a predicate over kith.suggestions, with $now and
+// $dismissedAfter as the given placeholders.
+func activeExclusion(now, dismissedAfter string) string {
+	return `((status = 'snoozed' AND snoozed_until > ` + now + `) OR (status = 'dismissed' AND resolved_at > ` + dismissedAfter + `))`
+}
+
+func newQueries(schema string) queries {
+	q := queries{
+		ticket: `SELECT nextval('kith.suggestion_seq')`,
+		hasExclusions: `SELECT EXISTS (SELECT 1 FROM kith.suggestions
+			WHERE user_id = $1 AND status <> 'pending' AND ` + activeExclusion("$2", "$3") + `)`,
+		excluded: `SELECT DISTINCT contact_id FROM kith.suggestions
+			WHERE user_id = $1 AND contact_id = ANY($2::uuid[]) AND status <> 'pending' AND ` + activeExclusion("$3", "$4"),
+		// The key deliberately avoids the text "kith." so Qualify leaves it alone.
+		lock:    `SELECT pg_advisory_xact_lock(hashtextextended('kith/suggest/' || $1::text || '/' || $2::text, 0))`,
+		lastRun: `SELECT run_seq FROM kith.suggestion_runs WHERE user_id = $1`,
+		// Winners resolved after the run took its ticket (it may not have
+		// seen that), or excluded now.
+		conflicts: `SELECT count(*) FROM kith.suggestions
+			WHERE user_id = $1 AND contact_id = ANY($2::uuid[]) AND status <> 'pending'
+			  AND (resolved_seq > $3 OR ` + activeExclusion("$4", "$5") + `)`,
+		deleteStale: `DELETE FROM kith.suggestions
+			WHERE user_id = $1 AND status = 'pending' AND contact_id <> ALL($2::uuid[])`,
+		upsert: `INSERT INTO kith.suggestions (user_id, contact_id, rank, score, reason, due_since, generated_at, run_seq)
+			SELECT $1, u.contact_id, u.rank, u.score, u.reason, NULLIF(u.due, '')::timestamptz, $7, $8
+			FROM unnest($2::uuid[], $3::int[], $4::float8[], $5::text[], $6::text[]) AS u(contact_id, rank, score, reason, due)
+			JOIN kith.contacts c ON c.user_id = $1 AND c.id = u.contact_id
+			ON CONFLICT (user_id, contact_id) WHERE status = 'pending' DO UPDATE SET
+			    rank = EXCLUDED.rank, score = EXCLUDED.score, reason = EXCLUDED.reason,
+			    due_since = EXCLUDED.due_since, generated_at = EXCLUDED.generated_at, run_seq = EXCLUDED.run_seq
+			RETURNING contact_id, id`,
+		run: `INSERT INTO kith.suggestion_runs (user_id, run_seq, generated_at, scanned, eligible, suggested)
+			VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (user_id) DO UPDATE SET run_seq = EXCLUDED.run_seq, generated_at = EXCLUDED.generated_at,
+			    scanned = EXCLUDED.scanned, eligible = EXCLUDED.eligible, suggested = EXCLUDED.suggested, updated_at = now()`,
+		pending: `SELECT s.id, s.contact_id, c.name, s.rank, s.score, s.reason, s.due_since, s.generated_at,
+			    c.last_contact_date, c.frequency
+			FROM kith.suggestions s JOIN kith.contacts c ON c.user_id = s.user_id AND c.id = s.contact_id
+			WHERE s.user_id = $1 AND s.status = 'pending'
+			ORDER BY s.rank, s.contact_id`,
+		resolve: `UPDATE kith.suggestions
+			SET status = $3, resolved_at = $4, resolved_seq = nextval('kith.suggestion_seq'), snoozed_until = $5
+			WHERE user_id = $1 AND id = $2 AND status = 'pending'
+			RETURNING contact_id`,
+		status: `SELECT status FROM kith.suggestions WHERE user_id = $1 AND id = $2`,
+	}
+	for _, p := range []*string{
+		&q.ticket, &q.hasExclusions, &q.excluded, &q.lock, &q.lastRun, &q.conflicts, &q.deleteStale,
+		&q.upsert, &q.run, &q.pending, &q.resolve, &q.status,
+	} {
+		*p = dbschema.Qualify(*p, schema)
+	}
+	return q
+}
+
+// qualify places query in schema.
+func qualify(query, schema string) string { return dbschema.Qualify(query, schema) }
+
+// excluded adds to out those of ids that userID snoozed (until after now)
+// or dismissed (after dismissedAfter).
+func (g *Generator) excluded(ctx context.Context, userID uuid.UUID, ids []uuid.UUID, now, dismissedAfter time.Time, out map[uuid.UUID]struct{}) error {
+	rows, err := g.db.QueryContext(ctx, g.q.excluded, userID, uuidArray(ids), now, dismissedAfter)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		out[id] = struct{}{}
+	}
+	return rows.Err()
+}
+
+// lockUser takes the per-user transaction lock that serializes writers of
+// one user's suggestions.
+func (g *Generator) lockUser(ctx context.Context, tx *sql.Tx, userID uuid.UUID) error {
+	if _, err := tx.ExecContext(ctx, g.q.lock, g.schema, userID); err != nil {
+		return fmt.Errorf("lock user: %w", err)
+	}
+	return nil
+}
+
+// write replaces userID's pending suggestions with res.Suggestions, filling
+// in their IDs, unless a newer run already wrote (superseded). It returns
+// errRetry when a winner was resolved or deleted while the run streamed.
+func (g *Generator) write(ctx context.Context, userID uuid.UUID, ticket int64, res *Result, dismissedAfter time.Time) (superseded bool, err error) {
+	tx, err := g.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+
+	if err := g.lockUser(ctx, tx, userID); err != nil {
+		return false, err
+	}
+	var last int64
+	switch err := tx.QueryRowContext(ctx, g.q.lastRun, userID).Scan(&last); {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return false, fmt.Errorf("read last run: %w", err)
+	case last > ticket:
+		return true, nil
+	}
+
+	n := len(res.Suggestions)
+	ids := make([]uuid.UUID, n)
+	ranks := make(pq.Int64Array, n)
+	scores := make(pq.Float64Array, n)
+	reasons := make(pq.StringArray, n)
+	dues := make(pq.StringArray, n)
+	for i, s := range res.Suggestions {
+		ids[i], ranks[i], scores[i], reasons[i] = s.ContactID, int64(s.Rank), s.Score, s.Reason
+		if s.DueSince != nil {
+			dues[i] = s.DueSince.UTC().Format(time.RFC3339Nano)
+		}
+	}
+	if n > 0 {
+		var conflicts int
+		if err := tx.QueryRowContext(ctx, g.q.conflicts, userID, uuidArray(ids), ticket, res.GeneratedAt, dismissedAfter).Scan(&conflicts); err != nil {
+			return false, fmt.Errorf("check conflicts: %w", err)
+		}
+		if conflicts > 0 {
+			return false, errRetry
+		}
+	}
+	if _, err := tx.ExecContext(ctx, g.q.deleteStale, userID, uuidArray(ids)); err != nil {
+		return false, fmt.Errorf("delete stale suggestions: %w", err)
+	}
+	if n > 0 {
+		rows, err := tx.QueryContext(ctx, g.q.upsert, userID, uuidArray(ids), ranks, scores, reasons, dues, res.GeneratedAt, ticket)
+		if err != nil {
+			return false, fmt.Errorf("write suggestions: %w", err)
+		}
+		byContact := make(map[uuid.UUID]uuid.UUID, n)
+		for rows.Next() {
+			var cid, sid uuid.UUID
+			if err := rows.Scan(&cid, &sid); err != nil {
+				rows.Close()
+				return false, fmt.Errorf("write suggestions: %w", err)
+			}
+			byContact[cid] = sid
+		}
+		if err := rows.Close(); err != nil {
+			return false, fmt.Errorf("write suggestions: %w", err)
+		}
+		if err := rows.Err(); err != nil {
+			return false, fmt.Errorf("write suggestions: %w", err)
+		}
+		if len(byContact) != n { // a winner was deleted meanwhile
+			return false, errRetry
+		}
+		for i := range res.Suggestions {
+			res.Suggestions[i].ID = byContact[res.Suggestions[i].ContactID]
+		}
+	}
+	if _, err := tx.ExecContext(ctx, g.q.run, userID, ticket, res.GeneratedAt, res.Scanned, res.Eligible, n); err != nil {
+		return false, fmt.Errorf("record run: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("commit: %w", err)
+	}
+	return false, nil
+}
+
+// maxReasonLen is the schema's limit on a reason, in characters.
+const maxReasonLen = 500
+
+// cleanReason makes a Scorer's reason storable: valid UTF-8, no NUL, at
+// most maxReasonLen characters.
+func cleanReason(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		s = strings.ReplaceAll(s, "\x00", "")
+	}
+	if utf8.RuneCountInString(s) > maxReasonLen {
+		s = string([]rune(s)[:maxReasonLen])
+	}
+	return s
+}
+
+// uuidArray binds a []uuid.UUID as a Postgres uuid[] literal.
+type uuidArray []uuid.UUID
+
+// Value implements driver.Valuer.
+func (a uuidArray) Value() (driver.Value, error) {
+	b := make([]byte, 0, 2+37*len(a))
+	b = append(b, '{')
+	for i, id := range a {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, id.String()...)
+	}
+	return string(append(b, '}')), nil
+}
