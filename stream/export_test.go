@@ -1,0 +1,39 @@
+package stream
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/kithhq/kith/contacts"
+)
+
+// PageQuery is one page statement of a stream, for tests that read plans.
+type PageQuery struct {
+	Query string
+	Args  []any
+}
+
+// PageQueries returns every page statement a contact stream with opts can
+// run: the first page of each part, and a page after the key (name, t, id).
+func PageQueries(userID uuid.UUID, minimal bool, name string, t time.Time, id uuid.UUID, limit int, opts ...Option) []PageQuery {
+	cfg := config{pageSize: DefaultPageSize}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	cols := contacts.Columns
+	if minimal {
+		cols = contacts.MinimalColumns
+	}
+	p := newPlan(&cfg, cols, minimal)
+	var out []PageQuery
+	for _, null := range []bool{false, true} {
+		if null && cfg.order != ByLastContact {
+			continue
+		}
+		for _, begun := range []bool{false, true} {
+			q, args := p.query(userID, contactKey{begun: begun, null: null, name: name, t: t, id: id}, limit)
+			out = append(out, PageQuery{q, args})
+		}
+	}
+	return out
+}
