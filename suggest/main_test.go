@@ -1,0 +1,28 @@
+package suggest
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"testing"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/kithhq/kith"
+	"github.com/kithhq/kith/internal/pgtest"
+)
+
+func TestMain(m *testing.M) {
+	pgtest.Main(m, func(ctx context.Context, db *sqlx.DB) error { return kith.Migrate(ctx, db, nil) })
+}
+
+// fakeDB satisfies DB for tests that never reach the database.
+type fakeDB struct{}
+
+var errFakeDB = errors.New("fake database")
+
+func (fakeDB) ExecContext(context.Context, string, ...any) (sql.Result, error) { return nil, errFakeDB }
+func (fakeDB) QueryContext(context.Context, string, ...any) (*sql.Rows, error) {
+	return nil, errFakeDB
+}
+func (fakeDB) QueryRowContext(context.Context, string, ...any) *sql.Row { return nil }
+func (fakeDB) BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error) { return nil, errFakeDB }
