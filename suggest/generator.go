@@ -12,6 +12,7 @@ import (
 	"github.com/kithhq/kith/contacts"
 	"github.com/kithhq/kith/internal/dbschema"
 	"github.com/kithhq/kith/memguard"
+	"github.com/kithhq/kith/stream"
 )
 
 // DB is what a [Generator] needs of the host's database handle: *sql.DB and
@@ -27,7 +28,7 @@ const (
 	DefaultMaxSuggestions  = 50
 	MaxMaxSuggestions      = 10_000
 	DefaultDismissCoolDown = 30 * 24 * time.Hour
-	DefaultBatchSize       = 1000
+	DefaultBatchSize       = stream.DefaultPageSize
 )
 
 // Config configures a [Generator]. The zero value is ready to use; every
@@ -48,8 +49,9 @@ type Config struct {
 	Monitor *memguard.Monitor
 
 	// Batch supplies page sizes. nil means an adaptive controller fed by
-	// Breaker (pages of 100 to 2000 contacts, starting at 1000; smaller
-	// under pressure) when Breaker is set, else pages of DefaultBatchSize.
+	// Breaker (pages of 250 to DefaultBatchSize contacts, starting at the
+	// largest; smaller under pressure) when Breaker is set, else pages of
+	// DefaultBatchSize.
 	// It is shared by every run of the Generator.
 	Batch memguard.BatchSizer
 
@@ -126,7 +128,7 @@ func New(db DB, cfg Config) (*Generator, error) {
 	}
 	if g.sizer == nil {
 		if g.breaker != nil {
-			a, err := memguard.NewAdaptive(g.breaker, memguard.AdaptiveConfig{Min: 100, Max: 2000, Initial: DefaultBatchSize})
+			a, err := memguard.NewAdaptive(g.breaker, memguard.AdaptiveConfig{Min: 250, Max: DefaultBatchSize})
 			if err != nil {
 				return nil, fmt.Errorf("suggest: %w", err)
 			}

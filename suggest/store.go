@@ -77,9 +77,6 @@ func newQueries(schema string) queries {
 	return q
 }
 
-// qualify places query in schema.
-func qualify(query, schema string) string { return dbschema.Qualify(query, schema) }
-
 // excluded adds to out those of ids that userID snoozed (until after now)
 // or dismissed (after dismissedAfter).
 func (g *Generator) excluded(ctx context.Context, userID uuid.UUID, ids []uuid.UUID, now, dismissedAfter time.Time, out map[uuid.UUID]struct{}) error {
