@@ -37,3 +37,9 @@ func PageQueries(userID uuid.UUID, minimal bool, name string, t time.Time, id uu
 	}
 	return out
 }
+
+// NewCursor builds the cursor a stream would track after an item.
+func NewCursor(user uuid.UUID, order Order, dir Direction, nullsLast, null bool, name string, t time.Time, id uuid.UUID) Cursor {
+	return Cursor{user: user, order: order, dir: dir, nullsLast: nullsLast,
+		key: contactKey{begun: true, null: null, name: name, t: t, id: id}}
+}
