@@ -143,7 +143,17 @@ func walkPage[T, K any](ctx context.Context, db Querier, ks *Keyset[T, K], after
 	// On an early break Close reads the rest of the page (lib/pq), which a
 	// bounded page keeps short, and returns the connection to the pool.
 	defer rows.Close()
+	done := ctx.Done()
 	for rows.Next() {
+		if done != nil {
+			select {
+			case <-done:
+				// database/sql closes the rows on its own soon; stop now
+				// rather than yield rows it had already read.
+				return got, true, fmt.Errorf("stream: %w", ctx.Err())
+			default:
+			}
+		}
 		var item T
 		var key K
 		if err := ks.Scan(rows, &item, &key); err != nil {
