@@ -111,13 +111,13 @@ func TestGeneratePersistsTheRankedSet(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, Config{})
 	user, other := uuid.New(), uuid.New()
-	f.add(user, "weekly 4w", contacts.FrequencyWeekly, 28*day)          // 4
-	f.add(user, "annual 386d", contacts.FrequencyAnnual, 386*day)       // 1.06
-	f.add(user, "monthly 47d", contacts.FrequencyMonthly, 47*day)       // 1.57
-	f.add(user, "never weekly", contacts.FrequencyWeekly, -1)           // 2
-	f.add(user, "not due", contacts.FrequencyMonthly, 10*day)           // no
-	f.add(user, "no frequency", contacts.FrequencyNone, 900*day)        // no
-	f.add(user, "flexible", contacts.FrequencyFlexible, 900*day)        // no
+	f.add(user, "weekly 4w", contacts.FrequencyWeekly, 28*day)         // 4
+	f.add(user, "annual 386d", contacts.FrequencyAnnual, 386*day)      // 1.06
+	f.add(user, "monthly 47d", contacts.FrequencyMonthly, 47*day)      // 1.57
+	f.add(user, "never weekly", contacts.FrequencyWeekly, -1)          // 2
+	f.add(user, "not due", contacts.FrequencyMonthly, 10*day)          // no
+	f.add(user, "no frequency", contacts.FrequencyNone, 900*day)       // no
+	f.add(user, "flexible", contacts.FrequencyFlexible, 900*day)       // no
 	arch := f.add(user, "archived", contacts.FrequencyWeekly, 300*day) // no
 	if err := f.store.Archive(context.Background(), user, arch.ID); err != nil {
 		t.Fatal(err)
