@@ -239,14 +239,11 @@ func (g *Generator) attempt(ctx context.Context, userID uuid.UUID) (Result, erro
 	if err := g.breaker.Check(ctx); err != nil {
 		return res, err
 	}
-	var ticket int64
-	if err := g.db.QueryRowContext(ctx, g.q.ticket).Scan(&ticket); err != nil {
-		return res, fmt.Errorf("take run ticket: %w", err)
-	}
 	dismissedAfter := now.Add(-g.coolDown)
+	var ticket int64
 	var hasExclusions bool
-	if err := g.db.QueryRowContext(ctx, g.q.hasExclusions, userID, now, dismissedAfter).Scan(&hasExclusions); err != nil {
-		return res, fmt.Errorf("look up exclusions: %w", err)
+	if err := g.db.QueryRowContext(ctx, g.q.start, userID, now, dismissedAfter).Scan(&ticket, &hasExclusions); err != nil {
+		return res, fmt.Errorf("start run: %w", err)
 	}
 	var exclude excludeFunc
 	if hasExclusions {

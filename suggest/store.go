@@ -17,9 +17,9 @@ import (
 
 // queries holds the Generator's SQL, qualified for its schema once.
 type queries struct {
-	ticket, hasExclusions, excluded                    string
-	lock, lastRun, conflicts, deleteStale, upsert, run string
-	pending, resolve, status                           string
+	start, excluded          string
+	lock, lastRun, replace   string
+	pending, resolve, status string
 }
 
 // Active exclusions as a predicate over kith.suggestions, with $now and
@@ -30,33 +30,50 @@ func activeExclusion(now, dismissedAfter string) string {
 
 func newQueries(schema string) queries {
 	q := queries{
-		ticket: `SELECT nextval('kith.suggestion_seq')`,
-		hasExclusions: `SELECT EXISTS (SELECT 1 FROM kith.suggestions
-			WHERE user_id = $1 AND status <> 'pending' AND ` + activeExclusion("$2", "$3") + `)`,
+		// A resolution this look-up misses (one committing meanwhile) is
+		// caught under the lock at write time: conflicts re-checks both
+		// later tickets and active exclusions.
+		start: `SELECT t.ticket, EXISTS (SELECT 1 FROM kith.suggestions
+			WHERE user_id = $1 AND status <> 'pending' AND ` + activeExclusion("$2", "$3") + `)
+			FROM (SELECT nextval('kith.suggestion_seq') AS ticket OFFSET 0) t`,
 		excluded: `SELECT DISTINCT contact_id FROM kith.suggestions
 			WHERE user_id = $1 AND contact_id = ANY($2::uuid[]) AND status <> 'pending' AND ` + activeExclusion("$3", "$4"),
 		// The key deliberately avoids the text "kith." so Qualify leaves it alone.
 		lock:    `SELECT pg_advisory_xact_lock(hashtextextended('kith/suggest/' || $1::text || '/' || $2::text, 0))`,
 		lastRun: `SELECT run_seq FROM kith.suggestion_runs WHERE user_id = $1`,
-		// Winners resolved after the run took its ticket (it may not have
-		// seen that), or excluded now.
-		conflicts: `SELECT count(*) FROM kith.suggestions
-			WHERE user_id = $1 AND contact_id = ANY($2::uuid[]) AND status <> 'pending'
-			  AND (resolved_seq > $3 OR ` + activeExclusion("$4", "$5") + `)`,
-		deleteStale: `DELETE FROM kith.suggestions
-			WHERE user_id = $1 AND status = 'pending' AND contact_id <> ALL($2::uuid[])`,
-		upsert: `INSERT INTO kith.suggestions (user_id, contact_id, rank, score, reason, due_since, generated_at, run_seq)
-			SELECT $1, u.contact_id, u.rank, u.score, u.reason, NULLIF(u.due, '')::timestamptz, $7, $8
-			FROM unnest($2::uuid[], $3::int[], $4::float8[], $5::text[], $6::text[]) AS u(contact_id, rank, score, reason, due)
-			JOIN kith.contacts c ON c.user_id = $1 AND c.id = u.contact_id
-			ON CONFLICT (user_id, contact_id) WHERE status = 'pending' DO UPDATE SET
-			    rank = EXCLUDED.rank, score = EXCLUDED.score, reason = EXCLUDED.reason,
-			    due_since = EXCLUDED.due_since, generated_at = EXCLUDED.generated_at, run_seq = EXCLUDED.run_seq
-			RETURNING contact_id, id`,
-		run: `INSERT INTO kith.suggestion_runs (user_id, run_seq, generated_at, scanned, eligible, suggested)
-			VALUES ($1, $2, $3, $4, $5, $6)
-			ON CONFLICT (user_id) DO UPDATE SET run_seq = EXCLUDED.run_seq, generated_at = EXCLUDED.generated_at,
-			    scanned = EXCLUDED.scanned, eligible = EXCLUDED.eligible, suggested = EXCLUDED.suggested, updated_at = now()`,
+		// replace is one round trip: it counts the winners resolved after
+		// the run took its ticket (the run may not have seen that) or
+		// excluded now, and only if there are none deletes the pending
+		// suggestions that are not winners, upserts the winners (a winner
+		// deleted meanwhile is skipped by the join), and records the run.
+		// It always returns at least one row: the conflict count, and the
+		// contact and suggestion IDs written (NULL when none).
+		replace: `WITH conflicts AS (
+			    SELECT count(*) AS n FROM kith.suggestions
+			    WHERE user_id = $1 AND contact_id = ANY($2::uuid[]) AND status <> 'pending'
+			      AND (resolved_seq > $8 OR ` + activeExclusion("$7", "$9") + `)
+			), del AS (
+			    DELETE FROM kith.suggestions
+			    WHERE user_id = $1 AND status = 'pending' AND contact_id <> ALL($2::uuid[])
+			      AND (SELECT n FROM conflicts) = 0
+			), ins AS (
+			    INSERT INTO kith.suggestions (user_id, contact_id, rank, score, reason, due_since, generated_at, run_seq)
+			    SELECT $1, u.contact_id, u.rank, u.score, u.reason, NULLIF(u.due, '')::timestamptz, $7, $8
+			    FROM unnest($2::uuid[], $3::int[], $4::float8[], $5::text[], $6::text[]) AS u(contact_id, rank, score, reason, due)
+			    JOIN kith.contacts c ON c.user_id = $1 AND c.id = u.contact_id
+			    WHERE (SELECT n FROM conflicts) = 0
+			    ON CONFLICT (user_id, contact_id) WHERE status = 'pending' DO UPDATE SET
+			        rank = EXCLUDED.rank, score = EXCLUDED.score, reason = EXCLUDED.reason,
+			        due_since = EXCLUDED.due_since, generated_at = EXCLUDED.generated_at, run_seq = EXCLUDED.run_seq
+			    RETURNING contact_id, id
+			), run AS (
+			    INSERT INTO kith.suggestion_runs (user_id, run_seq, generated_at, scanned, eligible, suggested)
+			    SELECT $1, $8, $7, $10, $11, cardinality($2::uuid[])
+			    WHERE (SELECT n FROM conflicts) = 0
+			    ON CONFLICT (user_id) DO UPDATE SET run_seq = EXCLUDED.run_seq, generated_at = EXCLUDED.generated_at,
+			        scanned = EXCLUDED.scanned, eligible = EXCLUDED.eligible, suggested = EXCLUDED.suggested, updated_at = now()
+			)
+			SELECT c.n, i.contact_id, i.id FROM conflicts c LEFT JOIN ins i ON true`,
 		pending: `SELECT s.id, s.contact_id, c.name, s.rank, s.score, s.reason, s.due_since, s.generated_at,
 			    c.last_contact_date, c.frequency
 			FROM kith.suggestions s JOIN kith.contacts c ON c.user_id = s.user_id AND c.id = s.contact_id
@@ -69,8 +86,7 @@ func newQueries(schema string) queries {
 		status: `SELECT status FROM kith.suggestions WHERE user_id = $1 AND id = $2`,
 	}
 	for _, p := range []*string{
-		&q.ticket, &q.hasExclusions, &q.excluded, &q.lock, &q.lastRun, &q.conflicts, &q.deleteStale,
-		&q.upsert, &q.run, &q.pending, &q.resolve, &q.status,
+		&q.start, &q.excluded, &q.lock, &q.lastRun, &q.replace, &q.pending, &q.resolve, &q.status,
 	} {
 		*p = dbschema.Qualify(*p, schema)
 	}
@@ -138,47 +154,36 @@ func (g *Generator) write(ctx context.Context, userID uuid.UUID, ticket int64, r
 			dues[i] = s.DueSince.UTC().Format(time.RFC3339Nano)
 		}
 	}
-	if n > 0 {
-		var conflicts int
-		if err := tx.QueryRowContext(ctx, g.q.conflicts, userID, uuidArray(ids), ticket, res.GeneratedAt, dismissedAfter).Scan(&conflicts); err != nil {
-			return false, fmt.Errorf("check conflicts: %w", err)
-		}
-		if conflicts > 0 {
-			return false, errRetry
-		}
+	rows, err := tx.QueryContext(ctx, g.q.replace, userID, uuidArray(ids), ranks, scores, reasons, dues,
+		res.GeneratedAt, ticket, dismissedAfter, res.Scanned, res.Eligible)
+	if err != nil {
+		return false, fmt.Errorf("write suggestions: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, g.q.deleteStale, userID, uuidArray(ids)); err != nil {
-		return false, fmt.Errorf("delete stale suggestions: %w", err)
-	}
-	if n > 0 {
-		rows, err := tx.QueryContext(ctx, g.q.upsert, userID, uuidArray(ids), ranks, scores, reasons, dues, res.GeneratedAt, ticket)
-		if err != nil {
+	var conflicts int64
+	byContact := make(map[uuid.UUID]uuid.UUID, n)
+	for rows.Next() {
+		var cid, sid uuid.NullUUID
+		if err := rows.Scan(&conflicts, &cid, &sid); err != nil {
+			rows.Close()
 			return false, fmt.Errorf("write suggestions: %w", err)
 		}
-		byContact := make(map[uuid.UUID]uuid.UUID, n)
-		for rows.Next() {
-			var cid, sid uuid.UUID
-			if err := rows.Scan(&cid, &sid); err != nil {
-				rows.Close()
-				return false, fmt.Errorf("write suggestions: %w", err)
-			}
-			byContact[cid] = sid
-		}
-		if err := rows.Close(); err != nil {
-			return false, fmt.Errorf("write suggestions: %w", err)
-		}
-		if err := rows.Err(); err != nil {
-			return false, fmt.Errorf("write suggestions: %w", err)
-		}
-		if len(byContact) != n { // a winner was deleted meanwhile
-			return false, errRetry
-		}
-		for i := range res.Suggestions {
-			res.Suggestions[i].ID = byContact[res.Suggestions[i].ContactID]
+		if cid.Valid {
+			byContact[cid.UUID] = sid.UUID
 		}
 	}
-	if _, err := tx.ExecContext(ctx, g.q.run, userID, ticket, res.GeneratedAt, res.Scanned, res.Eligible, n); err != nil {
-		return false, fmt.Errorf("record run: %w", err)
+	if err := rows.Close(); err != nil {
+		return false, fmt.Errorf("write suggestions: %w", err)
+	}
+	if err := rows.Err(); err != nil {
+		return false, fmt.Errorf("write suggestions: %w", err)
+	}
+	// A winner resolved meanwhile, or deleted: start over (the deferred
+	// rollback undoes the statement).
+	if conflicts > 0 || len(byContact) != n {
+		return false, errRetry
+	}
+	for i := range res.Suggestions {
+		res.Suggestions[i].ID = byContact[res.Suggestions[i].ContactID]
 	}
 	if err := tx.Commit(); err != nil {
 		return false, fmt.Errorf("commit: %w", err)
