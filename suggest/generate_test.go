@@ -479,11 +479,12 @@ func TestStaleRunIsSuperseded(t *testing.T) {
 	}
 }
 
-// A suggestion dismissed (or accepted) while a run streams is not written
-// back as pending by that run.
+// A suggestion dismissed, accepted or snoozed while a run streams, or whose
+// contact is deleted, is not written back as pending by that run: the run
+// starts over.
 func TestResolutionDuringRunIsNotUndone(t *testing.T) {
 	t.Parallel()
-	for _, action := range []string{"dismiss", "accept", "snooze"} {
+	for _, action := range []string{"dismiss", "accept", "snooze", "delete contact"} {
 		t.Run(action, func(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t, Config{})
@@ -513,6 +514,8 @@ func TestResolutionDuringRunIsNotUndone(t *testing.T) {
 				err = f.g.Accept(ctx, user, a.ID)
 			case "snooze":
 				err = f.g.Snooze(ctx, user, a.ID, f.clock.Now().Add(day))
+			case "delete contact":
+				err = f.store.Delete(ctx, user, a.ContactID)
 			}
 			if err != nil {
 				t.Fatal(err)
