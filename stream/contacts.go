@@ -44,7 +44,8 @@ func MinimalContacts(ctx context.Context, db Querier, userID uuid.UUID, opts ...
 }
 
 // Contacts is MinimalContacts for full contacts (every column; GroupIDs
-// included). Its pages are index range scans that also read the table.
+// included). Its pages are index range scans that also read the table;
+// they hold DefaultFullPageSize rows unless PageSize says otherwise.
 func Contacts(ctx context.Context, db Querier, userID uuid.UUID, opts ...Option) iter.Seq2[contacts.Contact, error] {
 	return contactStream(ctx, db, userID, opts, contacts.Columns, fullScanner)
 }
@@ -103,6 +104,9 @@ func contactStream[T any](ctx context.Context, db Querier, userID uuid.UUID, opt
 		if o != nil {
 			o(&cfg)
 		}
+	}
+	if !cfg.pageSizeSet && columns == contacts.Columns {
+		cfg.pageSize = DefaultFullPageSize
 	}
 	if cfg.err == nil && db == nil {
 		cfg.fail(invalidOption("nil database handle"))

@@ -17,6 +17,12 @@ const (
 	// rows, a few milliseconds). lib/pq does not buffer a result, so the
 	// page size does not change memory use.
 	DefaultPageSize = 5000
+	// DefaultFullPageSize is the default page size of Contacts. A full
+	// contact is about six times the size of a minimal one and its pages
+	// read the table, not only the index; pages of 1,000 carry about the
+	// bytes of 5,000 minimal contacts, and keep the planner on the index
+	// even for a user who holds most of the table.
+	DefaultFullPageSize = 1000
 	// MaxPageSize bounds PageSize and whatever a PageSizer returns.
 	MaxPageSize = 100_000
 )
@@ -86,6 +92,7 @@ type Option func(*config)
 type config struct {
 	err             error
 	pageSize        int
+	pageSizeSet     bool
 	sizer           memguard.BatchSizer
 	breaker         memguard.Breaker
 	order           Order
@@ -104,7 +111,7 @@ func (c *config) fail(err error) {
 }
 
 // PageSize sets how many rows each page asks for: 1 to MaxPageSize
-// (default DefaultPageSize). A bigger page costs no memory (rows are read
+// (default DefaultPageSize, or DefaultFullPageSize for Contacts). A bigger page costs no memory (rows are read
 // as they arrive) but holds a connection longer and makes an early break
 // read more rows before the connection is free. PageSizer overrides it.
 func PageSize(n int) Option {
@@ -114,6 +121,7 @@ func PageSize(n int) Option {
 			return
 		}
 		c.pageSize, c.sizer = n, nil
+		c.pageSizeSet = true
 	}
 }
 
