@@ -1,0 +1,251 @@
+package stream_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/metrics"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+	"github.com/kithhq/kith/contacts"
+	"github.com/kithhq/kith/internal/pgtest"
+	"github.com/kithhq/kith/internal/seed"
+	"github.com/kithhq/kith/stream"
+	"github.com/lib/pq"
+)
+
+// BenchmarkWalk walks all unarchived contacts of one user, by name, in
+// several ways, side by side on one seeded database:
+//
+//   - raw: one hand-written lib/pq query, same projection and order,
+//     rows.Scan through contacts.ScanMinimal (the same scan the stream
+//     uses, so the difference is paging alone): the driver's limit.
+//   - stream: stream.MinimalContacts with its defaults.
+//   - stream_p1000, stream_p20000: the same with other page sizes (how
+//     DefaultPageSize was chosen).
+//   - naive: sqlx.Select of full contacts into a slice, what the system
+//     kith replaces did.
+//   - copy_minimal, copy_minimal_nogroups: the server's floor, COPY
+//     (SELECT the minimal columns ... ORDER BY name, id) TO STDOUT run by
+//     psql writing to /dev/null, with and without group_ids; the time
+//     includes starting psql and connecting (a few ms).
+//
+// Each reports rows/s, ns/row and peak-heap-MiB (the highest
+// /memory/classes/heap/objects:bytes sampled every millisecond while it
+// ran, after a GC). Sizes: 10k contacts, and 1M when KITH_BENCH_LARGE=1.
+func BenchmarkWalk(b *testing.B) {
+	sizes := []int{10_000}
+	if os.Getenv("KITH_BENCH_LARGE") == "1" {
+		sizes = append(sizes, 1_000_000)
+	}
+	for _, n := range sizes {
+		db, user := benchUser(b, n)
+		ctx := context.Background()
+		var rows int
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM kith.contacts WHERE user_id = $1 AND NOT archived`, user).Scan(&rows); err != nil {
+			b.Fatal(err)
+		}
+		minimalSQL := func(cols string) string {
+			return `SELECT ` + cols + ` FROM kith.contacts WHERE user_id = '` + user.String() + `' AND NOT archived ORDER BY name, id`
+		}
+		variants := []struct {
+			name string
+			walk func(b *testing.B) int
+		}{
+			{"raw", func(b *testing.B) int {
+				r, err := db.QueryContext(ctx, `SELECT `+contacts.MinimalColumns+` FROM kith.contacts
+					WHERE user_id = $1 AND NOT archived ORDER BY name, id`, user)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer r.Close()
+				got := 0
+				for r.Next() {
+					var m contacts.MinimalContact
+					if err := contacts.ScanMinimal(r, &m); err != nil {
+						b.Fatal(err)
+					}
+					got++
+				}
+				if err := r.Err(); err != nil {
+					b.Fatal(err)
+				}
+				return got
+			}},
+			{"stream", streamWalk(ctx, db, user)},
+			{"stream_p1000", streamWalk(ctx, db, user, stream.PageSize(1000))},
+			{"stream_p20000", streamWalk(ctx, db, user, stream.PageSize(20000))},
+			{"naive", func(b *testing.B) int {
+				var all []naiveContact
+				if err := db.SelectContext(ctx, &all, `SELECT `+contacts.Columns+` FROM kith.contacts
+					WHERE user_id = $1 AND NOT archived ORDER BY name, id`, user); err != nil {
+					b.Fatal(err)
+				}
+				return len(all)
+			}},
+			{"copy_minimal", copyWalk(minimalSQL(contacts.MinimalColumns), rows)},
+			{"copy_minimal_nogroups", copyWalk(minimalSQL(`id, name, last_contact_date, frequency, archived`), rows)},
+		}
+		for _, v := range variants {
+			b.Run(fmt.Sprintf("contacts=%d/%s", n, v.name), func(b *testing.B) {
+				runtime.GC()
+				peak := startHeapPeak()
+				b.ResetTimer()
+				start := time.Now()
+				total := 0
+				for range b.N {
+					if got := v.walk(b); got != rows {
+						b.Fatalf("walked %d rows, want %d", got, rows)
+					}
+					total += rows
+				}
+				elapsed := time.Since(start)
+				b.StopTimer()
+				p := peak.stop()
+				b.ReportMetric(float64(total)/elapsed.Seconds(), "rows/s")
+				b.ReportMetric(float64(elapsed.Nanoseconds())/float64(total), "ns/row")
+				b.ReportMetric(float64(p)/(1<<20), "peak-heap-MiB")
+			})
+		}
+	}
+}
+
+func streamWalk(ctx context.Context, db *sqlx.DB, user uuid.UUID, opts ...stream.Option) func(*testing.B) int {
+	return func(b *testing.B) int {
+		got := 0
+		for _, err := range stream.MinimalContacts(ctx, db, user, opts...) {
+			if err != nil {
+				b.Fatal(err)
+			}
+			got++
+		}
+		return got
+	}
+}
+
+func copyWalk(query string, rows int) func(*testing.B) int {
+	return func(b *testing.B) int {
+		if benchDSN == "" {
+			b.Skip("no DSN for psql")
+		}
+		psql, err := exec.LookPath("psql")
+		if err != nil {
+			b.Skip("psql not found")
+		}
+		devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer devnull.Close()
+		cmd := exec.Command(psql, benchDSN, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", "COPY ("+query+") TO STDOUT")
+		var stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = devnull, &stderr
+		if err := cmd.Run(); err != nil {
+			b.Fatalf("psql: %v %s", err, stderr.String())
+		}
+		return rows // COPY's row count is not read back; the query is the same
+	}
+}
+
+// naiveContact is how the system kith replaces mapped a contact: sqlx
+// struct scanning by name.
+type naiveContact struct {
+	ID                 uuid.UUID       `db:"id"`
+	UserID             uuid.UUID       `db:"user_id"`
+	Name               string          `db:"name"`
+	Email              string          `db:"email"`
+	Phone              string          `db:"phone"`
+	LinkedIn           string          `db:"linkedin"`
+	Instagram          string          `db:"instagram"`
+	XHandle            string          `db:"x_handle"`
+	OtherSocial        []byte          `db:"other_social"`
+	Location           string          `db:"location"`
+	TimeZone           string          `db:"time_zone"`
+	Notes              string          `db:"notes"`
+	LastContactDate    sql.NullTime    `db:"last_contact_date"`
+	Frequency          string          `db:"frequency"`
+	Tags               pq.StringArray  `db:"tags"`
+	Archived           bool            `db:"archived"`
+	Source             string          `db:"source"`
+	GoogleResourceName string          `db:"google_resource_name"`
+	GoogleETag         string          `db:"google_etag"`
+	LastSyncedAt       sql.NullTime    `db:"last_synced_at"`
+	Circle             string          `db:"circle"`
+	CircleAssignedAt   sql.NullTime    `db:"circle_assigned_at"`
+	CircleConfidence   sql.NullFloat64 `db:"circle_confidence"`
+	AISuggestedCircle  string          `db:"ai_suggested_circle"`
+	GroupIDs           pq.StringArray  `db:"group_ids"`
+	CreatedAt          time.Time       `db:"created_at"`
+	UpdatedAt          time.Time       `db:"updated_at"`
+}
+
+// heapPeak samples the heap every millisecond and keeps the highest value.
+type heapPeak struct {
+	quit chan struct{}
+	done chan uint64
+}
+
+func startHeapPeak() *heapPeak {
+	h := &heapPeak{quit: make(chan struct{}), done: make(chan uint64)}
+	go func() {
+		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		var peak uint64
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			metrics.Read(s)
+			peak = max(peak, s[0].Value.Uint64())
+			select {
+			case <-h.quit:
+				h.done <- peak
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return h
+}
+
+func (h *heapPeak) stop() uint64 {
+	close(h.quit)
+	return <-h.done
+}
+
+// benchUser returns a database holding a user with exactly n seeded
+// contacts, made once per process (all sizes in one database). It stands
+// in for internal/benchdb until that lands.
+var (
+	benchMu    sync.Mutex
+	benchDB    *sqlx.DB
+	benchDSN   string
+	benchUsers = map[int]uuid.UUID{}
+)
+
+func benchUser(b *testing.B, n int) (*sqlx.DB, uuid.UUID) {
+	b.Helper()
+	benchMu.Lock()
+	defer benchMu.Unlock()
+	if benchDB == nil {
+		benchDB, benchDSN = pgtest.NewDBWithDSN(b)
+	}
+	if u, ok := benchUsers[n]; ok {
+		return benchDB, u
+	}
+	u := uuid.New()
+	start := time.Now()
+	if err := seed.Contacts(context.Background(), benchDB, u, n, seed.Options{Seed: 0.1 + float64(len(benchUsers))/10}); err != nil {
+		b.Fatal(err)
+	}
+	settle(b, benchDB)
+	b.Logf("seeded %d contacts in %v", n, time.Since(start).Round(time.Millisecond))
+	benchUsers[n] = u
+	return benchDB, u
+}
