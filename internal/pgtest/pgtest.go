@@ -42,6 +42,14 @@ import (
 // administrative statements only.
 const EnvURL = "KITH_DATABASE_URL"
 
+// EnvDataDir is the environment variable that names a directory for a
+// server that outlives the process: [Start] runs initdb there only if it
+// holds no cluster yet, starts the server on it, and [Server.Close] stops the
+// server with a fast shutdown but keeps the directory. `make bench` uses it so
+// that a database seeded with a million contacts is seeded once. Only one
+// process may use a directory at a time. KITH_DATABASE_URL takes precedence.
+const EnvDataDir = "KITH_PGDATA"
+
 // ErrNoPostgres is returned (wrapped) by [Start] when KITH_DATABASE_URL is not
 // set and no PostgreSQL server binaries can be found.
 var ErrNoPostgres = errors.New("pgtest: no PostgreSQL server binaries (initdb, postgres) found on PATH or in /usr/lib/postgresql/*/bin; " +
@@ -74,7 +82,9 @@ type Server struct {
 	// Exactly one of baseURL (KITH_DATABASE_URL case) and dir (throwaway
 	// case) is set.
 	baseURL string
-	dir     string // temporary directory: data/ and the Unix socket
+	dir     string // directory of the Unix socket (and of data/ unless keep)
+	data    string // the cluster's data directory
+	keep    bool   // data lives in a KITH_PGDATA directory: keep it on Close
 
 	cmd    *exec.Cmd     // postmaster; nil for the URL case
 	exited chan struct{} // closed when cmd has been waited for
@@ -115,7 +125,7 @@ func start(ctx context.Context, getenv func(string) string, findBin func() (stri
 	if err != nil {
 		return nil, err
 	}
-	return startThrowaway(ctx, bin)
+	return startThrowaway(ctx, bin, getenv(EnvDataDir))
 }
 
 func connectURL(ctx context.Context, u string) (*Server, error) {
@@ -281,7 +291,9 @@ func runAs() (*syscall.Credential, error) {
 	return nil, fmt.Errorf("pgtest: running as root and no unprivileged account to run PostgreSQL as: %w", errors.Join(errs...))
 }
 
-func startThrowaway(ctx context.Context, bin string) (s *Server, err error) {
+// startThrowaway starts a server in a new temporary directory; its cluster
+// lives there too unless keepData names a directory to keep it in.
+func startThrowaway(ctx context.Context, bin, keepData string) (s *Server, err error) {
 	began := time.Now()
 	cred, err := runAs()
 	if err != nil {
@@ -297,7 +309,7 @@ func startThrowaway(ctx context.Context, bin string) (s *Server, err error) {
 	s = &Server{dir: dir, log: &tailBuffer{max: maxLogBytes}}
 	defer func() {
 		if err != nil {
-			s.stop()
+			s.stop(s.keep)
 			os.RemoveAll(dir)
 		}
 	}()
@@ -307,14 +319,31 @@ func startThrowaway(ctx context.Context, bin string) (s *Server, err error) {
 		}
 	}
 	data := filepath.Join(dir, "data")
+	if keepData != "" {
+		if data, err = filepath.Abs(keepData); err != nil {
+			return nil, fmt.Errorf("pgtest: %s: %w", EnvDataDir, err)
+		}
+		s.data, s.keep = data, true
+		if err := os.MkdirAll(data, 0o700); err != nil {
+			return nil, fmt.Errorf("pgtest: %s: %w", EnvDataDir, err)
+		}
+		if cred != nil {
+			if err := os.Chown(data, int(cred.Uid), int(cred.Gid)); err != nil {
+				return nil, fmt.Errorf("pgtest: %w", err)
+			}
+		}
+	}
+	s.data = data
 	env := childEnv()
 
-	initdb := exec.CommandContext(ctx, filepath.Join(bin, "initdb"),
-		"--no-sync", "--auth=trust", "-U", superuser, "-E", "UTF8", "--locale=C", "-D", data)
-	initdb.Dir, initdb.Env = dir, env
-	initdb.SysProcAttr = sysProcAttr(cred)
-	if out, err := initdb.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("pgtest: initdb: %w\n%s", err, out)
+	if _, err := os.Stat(filepath.Join(data, "PG_VERSION")); err != nil {
+		initdb := exec.CommandContext(ctx, filepath.Join(bin, "initdb"),
+			"--no-sync", "--auth=trust", "-U", superuser, "-E", "UTF8", "--locale=C", "-D", data)
+		initdb.Dir, initdb.Env = dir, env
+		initdb.SysProcAttr = sysProcAttr(cred)
+		if out, err := initdb.CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("pgtest: initdb: %w\n%s", err, out)
+		}
 	}
 
 	debugf("initdb took %v", time.Since(began).Round(time.Millisecond))
@@ -411,7 +440,7 @@ func (s *Server) Close() error {
 			errs = append(errs, s.admin.Close())
 		}
 		if s.dir != "" {
-			errs = append(errs, s.stop())
+			errs = append(errs, s.stop(s.keep))
 			if err := os.RemoveAll(s.dir); err != nil {
 				errs = append(errs, fmt.Errorf("pgtest: %w", err))
 			}
@@ -421,14 +450,18 @@ func (s *Server) Close() error {
 	return s.closeErr
 }
 
-// stop stops the postmaster, if started, and waits for it to exit.
-func (s *Server) stop() error {
+// stop stops the postmaster, if started, and waits for it to exit: a fast,
+// clean shutdown when the data is kept, else an immediate one.
+func (s *Server) stop(clean bool) error {
 	if s.cmd == nil {
 		return nil
 	}
 	pid := s.cmd.Process.Pid
-	// SIGQUIT: immediate shutdown; the data directory is thrown away.
-	_ = syscall.Kill(pid, syscall.SIGQUIT)
+	sig := syscall.SIGQUIT // immediate shutdown; the data directory is thrown away
+	if clean {
+		sig = syscall.SIGINT // fast shutdown: a checkpoint, no recovery on next start
+	}
+	_ = syscall.Kill(pid, sig)
 	select {
 	case <-s.exited:
 	case <-time.After(stopTimeout):

@@ -182,3 +182,20 @@ func (s *Server) cloneDB(name, template string) (db *sqlx.DB, dsn string, cleanu
 	}
 	return db, dsn, cleanup, nil
 }
+
+// Shared returns the server Main started, for tests and benchmarks that
+// keep their own long-lived databases on it (see internal/benchdb). It
+// fails tb if Main was not called or no server could be had.
+func Shared(tb testing.TB) *Server {
+	tb.Helper()
+	env.mu.Lock()
+	ran, err, s := env.ran, env.err, env.server
+	env.mu.Unlock()
+	switch {
+	case !ran:
+		tb.Fatal("pgtest: Shared called without pgtest.Main in TestMain")
+	case err != nil:
+		tb.Fatal(err)
+	}
+	return s
+}

@@ -1,0 +1,138 @@
+// Package benchdb gives benchmarks a database holding users with exactly n
+// synthetic contacts, seeded the first time they are asked for and reused
+// after that: seeding a million contacts takes minutes, a benchmark run
+// should not pay for it every time.
+//
+// The database, kith_bench, lives on the server pgtest.Main started. With
+// KITH_PGDATA set (make bench sets it) that server keeps its data between
+// runs, so the seed survives; with a throwaway server it lasts one process.
+package benchdb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+	"github.com/kithhq/kith"
+	"github.com/kithhq/kith/internal/pgtest"
+	"github.com/kithhq/kith/internal/seed"
+)
+
+// Name is the benchmark database's name.
+const Name = "kith_bench"
+
+// seedVersion changes whenever internal/seed changes what it writes, so
+// users seeded by an older version are seeded again.
+const seedVersion = 2
+
+var state struct {
+	mu    sync.Mutex
+	db    *sqlx.DB
+	users map[int]uuid.UUID
+}
+
+// User returns a handle on the benchmark database and a user with exactly
+// n seeded contacts (seed.Options defaults), seeding them if no such user
+// exists yet. The handle is shared by the whole process; do not close it.
+func User(tb testing.TB, n int) (*sqlx.DB, uuid.UUID) {
+	tb.Helper()
+	state.mu.Lock()
+	defer state.mu.Unlock()
+	ctx := context.Background()
+	if state.db == nil {
+		db, err := open(ctx, pgtest.Shared(tb))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		state.db, state.users = db, map[int]uuid.UUID{}
+	}
+	if id, ok := state.users[n]; ok {
+		return state.db, id
+	}
+	id, err := user(ctx, state.db, n, tb)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	state.users[n] = id
+	return state.db, id
+}
+
+func open(ctx context.Context, s *pgtest.Server) (*sqlx.DB, error) {
+	admin, err := sqlx.Open("postgres", s.DSN("postgres"))
+	if err != nil {
+		return nil, err
+	}
+	defer admin.Close()
+	var exists bool
+	if err := admin.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, Name); err != nil {
+		return nil, fmt.Errorf("benchdb: %w", err)
+	}
+	if !exists {
+		if err := s.CreateDatabase(ctx, Name, ""); err != nil {
+			return nil, fmt.Errorf("benchdb: %w", err)
+		}
+	}
+	db, err := sqlx.Open("postgres", s.DSN(Name))
+	if err != nil {
+		return nil, err
+	}
+	if err := kith.Migrate(ctx, db, nil); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("benchdb: %w", err)
+	}
+	_, err = db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS public.kith_bench_users (
+		n integer PRIMARY KEY, user_id uuid NOT NULL, seed_version integer NOT NULL, seeded_at timestamptz NOT NULL DEFAULT now())`)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("benchdb: %w", err)
+	}
+	return db, nil
+}
+
+// user finds or seeds the user with n contacts, under a session advisory
+// lock so that two processes sharing a server do not seed twice.
+func user(ctx context.Context, db *sqlx.DB, n int, tb testing.TB) (uuid.UUID, error) {
+	conn, err := db.Connx(ctx)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(hashtext('kith/benchdb'))`); err != nil {
+		return uuid.Nil, err
+	}
+	defer conn.ExecContext(ctx, `SELECT pg_advisory_unlock(hashtext('kith/benchdb'))`) //nolint:errcheck
+
+	var id uuid.UUID
+	err = conn.GetContext(ctx, &id, `SELECT user_id FROM public.kith_bench_users WHERE n = $1 AND seed_version = $2`, n, seedVersion)
+	if err == nil {
+		return id, nil
+	}
+	if err != sql.ErrNoRows {
+		return uuid.Nil, fmt.Errorf("benchdb: %w", err)
+	}
+	// Remove what an older seed version or an interrupted seeding left.
+	if _, err := conn.ExecContext(ctx, `DELETE FROM public.kith_bench_users WHERE n = $1`, n); err != nil {
+		return uuid.Nil, fmt.Errorf("benchdb: %w", err)
+	}
+	for _, table := range []string{"kith.contacts", "kith.groups"} {
+		if _, err := conn.ExecContext(ctx, `DELETE FROM `+table+` WHERE user_id NOT IN (SELECT user_id FROM public.kith_bench_users)`); err != nil {
+			return uuid.Nil, fmt.Errorf("benchdb: clean up: %w", err)
+		}
+	}
+	id = uuid.New()
+	began := time.Now()
+	tb.Logf("benchdb: seeding a user with %d contacts (once; reused by later runs with KITH_PGDATA)", n)
+	if err := seed.Contacts(ctx, db, id, n, seed.Options{}); err != nil {
+		return uuid.Nil, err
+	}
+	tb.Logf("benchdb: seeded %d contacts in %v", n, time.Since(began).Round(time.Millisecond))
+	if _, err := conn.ExecContext(ctx, `INSERT INTO public.kith_bench_users (n, user_id, seed_version) VALUES ($1, $2, $3)`, n, id, seedVersion); err != nil {
+		return uuid.Nil, fmt.Errorf("benchdb: %w", err)
+	}
+	return id, nil
+}
