@@ -9,15 +9,14 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/kithhq/kith/contacts"
+	"github.com/kithhq/kith/internal/benchdb"
 	"github.com/kithhq/kith/internal/pgtest"
-	"github.com/kithhq/kith/internal/seed"
 	"github.com/kithhq/kith/stream"
 	"github.com/lib/pq"
 )
@@ -219,33 +218,16 @@ func (h *heapPeak) stop() uint64 {
 	return <-h.done
 }
 
-// benchUser returns a database holding a user with exactly n seeded
-// contacts, made once per process (all sizes in one database). It stands
-// in for internal/benchdb until that lands.
-var (
-	benchMu    sync.Mutex
-	benchDB    *sqlx.DB
-	benchDSN   string
-	benchUsers = map[int]uuid.UUID{}
-)
-
+// benchUser returns the shared benchmark database (internal/benchdb)
+// with a user holding exactly n seeded contacts, made all-visible (see
+// settle) so that index-only scans are measured as production would see
+// them, and the DSN psql needs for the COPY floor.
 func benchUser(b *testing.B, n int) (*sqlx.DB, uuid.UUID) {
 	b.Helper()
-	benchMu.Lock()
-	defer benchMu.Unlock()
-	if benchDB == nil {
-		benchDB, benchDSN = pgtest.NewDBWithDSN(b)
-	}
-	if u, ok := benchUsers[n]; ok {
-		return benchDB, u
-	}
-	u := uuid.New()
-	start := time.Now()
-	if err := seed.Contacts(context.Background(), benchDB, u, n, seed.Options{Seed: 0.1 + float64(len(benchUsers))/10}); err != nil {
-		b.Fatal(err)
-	}
-	settle(b, benchDB)
-	b.Logf("seeded %d contacts in %v", n, time.Since(start).Round(time.Millisecond))
-	benchUsers[n] = u
-	return benchDB, u
+	db, user := benchdb.User(b, n)
+	settle(b, db)
+	benchDSN = pgtest.Shared(b).DSN(benchdb.Name)
+	return db, user
 }
+
+var benchDSN string
