@@ -30,7 +30,7 @@ type Options struct {
 	ArchivedPercent int
 	// Seed varies the data; the same Seed gives the same contacts.
 	Seed int64
-	// Chunk is how many contacts one INSERT writes (default 100,000).
+	// Chunk is how many contacts one INSERT writes (default 25,000).
 	Chunk int
 }
 
@@ -48,14 +48,16 @@ func (o *Options) defaults() {
 		o.ArchivedPercent = 0
 	}
 	if o.Chunk == 0 {
-		o.Chunk = 100_000
+		o.Chunk = 25_000
 	}
 }
 
 // Contacts gives userID n synthetic contacts (and their groups), then runs
 // VACUUM ANALYZE so index-only scans and plans reflect the new rows. About a
-// fifth of the contacts were never contacted, frequencies cover every
-// value, and names repeat, so keyset paging meets ties. The data is a
+// fifth of the contacts were never contacted; the others were last
+// contacted up to 2.5 intervals of their frequency ago (a year for those
+// with none), so a little over half are due. Frequencies cover every value,
+// and names repeat, so keyset paging meets ties. The data is a
 // function of the contact's number and Options.Seed: the same call gives
 // the same contacts.
 //
@@ -169,7 +171,9 @@ SELECT $1,
        (ARRAY['Europe/London','Europe/Paris','Africa/Lagos','Asia/Tokyo','Europe/Berlin','America/Lima',
               'Europe/Oslo','Asia/Kolkata','America/Toronto','Australia/Sydney'])[1 + (h / 900) % 10],
        notes.body,
-       CASE WHEN r3 < 0.2 THEN NULL ELSE now() - (r3 * interval '730 days') END,
+       CASE WHEN r3 < 0.2 THEN NULL
+            ELSE now() - (r3 - 0.2) / 0.8 * 2.5 * interval '1 day'
+                 * (ARRAY[365, 365, 7, 14, 30, 30, 91, 91, 182, 365, 365])[1 + (h / 27000) % 11] END,
        (ARRAY['','','weekly','biweekly','monthly','monthly','quarterly','quarterly','biannual','annual','flexible'])[1 + (h / 27000) % 11],
        CASE WHEN r4 < 0.5 THEN '{}'::text[] ELSE ARRAY['friend', 'tag' || (h % 20)] END,
        (h / 7) % 100 < $5::int,

@@ -1,0 +1,28 @@
+# kith: two commands for a new user, `make demo` and `make test`.
+GO ?= go
+
+.PHONY: demo test bench check-fmt
+
+# Starts a throwaway PostgreSQL (or uses KITH_DATABASE_URL), seeds a synthetic
+# user and shows streaming and suggestions. CONTACTS=1000000 for a big user.
+CONTACTS ?= 100000
+demo:
+	$(GO) run ./examples/quickstart -contacts $(CONTACTS)
+
+# gofmt check, go vet, and the race-enabled tests against a throwaway
+# PostgreSQL per test package (or KITH_DATABASE_URL).
+test: check-fmt
+	$(GO) vet ./...
+	$(GO) test -race -timeout 20m ./...
+
+check-fmt:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+# Benchmarks at 10,000 and 1,000,000 contacts. The PostgreSQL data lives in
+# $(BENCH_PGDATA) and is seeded once; later runs reuse it. Results (medians
+# need several runs: COUNT) go to .bench/latest.txt for benchstat.
+BENCH_PGDATA ?= $(CURDIR)/.bench/pgdata
+COUNT ?= 5
+bench:
+	@mkdir -p .bench
+	KITH_PGDATA=$(BENCH_PGDATA) KITH_BENCH_LARGE=1 $(GO) test -p 1 -run '^$$' -bench . -benchtime 1x -count $(COUNT) -timeout 120m ./stream/ ./suggest/ | tee .bench/latest.txt
