@@ -202,7 +202,7 @@ func TestGenerateMatchesBruteForceOnSeededData(t *testing.T) {
 	if err := seed.Contacts(ctx, db, user, 3000, seed.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := seed.Contacts(ctx, db, other, 500, seed.Options{Seed: 0.7}); err != nil {
+	if err := seed.Contacts(ctx, db, other, 500, seed.Options{Seed: 7}); err != nil {
 		t.Fatal(err)
 	}
 	all, err := stream.Collect(stream.MinimalContacts(ctx, db, user))
