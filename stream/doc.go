@@ -20,10 +20,12 @@
 // has two parts, the never-contacted contacts (NULL dates) and the
 // others, each walked the same way.
 //
-// Streams do not prefetch the next page while the loop body runs. That
-// would need a second connection and a goroutine per stream for a gain
-// the benchmarks (bench_test.go) showed to be small at the default page
-// size.
+// Streams do not prefetch the next page while the loop body runs: that
+// would hold a second connection and run a goroutine per stream, and an
+// early break would have to cancel it (which, with lib/pq, discards the
+// connection). The cost is one round trip and one index descent per page,
+// measured in bench_test.go (BenchmarkWalk) against a single unbounded
+// query.
 //
 // # Errors
 //
