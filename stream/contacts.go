@@ -171,7 +171,14 @@ func newPlan(cfg *config, columns string, minimal bool) *plan {
 	if minimal && cfg.order == ByCreatedAt {
 		columns += ", created_at"
 	}
-	where := "SELECT " + columns + " FROM kith.contacts WHERE user_id = $1"
+	selected := columns
+	if !minimal {
+		selected = "id"
+		if col := orderColumn(cfg.order); col != "" {
+			selected += ", " + col
+		}
+	}
+	where := "SELECT " + selected + " FROM kith.contacts WHERE user_id = $1"
 	if !cfg.includeArchived {
 		where += " AND NOT archived"
 	}
@@ -179,15 +186,7 @@ func newPlan(cfg *config, columns string, minimal bool) *plan {
 	if cfg.dir == Descending {
 		op, dir = " < ", " DESC"
 	}
-	var col string
-	switch cfg.order {
-	case ByName:
-		col = "name"
-	case ByLastContact:
-		col = "last_contact_date"
-	case ByCreatedAt:
-		col = "created_at"
-	}
+	col := orderColumn(cfg.order)
 	orderBy := " ORDER BY id" + dir
 	if col != "" {
 		// The exact column order of the order's index, scanned forward or
@@ -195,7 +194,11 @@ func newPlan(cfg *config, columns string, minimal bool) *plan {
 		orderBy = " ORDER BY " + col + dir + ", id" + dir
 	}
 	build := func(cond string, nparams int) string {
-		return dbschema.Qualify(where+cond+orderBy+" LIMIT $"+strconv.Itoa(nparams+1), schema)
+		page := where + cond + orderBy + " LIMIT $" + strconv.Itoa(nparams+1)
+		if !minimal {
+			page = fullPage(page, col, dir, columns)
+		}
+		return dbschema.Qualify(page, schema)
 	}
 	switch cfg.order {
 	case ByID:
@@ -207,6 +210,36 @@ func newPlan(cfg *config, columns string, minimal bool) *plan {
 		p.queries[0] = [2]string{build("", 1), build(" AND ("+col+", id)"+op+"($2, $3)", 3)}
 	}
 	return p
+}
+
+// orderColumn is the sort key's column of o, "" for ByID.
+func orderColumn(o Order) string {
+	switch o {
+	case ByName:
+		return "name"
+	case ByLastContact:
+		return "last_contact_date"
+	case ByCreatedAt:
+		return "created_at"
+	}
+	return ""
+}
+
+// fullPage turns a keyset page of keys into a page of full rows. The keys
+// come from an index-only scan of the order's index, bounded by the LIMIT;
+// each row is then fetched by its primary key. Asked for full rows
+// directly, the planner may prefer a bitmap scan of everything past the key
+// followed by a sort, which reads the rest of the user's contacts for every
+// page. The LIMIT 1 keeps the lateral subquery from being flattened into a
+// join the planner could turn into a hash join; the nested loop keeps the
+// keys' order, so the outer ORDER BY costs no sort.
+func fullPage(keys, col, dir, columns string) string {
+	orderBy := " ORDER BY k.id" + dir
+	if col != "" {
+		orderBy = " ORDER BY k." + col + dir + ", k.id" + dir
+	}
+	return "SELECT c.* FROM (" + keys + ") AS k CROSS JOIN LATERAL (SELECT " + columns +
+		" FROM kith.contacts AS r WHERE r.user_id = $1 AND r.id = k.id LIMIT 1) AS c" + orderBy
 }
 
 // firstPart returns the key that starts a walk from the beginning.

@@ -5,68 +5,13 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"runtime/metrics"
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-	"github.com/jmoiron/sqlx"
-	"github.com/kithhq/kith/internal/pgtest"
-	"github.com/kithhq/kith/internal/seed"
+	"github.com/kithhq/kith/internal/benchdb"
+	"github.com/kithhq/kith/internal/heappeak"
 	"github.com/kithhq/kith/memguard"
 )
-
-// benchUser returns a database holding one user with n seeded contacts.
-// It stands in for internal/benchdb until that exists.
-func benchUser(b *testing.B, n int) (*sqlx.DB, uuid.UUID) {
-	b.Helper()
-	db := pgtest.NewDB(b)
-	user := uuid.New()
-	if err := seed.Contacts(context.Background(), db, user, n, seed.Options{}); err != nil {
-		b.Fatal(err)
-	}
-	return db, user
-}
-
-// heapPeak samples /memory/classes/heap/objects:bytes (live and not yet
-// swept heap objects, = MemStats.HeapAlloc) every millisecond while a run
-// goes on.
-type heapPeak struct {
-	stop, done chan struct{}
-	peak       uint64
-}
-
-func heapObjects() uint64 {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	metrics.Read(s)
-	return s[0].Value.Uint64()
-}
-
-func startHeapPeak() *heapPeak {
-	h := &heapPeak{stop: make(chan struct{}), done: make(chan struct{})}
-	go func() {
-		defer close(h.done)
-		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-		tick := time.NewTicker(time.Millisecond)
-		defer tick.Stop()
-		for {
-			metrics.Read(s)
-			h.peak = max(h.peak, s[0].Value.Uint64())
-			select {
-			case <-h.stop:
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	return h
-}
-
-func (h *heapPeak) finish() uint64 {
-	close(h.stop)
-	<-h.done
-	return max(h.peak, heapObjects())
-}
 
 // BenchmarkGenerate compares Generate with a plain stream of the same
 // minimal contacts (same order, same page sizes, no scoring), for one
@@ -81,7 +26,7 @@ func BenchmarkGenerate(b *testing.B) {
 	}
 	for _, n := range sizes {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			db, user := benchUser(b, n)
+			db, user := benchdb.User(b, n)
 			g, err := New(db, Config{})
 			if err != nil {
 				b.Fatal(err)
@@ -103,7 +48,7 @@ func BenchmarkGenerate(b *testing.B) {
 			// pairing keeps a noisy machine's drift out of the ratio.
 			measure := func(b *testing.B, run func() (int64, error), paired bool) {
 				runtime.GC()
-				base := heapObjects()
+				base := heappeak.Now()
 				var peak uint64
 				var runTime, plainTime time.Duration
 				b.ResetTimer()
@@ -117,11 +62,11 @@ func BenchmarkGenerate(b *testing.B) {
 						plainTime += time.Since(t0)
 						b.StartTimer()
 					}
-					h := startHeapPeak()
+					h := heappeak.Start()
 					t0 := time.Now()
 					got, err := run()
 					runTime += time.Since(t0)
-					peak = max(peak, h.finish())
+					peak = max(peak, h.Stop())
 					if err != nil {
 						b.Fatal(err)
 					}

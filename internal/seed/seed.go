@@ -111,6 +111,12 @@ func Contacts(ctx context.Context, db *sqlx.DB, userID uuid.UUID, n int, opts Op
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
 	for _, stmt := range []string{
+		// A synchronous commit flushes the WAL of every earlier commit too.
+		// Until the inserts' commits are flushed, VACUUM may not set their
+		// hint bits, so no page would become all-visible and "index-only"
+		// scans would read the heap after all (test servers commit
+		// asynchronously).
+		`SET LOCAL synchronous_commit = on`,
 		`ALTER TABLE kith.contact_groups DISABLE TRIGGER contact_groups_sync`,
 		`INSERT INTO kith.contact_groups (user_id, contact_id, group_id)
 		 SELECT user_id, id, unnest(group_ids) FROM kith.contacts WHERE user_id = $1 AND group_ids <> '{}'
@@ -128,7 +134,7 @@ func Contacts(ctx context.Context, db *sqlx.DB, userID uuid.UUID, n int, opts Op
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
-	if _, err := db.ExecContext(ctx, q(`VACUUM (ANALYZE) kith.contacts, kith.contact_groups, kith.groups`)); err != nil {
+	if _, err := db.ExecContext(ctx, q(`VACUUM (FREEZE, ANALYZE) kith.contacts, kith.contact_groups, kith.groups`)); err != nil {
 		return fmt.Errorf("seed: vacuum: %w", err)
 	}
 	return nil
