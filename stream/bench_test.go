@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"runtime"
-	"runtime/metrics"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/kithhq/kith/contacts"
 	"github.com/kithhq/kith/internal/benchdb"
+	"github.com/kithhq/kith/internal/heappeak"
 	"github.com/kithhq/kith/internal/pgtest"
 	"github.com/kithhq/kith/stream"
 	"github.com/lib/pq"
@@ -28,7 +27,7 @@ import (
 //     rows.Scan through contacts.ScanMinimal (the same scan the stream
 //     uses, so the difference is paging alone): the driver's limit.
 //   - stream: stream.MinimalContacts with its defaults.
-//   - stream_p1000, stream_p20000: the same with other page sizes (how
+//   - stream_p5000: the same with pages of 5,000 (how
 //     DefaultPageSize was chosen).
 //   - naive: sqlx.Select of full contacts into a slice, what the system
 //     kith replaces did.
@@ -80,8 +79,7 @@ func BenchmarkWalk(b *testing.B) {
 				return got
 			}},
 			{"stream", streamWalk(ctx, db, user)},
-			{"stream_p1000", streamWalk(ctx, db, user, stream.PageSize(1000))},
-			{"stream_p20000", streamWalk(ctx, db, user, stream.PageSize(20000))},
+			{"stream_p5000", streamWalk(ctx, db, user, stream.PageSize(5000))},
 			{"naive", func(b *testing.B) int {
 				var all []naiveContact
 				if err := db.SelectContext(ctx, &all, `SELECT `+contacts.Columns+` FROM kith.contacts
@@ -95,8 +93,7 @@ func BenchmarkWalk(b *testing.B) {
 		}
 		for _, v := range variants {
 			b.Run(fmt.Sprintf("contacts=%d/%s", n, v.name), func(b *testing.B) {
-				runtime.GC()
-				peak := startHeapPeak()
+				peak := heappeak.Start()
 				b.ResetTimer()
 				start := time.Now()
 				total := 0
@@ -108,7 +105,7 @@ func BenchmarkWalk(b *testing.B) {
 				}
 				elapsed := time.Since(start)
 				b.StopTimer()
-				p := peak.stop()
+				p := peak.Stop()
 				b.ReportMetric(float64(total)/elapsed.Seconds(), "rows/s")
 				b.ReportMetric(float64(elapsed.Nanoseconds())/float64(total), "ns/row")
 				b.ReportMetric(float64(p)/(1<<20), "peak-heap-MiB")
@@ -184,38 +181,6 @@ type naiveContact struct {
 	GroupIDs           pq.StringArray  `db:"group_ids"`
 	CreatedAt          time.Time       `db:"created_at"`
 	UpdatedAt          time.Time       `db:"updated_at"`
-}
-
-// heapPeak samples the heap every millisecond and keeps the highest value.
-type heapPeak struct {
-	quit chan struct{}
-	done chan uint64
-}
-
-func startHeapPeak() *heapPeak {
-	h := &heapPeak{quit: make(chan struct{}), done: make(chan uint64)}
-	go func() {
-		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-		var peak uint64
-		t := time.NewTicker(time.Millisecond)
-		defer t.Stop()
-		for {
-			metrics.Read(s)
-			peak = max(peak, s[0].Value.Uint64())
-			select {
-			case <-h.quit:
-				h.done <- peak
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return h
-}
-
-func (h *heapPeak) stop() uint64 {
-	close(h.quit)
-	return <-h.done
 }
 
 // benchUser returns the shared benchmark database (internal/benchdb)
