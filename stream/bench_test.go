@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -196,3 +197,42 @@ func benchUser(b *testing.B, n int) (*sqlx.DB, uuid.UUID) {
 }
 
 var benchDSN string
+
+// BenchmarkBytesPerContact collects the same 10,000 seeded contacts as
+// MinimalContact and as Contact and reports the heap each retains per
+// contact (live heap after a GC, with the slice, minus before).
+//
+//	go test -run '^$' -bench BytesPerContact -benchtime 3x ./stream/
+func BenchmarkBytesPerContact(b *testing.B) {
+	db, user := benchdb.User(b, 10_000)
+	ctx := context.Background()
+	measure := func(b *testing.B, collect func() (int, any)) {
+		for b.Loop() {
+			runtime.GC()
+			before := heappeak.Now()
+			n, kept := collect()
+			runtime.GC()
+			after := heappeak.Now()
+			runtime.KeepAlive(kept)
+			b.ReportMetric(float64(after-min(after, before))/float64(n), "bytes/contact")
+		}
+	}
+	b.Run("minimal", func(b *testing.B) {
+		measure(b, func() (int, any) {
+			all, err := stream.Collect(stream.MinimalContacts(ctx, db, user))
+			if err != nil {
+				b.Fatal(err)
+			}
+			return len(all), all
+		})
+	})
+	b.Run("full", func(b *testing.B) {
+		measure(b, func() (int, any) {
+			all, err := stream.Collect(stream.Contacts(ctx, db, user))
+			if err != nil {
+				b.Fatal(err)
+			}
+			return len(all), all
+		})
+	})
+}
