@@ -22,7 +22,7 @@ check-fmt:
 # $(BENCH_PGDATA) and is seeded once; later runs reuse it. Results (medians
 # need several runs: COUNT) go to .bench/latest.txt for benchstat.
 BENCH_PGDATA ?= $(CURDIR)/.bench/pgdata
-COUNT ?= 5
+COUNT ?= 6
 bench:
 	@mkdir -p .bench
 	KITH_PGDATA=$(BENCH_PGDATA) KITH_BENCH_LARGE=1 $(GO) test -p 1 -run '^$$' -bench . -benchtime 1x -count $(COUNT) -timeout 120m ./stream/ ./suggest/ | tee .bench/latest.txt
