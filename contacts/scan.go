@@ -79,13 +79,8 @@ func (n nullTime) Scan(src any) error {
 type frequencyDest struct{ f *Frequency }
 
 func (d frequencyDest) Scan(src any) error {
-	var b []byte
-	switch v := src.(type) {
-	case []byte:
-		b = v
-	case string:
-		b = []byte(v)
-	default:
+	b, ok := textOf(src)
+	if !ok {
 		return fmt.Errorf("contacts: cannot scan %T into a frequency", src)
 	}
 	for _, f := range frequencies {
@@ -107,16 +102,12 @@ func (d frequencyDest) Scan(src any) error {
 type uuidArray struct{ ids *[]uuid.UUID }
 
 func (a uuidArray) Scan(src any) error {
-	var b []byte
-	switch v := src.(type) {
-	case []byte:
-		b = v
-	case string:
-		b = []byte(v)
-	case nil:
+	if src == nil {
 		*a.ids = nil
 		return nil
-	default:
+	}
+	b, ok := textOf(src)
+	if !ok {
 		return fmt.Errorf("contacts: cannot scan %T into []uuid.UUID", src)
 	}
 	if len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' {
@@ -146,6 +137,18 @@ func (a uuidArray) Scan(src any) error {
 	}
 	*a.ids = ids
 	return nil
+}
+
+// textOf returns a column's text as the driver sent it: []byte from
+// lib/pq, string from others.
+func textOf(src any) ([]byte, bool) {
+	switch v := src.(type) {
+	case []byte:
+		return v, true
+	case string:
+		return []byte(v), true
+	}
+	return nil, false
 }
 
 // uuidList sends a []uuid.UUID as a Postgres uuid[] parameter.

@@ -60,19 +60,7 @@ func NewStore(db Querier, opts Options) (*Store, error) {
 // the store; the stored contact is returned. A second contact of the same
 // user with the same non-empty GoogleResourceName is ErrDuplicate.
 func (s *Store) Create(ctx context.Context, userID uuid.UUID, c Contact) (Contact, error) {
-	if err := c.Validate(); err != nil {
-		return Contact{}, err
-	}
-	args, err := writeArgs(&c)
-	if err != nil {
-		return Contact{}, err
-	}
-	var out Contact
-	args = append([]any{userID}, args...)
-	if err := ScanContact(s.db.QueryRowContext(ctx, s.q.insert, args...), &out); err != nil {
-		return Contact{}, fmt.Errorf("contacts: create: %w", dbError(err))
-	}
-	return out, nil
+	return s.write(ctx, "create", s.q.insert, &c, userID)
 }
 
 // Get returns the contact id of userID, or ErrNotFound.
@@ -89,17 +77,24 @@ func (s *Store) Get(ctx context.Context, userID, id uuid.UUID) (Contact, error) 
 // patch: read, change, write. GroupIDs, CreatedAt and UpdatedAt in c are
 // ignored. A missing contact is ErrNotFound.
 func (s *Store) Update(ctx context.Context, userID uuid.UUID, c Contact) (Contact, error) {
+	return s.write(ctx, "update "+c.ID.String(), s.q.update, &c, userID, c.ID)
+}
+
+// write validates c, then runs query (an insert or an update) with lead
+// before c's writable fields, and returns the stored contact. A refused
+// input is returned as its *FieldError; database errors are wrapped with
+// op.
+func (s *Store) write(ctx context.Context, op, query string, c *Contact, lead ...any) (Contact, error) {
 	if err := c.Validate(); err != nil {
 		return Contact{}, err
 	}
-	args, err := writeArgs(&c)
+	args, err := writeArgs(c)
 	if err != nil {
 		return Contact{}, err
 	}
 	var out Contact
-	args = append([]any{userID, c.ID}, args...)
-	if err := ScanContact(s.db.QueryRowContext(ctx, s.q.update, args...), &out); err != nil {
-		return Contact{}, fmt.Errorf("contacts: update %s: %w", c.ID, dbError(err))
+	if err := ScanContact(s.db.QueryRowContext(ctx, query, append(lead, args...)...), &out); err != nil {
+		return Contact{}, fmt.Errorf("contacts: %s: %w", op, dbError(err))
 	}
 	return out, nil
 }

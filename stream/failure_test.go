@@ -124,18 +124,6 @@ func bigRows(tb testing.TB, db *sqlx.DB, user uuid.UUID, n, size int) {
 	}
 }
 
-// backendOf returns the pid of the session running a stream's page.
-func backendOf(tb testing.TB, admin *sqlx.DB) int {
-	tb.Helper()
-	var pid int
-	waitFor(tb, "the page's backend", func() bool {
-		err := admin.QueryRowContext(context.Background(), `SELECT pid FROM pg_stat_activity
-			WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'SELECT %contacts%LIMIT%'
-			ORDER BY query_start DESC LIMIT 1`).Scan(&pid)
-		return err == nil
-	})
-	return pid
-}
 
 // Terminating the backend in the middle of a page yields one error and
 // ends the walk: never a silent short walk. The page's Scan terminates its
@@ -216,14 +204,11 @@ func TestTerminateBetweenPages(t *testing.T) {
 				admin.QueryRowContext(context.Background(), `SELECT state FROM pg_stat_activity WHERE pid = $1`, pid).Scan(&state)
 				return state == "idle"
 			})
-			if _, e := admin.ExecContext(context.Background(), `SELECT pg_terminate_backend($1)`, pid); e != nil {
-				t.Fatal(e)
+			// With a timeout, pg_terminate_backend waits for the backend to exit.
+			var gone bool
+			if e := admin.QueryRowContext(context.Background(), `SELECT pg_terminate_backend($1, 10000)`, pid).Scan(&gone); e != nil || !gone {
+				t.Fatalf("pg_terminate_backend: %v %v", gone, e)
 			}
-			waitFor(t, "the backend to exit", func() bool {
-				var n int
-				admin.QueryRowContext(context.Background(), `SELECT count(*) FROM pg_stat_activity WHERE pid = $1`, pid).Scan(&n)
-				return n == 0
-			})
 		}
 	}
 	if after != 0 {
