@@ -67,6 +67,7 @@ func (o Order) valid() bool { return o <= ByID }
 // A Direction is Ascending (the zero value) or Descending.
 type Direction uint8
 
+// The directions of a walk. Descending scans the same indexes backward.
 const (
 	Ascending Direction = iota
 	Descending
