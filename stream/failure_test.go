@@ -124,7 +124,6 @@ func bigRows(tb testing.TB, db *sqlx.DB, user uuid.UUID, n, size int) {
 	}
 }
 
-
 // Terminating the backend in the middle of a page yields one error and
 // ends the walk: never a silent short walk. The page's Scan terminates its
 // own backend at row 10 of a 12 MB page, so the rest of the page cannot be
