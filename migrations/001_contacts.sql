@@ -5,7 +5,7 @@
 -- nullable: there "unknown" is a real state that sorts differently.
 
 CREATE TABLE kith.contacts (
-    id                   uuid        PRIMARY KEY DEFAULT gen_random_uuid(),
+    id                   uuid        NOT NULL DEFAULT gen_random_uuid(),
     user_id              uuid        NOT NULL,
     name                 text        NOT NULL CHECK (char_length(name) BETWEEN 1 AND 300),
     email                text        NOT NULL DEFAULT '' CHECK (char_length(email) <= 320),
@@ -41,8 +41,11 @@ CREATE TABLE kith.contacts (
     group_ids            uuid[]      NOT NULL DEFAULT '{}' CHECK (cardinality(group_ids) <= 64),
     created_at           timestamptz NOT NULL DEFAULT now(),
     updated_at           timestamptz NOT NULL DEFAULT now(),
-    -- Target of the composite foreign keys below, and the index of the id order.
-    CONSTRAINT contacts_user_id_key UNIQUE (user_id, id)
+    -- Every query names the user, so the key leads with it: one index
+    -- serves look-ups by id, the id order of streams and the composite
+    -- foreign keys below (a separate key on id alone would only slow
+    -- writes).
+    CONSTRAINT contacts_pkey PRIMARY KEY (user_id, id)
         INCLUDE (name, last_contact_date, frequency, archived, group_ids)
 );
 

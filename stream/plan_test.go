@@ -48,7 +48,7 @@ func TestPlans(t *testing.T) {
 		stream.ByName:        "contacts_user_name_idx",
 		stream.ByLastContact: "contacts_user_last_contact_idx",
 		stream.ByCreatedAt:   "contacts_user_created_idx",
-		stream.ByID:          "contacts_user_id_key",
+		stream.ByID:          "contacts_pkey",
 	}
 	for _, c := range allOrders {
 		for _, minimal := range []bool{true, false} {

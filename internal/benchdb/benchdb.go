@@ -10,7 +10,9 @@ package benchdb
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"sync"
 	"testing"
@@ -27,8 +29,8 @@ import (
 const Name = "kith_bench"
 
 // seedVersion changes whenever internal/seed changes what it writes, so
-// users seeded by an older version are seeded again.
-const seedVersion = 4
+// that a database seeded by an older version is built again.
+const seedVersion = 5
 
 var state struct {
 	mu    sync.Mutex
@@ -62,7 +64,14 @@ func User(tb testing.TB, n int) (*sqlx.DB, uuid.UUID) {
 	return state.db, id
 }
 
+// open opens the benchmark database, creating it, or creating it again
+// when it was made by other migrations or another seed version: migrations
+// may still change in development, and Migrate only ever adds.
 func open(ctx context.Context, s *pgtest.Server) (*sqlx.DB, error) {
+	want, err := fingerprint()
+	if err != nil {
+		return nil, err
+	}
 	admin, err := sqlx.Open("postgres", s.DSN("postgres"))
 	if err != nil {
 		return nil, err
@@ -72,10 +81,23 @@ func open(ctx context.Context, s *pgtest.Server) (*sqlx.DB, error) {
 	if err := admin.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, Name); err != nil {
 		return nil, fmt.Errorf("benchdb: %w", err)
 	}
-	if !exists {
-		if err := s.CreateDatabase(ctx, Name, ""); err != nil {
+	if exists {
+		db, err := sqlx.Open("postgres", s.DSN(Name))
+		if err != nil {
+			return nil, err
+		}
+		var got string
+		err = db.GetContext(ctx, &got, `SELECT fingerprint FROM public.kith_bench_meta`)
+		if err == nil && got == want {
+			return db, nil
+		}
+		db.Close()
+		if err := s.DropDatabase(ctx, Name); err != nil {
 			return nil, fmt.Errorf("benchdb: %w", err)
 		}
+	}
+	if err := s.CreateDatabase(ctx, Name, ""); err != nil {
+		return nil, fmt.Errorf("benchdb: %w", err)
 	}
 	db, err := sqlx.Open("postgres", s.DSN(Name))
 	if err != nil {
@@ -85,13 +107,34 @@ func open(ctx context.Context, s *pgtest.Server) (*sqlx.DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("benchdb: %w", err)
 	}
-	_, err = db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS public.kith_bench_users (
-		n integer PRIMARY KEY, user_id uuid NOT NULL, seed_version integer NOT NULL, seeded_at timestamptz NOT NULL DEFAULT now())`)
-	if err != nil {
+	for _, stmt := range []string{
+		`CREATE TABLE public.kith_bench_users (n integer PRIMARY KEY, user_id uuid NOT NULL, seeded_at timestamptz NOT NULL DEFAULT now())`,
+		`CREATE TABLE public.kith_bench_meta (fingerprint text NOT NULL)`,
+	} {
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("benchdb: %w", err)
+		}
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO public.kith_bench_meta VALUES ($1)`, want); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("benchdb: %w", err)
 	}
 	return db, nil
+}
+
+// fingerprint identifies the schema and seed the database was built with.
+func fingerprint() (string, error) {
+	ms, err := kith.Migrations("")
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "seed %d\n", seedVersion)
+	for _, m := range ms {
+		fmt.Fprintf(h, "%s\n%s\n", m.Name, m.SQL)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // user finds or seeds the user with n contacts, under a session advisory
@@ -108,17 +151,14 @@ func user(ctx context.Context, db *sqlx.DB, n int, tb testing.TB) (uuid.UUID, er
 	defer conn.ExecContext(ctx, `SELECT pg_advisory_unlock(hashtext('kith/benchdb'))`) //nolint:errcheck
 
 	var id uuid.UUID
-	err = conn.GetContext(ctx, &id, `SELECT user_id FROM public.kith_bench_users WHERE n = $1 AND seed_version = $2`, n, seedVersion)
+	err = conn.GetContext(ctx, &id, `SELECT user_id FROM public.kith_bench_users WHERE n = $1`, n)
 	if err == nil {
 		return id, nil
 	}
 	if err != sql.ErrNoRows {
 		return uuid.Nil, fmt.Errorf("benchdb: %w", err)
 	}
-	// Remove what an older seed version or an interrupted seeding left.
-	if _, err := conn.ExecContext(ctx, `DELETE FROM public.kith_bench_users WHERE n = $1`, n); err != nil {
-		return uuid.Nil, fmt.Errorf("benchdb: %w", err)
-	}
+	// Remove what an interrupted seeding left.
 	for _, table := range []string{"kith.contacts", "kith.groups"} {
 		if _, err := conn.ExecContext(ctx, `DELETE FROM `+table+` WHERE user_id NOT IN (SELECT user_id FROM public.kith_bench_users)`); err != nil {
 			return uuid.Nil, fmt.Errorf("benchdb: clean up: %w", err)
@@ -131,7 +171,7 @@ func user(ctx context.Context, db *sqlx.DB, n int, tb testing.TB) (uuid.UUID, er
 		return uuid.Nil, err
 	}
 	tb.Logf("benchdb: seeded %d contacts in %v", n, time.Since(began).Round(time.Millisecond))
-	if _, err := conn.ExecContext(ctx, `INSERT INTO public.kith_bench_users (n, user_id, seed_version) VALUES ($1, $2, $3)`, n, id, seedVersion); err != nil {
+	if _, err := conn.ExecContext(ctx, `INSERT INTO public.kith_bench_users (n, user_id) VALUES ($1, $2)`, n, id); err != nil {
 		return uuid.Nil, fmt.Errorf("benchdb: %w", err)
 	}
 	return id, nil
