@@ -28,6 +28,8 @@ import (
 //     rows.Scan through contacts.ScanMinimal (the same scan the stream
 //     uses, so the difference is paging alone): the driver's limit.
 //   - stream: stream.MinimalContacts with its defaults.
+//   - stream_vs_raw: raw and stream alternated within each iteration,
+//     reporting the stream's throughput as a fraction of raw's.
 //   - stream_p5000: the same with pages of 5,000 (how
 //     DefaultPageSize was chosen).
 //   - naive: sqlx.Select of full contacts into a slice, what the system
@@ -92,6 +94,28 @@ func BenchmarkWalk(b *testing.B) {
 			{"copy_minimal", copyWalk(minimalSQL(contacts.MinimalColumns), rows)},
 			{"copy_minimal_nogroups", copyWalk(minimalSQL(`id, name, last_contact_date, frequency, archived`), rows)},
 		}
+		// stream_vs_raw walks raw, stream, stream, raw in each iteration
+		// and reports the stream's throughput relative to raw's: the
+		// symmetric order cancels the drift of a shared machine, which
+		// moves separate medians by more than the difference measured.
+		b.Run(fmt.Sprintf("contacts=%d/stream_vs_raw", n), func(b *testing.B) {
+			raw, str := variants[0].walk, variants[1].walk
+			var rawTime, streamTime time.Duration
+			timed := func(walk func(*testing.B) int, into *time.Duration) {
+				t0 := time.Now()
+				if got := walk(b); got != rows {
+					b.Fatalf("walked %d rows, want %d", got, rows)
+				}
+				*into += time.Since(t0)
+			}
+			for b.Loop() {
+				timed(raw, &rawTime)
+				timed(str, &streamTime)
+				timed(str, &streamTime)
+				timed(raw, &rawTime)
+			}
+			b.ReportMetric(float64(rawTime)/float64(streamTime), "throughput-vs-raw")
+		})
 		for _, v := range variants {
 			b.Run(fmt.Sprintf("contacts=%d/%s", n, v.name), func(b *testing.B) {
 				peak := heappeak.Start()
