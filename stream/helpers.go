@@ -47,7 +47,8 @@ func Batches[T any](seq iter.Seq2[T, error], n int) iter.Seq2[[]T, error] {
 				return
 			}
 			if batch == nil {
-				batch = make([]T, 0, n)
+				// Capped: a huge n must not allocate before items arrive.
+				batch = make([]T, 0, min(n, 4096))
 			}
 			batch = append(batch, v)
 			if len(batch) == n {
