@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/google/uuid"
+	"github.com/kithhq/kith/internal/pgarray"
 )
 
 // Groups returns userID's groups ordered by name.
@@ -74,7 +75,7 @@ func (s *Store) DeleteGroup(ctx context.Context, userID, id uuid.UUID) error {
 func (s *Store) AddToGroup(ctx context.Context, userID, groupID uuid.UUID, contactIDs ...uuid.UUID) error {
 	ids := distinct(contactIDs)
 	var groups, found, added int
-	err := s.db.QueryRowContext(ctx, s.q.addMembers, userID, groupID, uuidList(ids), len(ids)).Scan(&groups, &found, &added)
+	err := s.db.QueryRowContext(ctx, s.q.addMembers, userID, groupID, pgarray.UUIDs(ids), len(ids)).Scan(&groups, &found, &added)
 	switch {
 	case err != nil:
 		return fmt.Errorf("contacts: add to group %s: %w", groupID, membershipError(err))
@@ -90,7 +91,7 @@ func (s *Store) AddToGroup(ctx context.Context, userID, groupID uuid.UUID, conta
 // are not members are ignored; a group that is not userID's is ErrNotFound.
 func (s *Store) RemoveFromGroup(ctx context.Context, userID, groupID uuid.UUID, contactIDs ...uuid.UUID) error {
 	var groups, removed int
-	err := s.db.QueryRowContext(ctx, s.q.removeMembers, userID, groupID, uuidList(distinct(contactIDs))).Scan(&groups, &removed)
+	err := s.db.QueryRowContext(ctx, s.q.removeMembers, userID, groupID, pgarray.UUIDs(distinct(contactIDs))).Scan(&groups, &removed)
 	switch {
 	case err != nil:
 		return fmt.Errorf("contacts: remove from group %s: %w", groupID, dbError(err))

@@ -2,7 +2,6 @@ package contacts
 
 import (
 	"bytes"
-	"database/sql/driver"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -149,20 +148,4 @@ func textOf(src any) ([]byte, bool) {
 		return []byte(v), true
 	}
 	return nil, false
-}
-
-// uuidList sends a []uuid.UUID as a Postgres uuid[] parameter.
-type uuidList []uuid.UUID
-
-func (l uuidList) Value() (driver.Value, error) {
-	const textLen = 36
-	b := make([]byte, 0, 2+len(l)*(textLen+1))
-	b = append(b, '{')
-	for i, id := range l {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, id.String()...)
-	}
-	return string(append(b, '}')), nil
 }

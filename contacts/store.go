@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/kithhq/kith/internal/dbschema"
+	"github.com/kithhq/kith/internal/pgarray"
 	"github.com/lib/pq"
 )
 
@@ -148,7 +149,7 @@ func (s *Store) MarkContacted(ctx context.Context, userID uuid.UUID, contactIDs 
 	if len(contactIDs) == 0 {
 		return 0, nil
 	}
-	res, err := s.db.ExecContext(ctx, s.q.markContacted, userID, uuidList(contactIDs), at)
+	res, err := s.db.ExecContext(ctx, s.q.markContacted, userID, pgarray.UUIDs(contactIDs), at)
 	if err != nil {
 		return 0, fmt.Errorf("contacts: mark contacted: %w", err)
 	}

@@ -3,7 +3,6 @@ package suggest
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/kithhq/kith/internal/dbschema"
+	"github.com/kithhq/kith/internal/pgarray"
 	"github.com/lib/pq"
 )
 
@@ -96,7 +96,7 @@ func newQueries(schema string) queries {
 // excluded adds to out those of ids that userID snoozed (until after now)
 // or dismissed (after dismissedAfter).
 func (g *Generator) excluded(ctx context.Context, userID uuid.UUID, ids []uuid.UUID, now, dismissedAfter time.Time, out map[uuid.UUID]struct{}) error {
-	rows, err := g.db.QueryContext(ctx, g.q.excluded, userID, uuidArray(ids), now, dismissedAfter)
+	rows, err := g.db.QueryContext(ctx, g.q.excluded, userID, pgarray.UUIDs(ids), now, dismissedAfter)
 	if err != nil {
 		return err
 	}
@@ -154,7 +154,7 @@ func (g *Generator) write(ctx context.Context, userID uuid.UUID, ticket int64, r
 			dues[i] = s.DueSince.UTC().Format(time.RFC3339Nano)
 		}
 	}
-	rows, err := tx.QueryContext(ctx, g.q.replace, userID, uuidArray(ids), ranks, scores, reasons, dues,
+	rows, err := tx.QueryContext(ctx, g.q.replace, userID, pgarray.UUIDs(ids), ranks, scores, reasons, dues,
 		res.GeneratedAt, ticket, dismissedAfter, res.Scanned, res.Eligible)
 	if err != nil {
 		return false, fmt.Errorf("write suggestions: %w", err)
@@ -207,20 +207,4 @@ func cleanReason(s string) string {
 		s = string([]rune(s)[:maxReasonLen])
 	}
 	return s
-}
-
-// uuidArray binds a []uuid.UUID as a Postgres uuid[] literal.
-type uuidArray []uuid.UUID
-
-// Value implements driver.Valuer.
-func (a uuidArray) Value() (driver.Value, error) {
-	b := make([]byte, 0, 2+37*len(a))
-	b = append(b, '{')
-	for i, id := range a {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, id.String()...)
-	}
-	return string(append(b, '}')), nil
 }
