@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/kithhq/kith/internal/pgarray"
+	"github.com/lib/pq/pqerror"
 )
 
 // Groups returns userID's groups ordered by name.
@@ -105,9 +106,10 @@ func (s *Store) RemoveFromGroup(ctx context.Context, userID, groupID uuid.UUID, 
 // fails) to ErrNotFound, and the per-contact group bound to a FieldError.
 func membershipError(err error) error {
 	err = dbError(err)
-	if code := pqCode(err); code == "23503" { // foreign_key_violation
+	switch pqCode(err) {
+	case pqerror.ForeignKeyViolation:
 		return fmt.Errorf("%w: %w", ErrNotFound, err)
-	} else if code == "23514" {
+	case pqerror.CheckViolation:
 		return &FieldError{Field: "group_ids", Reason: fmt.Sprintf("a contact can be in at most %d groups", MaxGroupsPerContact), Max: MaxGroupsPerContact}
 	}
 	return err

@@ -12,6 +12,7 @@ import (
 	"github.com/kithhq/kith/internal/dbschema"
 	"github.com/kithhq/kith/internal/pgarray"
 	"github.com/lib/pq"
+	"github.com/lib/pq/pqerror"
 )
 
 // Querier is what the Store needs of a database handle. *sql.DB, *sql.Tx,
@@ -191,9 +192,9 @@ func dbError(err error) error {
 	var pqErr *pq.Error
 	if errors.As(err, &pqErr) {
 		switch pqErr.Code {
-		case "23505": // unique_violation
+		case pqerror.UniqueViolation:
 			return fmt.Errorf("%w: %s", ErrDuplicate, pqErr.Message)
-		case "23514", "22001", "22P02": // check_violation, string_data_right_truncation, invalid_text_representation
+		case pqerror.CheckViolation, pqerror.StringDataRightTruncation, pqerror.InvalidTextRepresentation:
 			return fmt.Errorf("%w: %w", ErrInvalid, err)
 		}
 	}
@@ -216,7 +217,7 @@ func affectedOne(res sql.Result, err error) error {
 }
 
 // pqCode returns the SQLSTATE of the first *pq.Error in err's chain, or "".
-func pqCode(err error) pq.ErrorCode {
+func pqCode(err error) pqerror.Code {
 	var pqErr *pq.Error
 	if errors.As(err, &pqErr) {
 		return pqErr.Code

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"iter"
 	"strconv"
-	"strings"
 
 	"github.com/google/uuid"
 	"github.com/kithhq/kith/contacts"
@@ -274,17 +273,4 @@ func (p *plan) query(user uuid.UUID, k contactKey, limit int) (string, []any) {
 	default:
 		return q, []any{user, k.t, k.id, limit}
 	}
-}
-
-// queryText is for tests that read the plans.
-func (p *plan) queryText() []string {
-	var out []string
-	for _, part := range p.queries {
-		for _, q := range part {
-			if q != "" {
-				out = append(out, strings.TrimSpace(q))
-			}
-		}
-	}
-	return out
 }

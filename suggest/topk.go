@@ -48,9 +48,6 @@ type topK struct {
 
 func newTopK(k int) *topK { return &topK{k: k, h: make([]candidate, 0, min(k, 1024))} }
 
-// full reports whether k candidates are kept.
-func (t *topK) full() bool { return len(t.h) >= t.k }
-
 // admits reports whether c would be kept if pushed now. Since the
 // threshold only rises, a candidate it refuses would be refused later too.
 func (t *topK) admits(c *candidate) bool {

@@ -153,7 +153,6 @@ func run(ctx context.Context, n int, naive bool, top int) error {
 	if err != nil {
 		return err
 	}
-	t = time.Now()
 	peak = heappeak.Start()
 	res, err := gen.Generate(ctx, user)
 	if err != nil {
