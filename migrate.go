@@ -2,7 +2,6 @@ package kith
 
 import (
 	"context"
-	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
@@ -67,12 +66,6 @@ func Migrations(schema string) ([]Migration, error) {
 		ms = append(ms, Migration{Version: v, Name: e.Name(), SQL: dbschema.Qualify(string(body), schema)})
 	}
 	return ms, nil
-}
-
-// Beginner is what [Migrate] needs of a database handle: *sql.DB and
-// *sqlx.DB satisfy it.
-type Beginner interface {
-	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
 }
 
 // Migrate creates kith's schema if needed and applies every migration not

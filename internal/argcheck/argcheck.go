@@ -1,0 +1,49 @@
+// Package argcheck holds the argument checks every kith package applies
+// alike, so that a missing user ID or a nil handle is refused the same way
+// everywhere. Each package wraps the result in its own ErrInvalid.
+package argcheck
+
+import (
+	"errors"
+	"reflect"
+
+	"github.com/google/uuid"
+)
+
+// ErrNilUser is returned by User for uuid.Nil: usually a missing auth
+// claim, never a user of its own.
+var ErrNilUser = errors.New("user ID is uuid.Nil")
+
+// ErrNilHandle is returned by Handle for a nil or typed-nil handle.
+var ErrNilHandle = errors.New("nil database handle")
+
+// User refuses uuid.Nil.
+func User(id uuid.UUID) error {
+	if id == uuid.Nil {
+		return ErrNilUser
+	}
+	return nil
+}
+
+// Handle refuses a nil interface and an interface holding a nil pointer
+// (a typed nil such as (*sqlx.DB)(nil)), which would otherwise pass a nil
+// check and panic on first use.
+func Handle(h any) error {
+	if IsNil(h) {
+		return ErrNilHandle
+	}
+	return nil
+}
+
+// IsNil reports whether v is nil or an interface holding a nil pointer,
+// map, slice, channel or function.
+func IsNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Chan, reflect.Func, reflect.Interface:
+		return rv.IsNil()
+	}
+	return false
+}

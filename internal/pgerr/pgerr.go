@@ -1,0 +1,52 @@
+// Package pgerr reads PostgreSQL error codes (SQLSTATEs) from errors of any
+// driver kith supports.
+//
+// lib/pq's *pq.Error and pgx's *pgconn.PgError both have a
+// SQLState() string method; matching on that method, not on a driver's
+// type, keeps kith's sentinel errors true whichever driver a host uses.
+package pgerr
+
+import "errors"
+
+// SQLSTATEs kith maps onto its sentinel errors. The full list is in the
+// PostgreSQL manual, appendix A "PostgreSQL Error Codes".
+const (
+	UniqueViolation           = "23505"
+	ForeignKeyViolation       = "23503"
+	CheckViolation            = "23514"
+	NotNullViolation          = "23502"
+	StringDataRightTruncation = "22001"
+	InvalidTextRepresentation = "22P02"
+	SerializationFailure      = "40001"
+	DeadlockDetected          = "40P01"
+	UndefinedTable            = "42P01"
+	UndefinedObject           = "42704"
+	UndefinedFunction         = "42883"
+	InsufficientPrivilege     = "42501"
+	QueryCanceled             = "57014"
+	AdminShutdown             = "57P01"
+)
+
+// Code returns the SQLSTATE of the first error in err's chain that has a
+// SQLState() string method, or "" when there is none.
+func Code(err error) string {
+	var e interface{ SQLState() string }
+	if errors.As(err, &e) {
+		return e.SQLState()
+	}
+	return ""
+}
+
+// Is reports whether err carries one of the given SQLSTATEs.
+func Is(err error, codes ...string) bool {
+	c := Code(err)
+	if c == "" {
+		return false
+	}
+	for _, want := range codes {
+		if c == want {
+			return true
+		}
+	}
+	return false
+}
