@@ -3,9 +3,9 @@ package stream
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"iter"
 
+	"github.com/kithhq/kith/internal/keyset"
 	"github.com/kithhq/kith/memguard"
 )
 
@@ -25,8 +25,9 @@ type Querier interface {
 // A Keyset describes a walk over rows of T in the order of a key K, one
 // bounded page at a time: each page is a query for at most a given number
 // of rows strictly after the key of the last row of the previous page. It
-// is the engine under [MinimalContacts] and [Contacts], exported so that
-// other entities can be streamed the same way.
+// is the engine under [MinimalContacts] and [Contacts] (and under the
+// contacts Store's list pages), exported so that other entities can be
+// streamed the same way.
 //
 // The queries must order by a unique key (append the primary key as a
 // tie-breaker) and should be index range scans: WHERE (k, id) > ($k, $id)
@@ -78,101 +79,18 @@ type Keyset[T, K any] struct {
 // without an error has yielded every row. Errors wrap their cause: ctx's
 // error, the breaker's error (memguard.ErrMemoryPressure), the driver's.
 func Walk[T, K any](ctx context.Context, db Querier, ks Keyset[T, K]) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		var zero T
-		if db == nil || ks.Query == nil || ks.Scan == nil {
-			yield(zero, invalidOption("Walk needs a database handle, Query and Scan"))
-			return
-		}
-		sizer := ks.Sizer
-		if sizer == nil {
-			sizer = memguard.FixedBatch(DefaultPageSize)
-		}
-		after := ks.Start
-		for {
-			if err := ctx.Err(); err != nil {
-				yield(zero, fmt.Errorf("stream: %w", err))
-				return
-			}
-			if ks.Breaker != nil {
-				if err := ks.Breaker.Check(ctx); err != nil {
-					yield(zero, fmt.Errorf("stream: %w", err))
-					return
-				}
-			}
-			limit := max(1, min(sizer.Next(), MaxPageSize))
-			got, more, err := walkPage(ctx, db, &ks, &after, limit, yield)
-			sizer.Done(limit, got, err)
-			if err != nil {
-				yield(zero, err)
-				return
-			}
-			if !more {
-				return // the loop body broke out
-			}
-			if got < limit {
-				// A short page: this part of the walk is done. A page can
-				// only be short without an error if the result really
-				// ended, but make sure a cancelled ctx is never mistaken
-				// for the end.
-				if err := ctx.Err(); err != nil {
-					yield(zero, fmt.Errorf("stream: %w", err))
-					return
-				}
-				if ks.Next == nil {
-					return
-				}
-				next, ok := ks.Next(after)
-				if !ok {
-					return
-				}
-				after = next
-			}
-		}
+	sizer := ks.Sizer
+	if sizer == nil {
+		sizer = memguard.FixedBatch(DefaultPageSize)
 	}
+	var q keyset.Queryer
+	if db != nil { // a nil interface stays nil, so Walk refuses it
+		q = db
+	}
+	return keyset.Walk(ctx, q, keyset.Keyset[T, K]{
+		Start: ks.Start, Query: ks.Query, Scan: ks.Scan, Next: ks.Next,
+		Sizer: sizer, MaxPage: MaxPageSize, Breaker: ks.Breaker,
+	}, walkErrors)
 }
 
-// walkPage runs one page, yielding its rows and moving *after to the key
-// of each row yielded. more is false when yield returned false.
-func walkPage[T, K any](ctx context.Context, db Querier, ks *Keyset[T, K], after *K, limit int, yield func(T, error) bool) (got int, more bool, err error) {
-	query, args := ks.Query(*after, limit)
-	rows, err := db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return 0, true, fmt.Errorf("stream: query page: %w", err)
-	}
-	// On an early break Close reads the rest of the page (lib/pq), which a
-	// bounded page keeps short, and returns the connection to the pool.
-	defer rows.Close()
-	done := ctx.Done()
-	for rows.Next() {
-		if done != nil {
-			select {
-			case <-done:
-				// database/sql closes the rows on its own soon; stop now
-				// rather than yield rows it had already read.
-				return got, true, fmt.Errorf("stream: %w", ctx.Err())
-			default:
-			}
-		}
-		var item T
-		var key K
-		if err := ks.Scan(rows, &item, &key); err != nil {
-			return got, true, fmt.Errorf("stream: scan row: %w", err)
-		}
-		got++
-		*after = key
-		if !yield(item, nil) {
-			return got, false, nil
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return got, true, fmt.Errorf("stream: read page: %w", err)
-	}
-	if err := rows.Close(); err != nil {
-		return got, true, fmt.Errorf("stream: close page: %w", err)
-	}
-	if got > limit {
-		return got, true, fmt.Errorf("stream: page returned %d rows, more than its limit %d", got, limit)
-	}
-	return got, true, nil
-}
+var walkErrors = keyset.Errors{Pkg: "stream", Invalid: ErrInvalidOption}
