@@ -11,10 +11,13 @@ demo:
 
 # gofmt check, go vet, and the race-enabled tests against a throwaway
 # PostgreSQL per test package (or KITH_DATABASE_URL); -count=1 because the
-# results depend on a server, not only on the source.
+# results depend on a server, not only on the source. memguard/memguardotel
+# is a module of its own (./... stops at its go.mod): it is vetted and
+# tested against this checkout through its replace directive.
 test: check-fmt
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 20m ./...
+	cd memguard/memguardotel && $(GO) vet ./... && $(GO) test -race -count=1 ./...
 
 check-fmt:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

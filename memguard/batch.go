@@ -2,7 +2,6 @@ package memguard
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"sync"
 )
@@ -66,7 +65,8 @@ type Adaptive struct {
 var _ BatchSizer = (*Adaptive)(nil)
 
 // NewAdaptive returns an Adaptive controller reading b's level (nil b means
-// [Nop]). Errors name the invalid AdaptiveConfig field.
+// [Nop]). Errors match [ErrInvalid] and name the field, its value and the
+// bound.
 func NewAdaptive(b Breaker, cfg AdaptiveConfig) (*Adaptive, error) {
 	if b == nil {
 		b = Nop()
@@ -88,15 +88,15 @@ func NewAdaptive(b Breaker, cfg AdaptiveConfig) (*Adaptive, error) {
 	}
 	switch {
 	case cfg.Min < 1:
-		return nil, fmt.Errorf("memguard: AdaptiveConfig.Min %d: must be >= 1", cfg.Min)
+		return nil, invalid("AdaptiveConfig.Min %d: must be >= 1", cfg.Min)
 	case cfg.Max < cfg.Min:
-		return nil, fmt.Errorf("memguard: AdaptiveConfig.Max %d: must be >= Min (%d)", cfg.Max, cfg.Min)
+		return nil, invalid("AdaptiveConfig.Max %d: must be >= Min %d", cfg.Max, cfg.Min)
 	case cfg.Initial < cfg.Min || cfg.Initial > cfg.Max:
-		return nil, fmt.Errorf("memguard: AdaptiveConfig.Initial %d: must be in [Min, Max]", cfg.Initial)
+		return nil, invalid("AdaptiveConfig.Initial %d: must be in [Min %d, Max %d]", cfg.Initial, cfg.Min, cfg.Max)
 	case !(cfg.Decrease > 0 && cfg.Decrease < 1):
-		return nil, fmt.Errorf("memguard: AdaptiveConfig.Decrease %v: must be in (0, 1)", cfg.Decrease)
+		return nil, invalid("AdaptiveConfig.Decrease %v: must be in (0, 1)", cfg.Decrease)
 	case cfg.Increase < 0:
-		return nil, fmt.Errorf("memguard: AdaptiveConfig.Increase %d: must not be negative", cfg.Increase)
+		return nil, invalid("AdaptiveConfig.Increase %d: must be >= 0", cfg.Increase)
 	}
 	return &Adaptive{b: b, min: cfg.Min, max: cfg.Max, increase: cfg.Increase, decrease: cfg.Decrease, size: cfg.Initial}, nil
 }

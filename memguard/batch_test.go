@@ -73,7 +73,7 @@ func TestAdaptiveValidation(t *testing.T) {
 		"AdaptiveConfig.Decrease": {Decrease: 1},
 		"AdaptiveConfig.Increase": {Increase: -1},
 	} {
-		if _, err := memguard.NewAdaptive(nil, cfg); err == nil || !strings.Contains(err.Error(), field) {
+		if _, err := memguard.NewAdaptive(nil, cfg); !errors.Is(err, memguard.ErrInvalid) || !strings.Contains(err.Error(), "memguard: invalid: "+field+" ") {
 			t.Errorf("%s: %v", field, err)
 		}
 	}

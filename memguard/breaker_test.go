@@ -10,17 +10,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/kithhq/kith/memguard"
 	"github.com/kithhq/kith/memguard/memguardtest"
 )
 
-const (
-	hold = 10 * time.Second
-	cool = 5 * time.Second
-)
+const hold = 10 * time.Second
 
 type fixture struct {
 	b     *memguard.MemoryBreaker
@@ -36,7 +32,7 @@ func newFixture(t *testing.T, mod func(*memguard.Config)) *fixture {
 	t.Helper()
 	f := &fixture{r: memguardtest.NewReader(memguardtest.Mem(0, 1000)), clk: memguardtest.NewClock()}
 	cfg := memguard.Config{
-		Name: "test", Reader: f.r, Now: f.clk.Now, MinHold: hold, CoolDown: cool, SampleInterval: -1,
+		Name: "test", Reader: f.r, Now: f.clk.Now, MinHold: hold, SampleInterval: -1,
 		OnStateChange: func(tr memguard.Transition) {
 			f.mu.Lock()
 			f.trans = append(f.trans, tr)
@@ -60,11 +56,14 @@ func (f *fixture) at(inUse uint64) error {
 	return f.b.Check(context.Background())
 }
 
-func (f *fixture) expect(t *testing.T, inUse uint64, want memguard.State, wantErr bool) {
+// expect sets memory to inUse, checks, and compares the level and the
+// verdict (Level may sample again: the reader repeats, so it decides the
+// same).
+func (f *fixture) expect(t *testing.T, inUse uint64, want memguard.Level, wantErr bool) {
 	t.Helper()
 	err := f.at(inUse)
-	if got := f.b.Status().State; got != want {
-		t.Fatalf("at %d: state %v, want %v", inUse, got, want)
+	if got := f.b.Level(); got != want {
+		t.Fatalf("at %d: level %v, want %v", inUse, got, want)
 	}
 	if (err != nil) != wantErr {
 		t.Fatalf("at %d: err %v, want error %v", inUse, err, wantErr)
@@ -76,19 +75,16 @@ func (f *fixture) expect(t *testing.T, inUse uint64, want memguard.State, wantEr
 
 func TestBreakerTransitions(t *testing.T) {
 	f := newFixture(t, nil)
-	f.expect(t, 799, memguard.StateNormal, false) // one byte under soft
-	f.expect(t, 800, memguard.StateSoft, false)   // exactly at soft
-	if l := f.b.Level(); l != memguard.LevelSoft {
-		t.Fatalf("Level = %v", l)
-	}
-	f.expect(t, 749, memguard.StateSoft, false) // under release but hold not passed
+	f.expect(t, 799, memguard.LevelNormal, false) // one byte under soft
+	f.expect(t, 800, memguard.LevelSoft, false)   // exactly at soft
+	f.expect(t, 749, memguard.LevelSoft, false)   // under release but hold not passed
 	f.clk.Advance(hold - time.Nanosecond)
-	f.expect(t, 749, memguard.StateSoft, false) // one ns short of the hold
+	f.expect(t, 749, memguard.LevelSoft, false) // one ns short of the hold
 	f.clk.Advance(time.Nanosecond)
-	f.expect(t, 750, memguard.StateSoft, false)   // exactly at release: stays
-	f.expect(t, 749, memguard.StateNormal, false) // one byte under release
-	f.expect(t, 899, memguard.StateSoft, false)   // one under hard
-	f.expect(t, 900, memguard.StateOpen, true)    // exactly at hard
+	f.expect(t, 750, memguard.LevelSoft, false)   // exactly at release: stays
+	f.expect(t, 749, memguard.LevelNormal, false) // one byte under release
+	f.expect(t, 899, memguard.LevelSoft, false)   // one under hard
+	f.expect(t, 900, memguard.LevelHard, true)    // exactly at hard
 
 	err := f.at(900)
 	var pe *memguard.PressureError
@@ -99,24 +95,20 @@ func TestBreakerTransitions(t *testing.T) {
 		t.Fatalf("message %q", err)
 	}
 
-	f.clk.Advance(cool - time.Nanosecond)
-	f.expect(t, 880, memguard.StateOpen, true) // cool-down not over
-	f.clk.Advance(time.Nanosecond)
-	f.expect(t, 880, memguard.StateHalfOpen, false) // the probe
-	f.expect(t, 880, memguard.StateHalfOpen, true)  // only one
-	f.clk.Advance(cool)
-	f.expect(t, 880, memguard.StateHalfOpen, false) // next probe after another cool-down
-	f.expect(t, 880, memguard.StateHalfOpen, true)
-	f.expect(t, 900, memguard.StateOpen, true) // re-trip restarts the hold
+	f.expect(t, 849, memguard.LevelHard, true) // under hard release, hold not over: still refuses
 	f.clk.Advance(hold - time.Nanosecond)
-	f.expect(t, 849, memguard.StateHalfOpen, false) // hold not over; cool-down is: probe
+	f.expect(t, 849, memguard.LevelHard, true) // one ns short of the hold
 	f.clk.Advance(time.Nanosecond)
-	f.expect(t, 849, memguard.StateSoft, false) // released to soft (>= soft release)
-	f.clk.Advance(hold)
-	f.expect(t, 100, memguard.StateNormal, false)
+	f.expect(t, 850, memguard.LevelHard, true)  // exactly at hard release: stays
+	f.expect(t, 849, memguard.LevelSoft, false) // released to soft (>= soft release)
+	f.expect(t, 900, memguard.LevelHard, true)  // re-trip restarts the hold
+	f.clk.Advance(hold - time.Nanosecond)
+	f.expect(t, 100, memguard.LevelHard, true) // hold not over
+	f.clk.Advance(time.Nanosecond)
+	f.expect(t, 749, memguard.LevelNormal, false) // released straight to normal
 
-	want := []memguard.State{memguard.StateSoft, memguard.StateNormal, memguard.StateSoft, memguard.StateOpen,
-		memguard.StateHalfOpen, memguard.StateOpen, memguard.StateHalfOpen, memguard.StateSoft, memguard.StateNormal}
+	want := []memguard.Level{memguard.LevelSoft, memguard.LevelNormal, memguard.LevelSoft, memguard.LevelHard,
+		memguard.LevelSoft, memguard.LevelHard, memguard.LevelNormal}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if len(f.trans) != len(want) {
@@ -159,10 +151,9 @@ func TestBreakerCallbackMayCallBreaker(t *testing.T) {
 			calls++
 			_ = f.b.Level() // would deadlock if called under the lock
 			_ = f.b.Check(context.Background())
-			_ = f.b.Status()
 		}
 	})
-	f.expect(t, 900, memguard.StateOpen, true)
+	f.expect(t, 900, memguard.LevelHard, true)
 	if calls != 1 {
 		t.Fatalf("calls = %d", calls)
 	}
@@ -192,7 +183,7 @@ func TestBreakerNoLimit(t *testing.T) {
 
 func TestBreakerReadErrorKeepsState(t *testing.T) {
 	f := newFixture(t, nil)
-	f.expect(t, 900, memguard.StateOpen, true)
+	f.expect(t, 900, memguard.LevelHard, true)
 	f.r.SetErr(errors.New("boom"))
 	if err := f.b.Check(context.Background()); err == nil {
 		t.Fatal("read error changed verdict")
@@ -204,57 +195,19 @@ func TestBreakerReadErrorKeepsState(t *testing.T) {
 
 func TestConfigValidation(t *testing.T) {
 	r := memguardtest.NewReader()
-	for field, cfg := range map[string]memguard.Config{
-		"Config.Soft":           {Reader: r, Soft: 1.5},
-		"Config.Hard":           {Reader: r, Soft: 0.9, Hard: 0.8},
-		"Config.SoftRelease":    {Reader: r, SoftRelease: 0.85},
-		"Config.HardRelease":    {Reader: r, HardRelease: 0.95},
-		"Config.MinHold":        {Reader: r, MinHold: -1},
-		"Config.CoolDown":       {Reader: r, CoolDown: -1},
-		"Config.Wait":           {Reader: r, Wait: -1},
-		"Config.GCBeforeRefuse": {Reader: r, GCBeforeRefuse: -1},
+	for want, cfg := range map[string]memguard.Config{
+		"memguard: invalid: Config.Soft 1.5: must be in (0, 1]":                               {Reader: r, Soft: 1.5},
+		"memguard: invalid: Config.Hard 0.9: must be in [Soft 0.95, 1]":                       {Reader: r, Soft: 0.95},
+		"memguard: invalid: Config.Hard 0.8: must be in [Soft 0.9, 1]":                        {Reader: r, Soft: 0.9, Hard: 0.8},
+		"memguard: invalid: Config.SoftRelease 0.85: must be in (0, Soft 0.8)":                {Reader: r, SoftRelease: 0.85},
+		"memguard: invalid: Config.HardRelease 0.95: must be in [SoftRelease 0.75, Hard 0.9)": {Reader: r, HardRelease: 0.95},
+		"memguard: invalid: Config.MinHold -1ns: must be >= 0":                                {Reader: r, MinHold: -1},
 	} {
-		if _, err := memguard.New(cfg); err == nil || !strings.Contains(err.Error(), field) {
-			t.Errorf("%s: err = %v", field, err)
+		_, err := memguard.New(cfg)
+		if err == nil || err.Error() != want || !errors.Is(err, memguard.ErrInvalid) {
+			t.Errorf("err = %v, want %q matching ErrInvalid", err, want)
 		}
 	}
-}
-
-func TestBreakerWait(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		r := memguardtest.NewReader(memguardtest.Mem(950, 1000))
-		b, err := memguard.New(memguard.Config{Reader: r, Wait: 5 * time.Second, MinHold: time.Millisecond})
-		if err != nil {
-			t.Fatal(err)
-		}
-		// Pressure passes after 2s: Check waits and admits.
-		time.AfterFunc(2*time.Second, func() { r.SetMem(100, 1000) })
-		start := time.Now()
-		if err := b.Check(t.Context()); err != nil {
-			t.Fatalf("Check = %v", err)
-		}
-		if d := time.Since(start); d < 2*time.Second || d > 2*time.Second+10*time.Millisecond {
-			t.Fatalf("waited %v", d)
-		}
-
-		// Pressure stays: refused after Wait.
-		r.SetMem(950, 1000)
-		<-time.After(2 * time.Millisecond) // virtual time inside the bubble: let the sample expire
-		start = time.Now()
-		if err := b.Check(t.Context()); !errors.Is(err, memguard.ErrMemoryPressure) {
-			t.Fatalf("Check = %v", err)
-		}
-		if d := time.Since(start); d != 5*time.Second {
-			t.Fatalf("refused after %v, want 5s", d)
-		}
-
-		// ctx ends first.
-		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
-		defer cancel()
-		if err := b.Check(ctx); !errors.Is(err, context.DeadlineExceeded) {
-			t.Fatalf("Check = %v", err)
-		}
-	})
 }
 
 func forcedGCs() uint64 {
@@ -263,7 +216,7 @@ func forcedGCs() uint64 {
 	return s[0].Value.Uint64()
 }
 
-func TestNoForcedGCByDefault(t *testing.T) {
+func TestNoForcedGC(t *testing.T) {
 	// The real runtime reader with a 1-byte limit: every Check refuses.
 	b, err := memguard.New(memguard.Config{Limit: 1, SampleInterval: -1})
 	if err != nil {
@@ -276,62 +229,39 @@ func TestNoForcedGCByDefault(t *testing.T) {
 		}
 	}
 	if after := forcedGCs(); after != before {
-		t.Fatalf("default breaker forced %d GCs", after-before)
-	}
-}
-
-func TestGCBeforeRefuseIsRateLimited(t *testing.T) {
-	clk := memguardtest.NewClock()
-	b, err := memguard.New(memguard.Config{Limit: 1, SampleInterval: -1, GCBeforeRefuse: time.Hour, Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := forcedGCs()
-	for range 10 {
-		_ = b.Check(context.Background())
-	}
-	if n := forcedGCs() - before; n != 1 {
-		t.Fatalf("forced %d GCs in one interval, want 1", n)
-	}
-	clk.Advance(time.Hour)
-	_ = b.Check(context.Background())
-	if n := forcedGCs() - before; n != 2 {
-		t.Fatalf("forced %d GCs after the interval, want 2", n)
+		t.Fatalf("breaker forced %d GCs", after-before)
 	}
 }
 
 // TestBreakerRandomInvariants drives the breaker through random memory
-// readings and clock steps and checks the state machine's invariants.
+// readings and clock steps and checks the level rules' invariants.
 func TestBreakerRandomInvariants(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, seed))
 	f := newFixture(t, nil)
-	var openedAt time.Time
+	var hardAt time.Time
 	for i := range 5000 {
 		f.clk.Advance(time.Duration(rng.IntN(3000)) * time.Millisecond)
 		inUse := uint64(rng.IntN(1100))
-		prev := f.b.Status().State
+		prev := f.b.Level()
 		err := f.at(inUse)
-		st := f.b.Status().State
-		if (prev == memguard.StateNormal || prev == memguard.StateSoft) && st == memguard.StateOpen {
-			openedAt = f.clk.Now()
-		}
-		if prev == memguard.StateHalfOpen && st == memguard.StateOpen {
-			openedAt = f.clk.Now()
+		lvl := f.b.Level()
+		if prev != memguard.LevelHard && lvl == memguard.LevelHard {
+			hardAt = f.clk.Now()
 		}
 		switch {
-		case inUse >= 900 && st != memguard.StateOpen:
-			t.Fatalf("step %d: %d >= hard but %v", i, inUse, st)
-		case st == memguard.StateNormal && inUse >= 800:
+		case inUse >= 900 && lvl != memguard.LevelHard:
+			t.Fatalf("step %d: %d >= hard but %v", i, inUse, lvl)
+		case lvl == memguard.LevelNormal && inUse >= 800:
 			t.Fatalf("step %d: normal at %d", i, inUse)
-		case st == memguard.StateOpen && err == nil:
-			t.Fatalf("step %d: open admitted", i)
-		case (st == memguard.StateNormal || st == memguard.StateSoft) && err != nil:
-			t.Fatalf("step %d: %v refused: %v", i, st, err)
-		case (prev == memguard.StateOpen || prev == memguard.StateHalfOpen) && st.Level() < memguard.LevelHard &&
-			(inUse >= 850 || f.clk.Now().Sub(openedAt) < hold):
-			t.Fatalf("step %d: left hard at %d after %v", i, inUse, f.clk.Now().Sub(openedAt))
+		case lvl == memguard.LevelHard && err == nil:
+			t.Fatalf("step %d: hard admitted", i)
+		case lvl < memguard.LevelHard && err != nil:
+			t.Fatalf("step %d: %v refused: %v", i, lvl, err)
+		case prev == memguard.LevelHard && lvl < memguard.LevelHard &&
+			(inUse >= 850 || f.clk.Now().Sub(hardAt) < hold):
+			t.Fatalf("step %d: left hard at %d after %v", i, inUse, f.clk.Now().Sub(hardAt))
 		}
 	}
 	f.mu.Lock()
@@ -345,7 +275,7 @@ func TestBreakerRandomInvariants(t *testing.T) {
 
 func TestBreakerConcurrent(t *testing.T) {
 	r := memguardtest.NewReader(memguardtest.Mem(0, 1000))
-	b, err := memguard.New(memguard.Config{Reader: r, SampleInterval: -1, MinHold: time.Nanosecond, CoolDown: time.Nanosecond})
+	b, err := memguard.New(memguard.Config{Reader: r, SampleInterval: -1, MinHold: time.Nanosecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -364,29 +294,9 @@ func TestBreakerConcurrent(t *testing.T) {
 	wg.Wait()
 }
 
-func TestNopAndAll(t *testing.T) {
-	ctx := context.Background()
-	if memguard.Nop().Check(ctx) != nil || memguard.Nop().Level() != memguard.LevelNormal {
+func TestNop(t *testing.T) {
+	if memguard.Nop().Check(context.Background()) != nil || memguard.Nop().Level() != memguard.LevelNormal {
 		t.Fatal("Nop")
-	}
-	var a, b memguardtest.Breaker
-	all := memguard.All(&a, nil, &b)
-	if all.Check(ctx) != nil || all.Level() != memguard.LevelNormal {
-		t.Fatal("All normal")
-	}
-	b.SetLevel(memguard.LevelSoft)
-	if all.Check(ctx) != nil || all.Level() != memguard.LevelSoft {
-		t.Fatal("All soft")
-	}
-	a.SetLevel(memguard.LevelHard)
-	if err := all.Check(ctx); !errors.Is(err, memguard.ErrMemoryPressure) || all.Level() != memguard.LevelHard {
-		t.Fatal("All hard", err)
-	}
-	if c, _ := b.Counts(); c != 2 {
-		t.Fatalf("second breaker checked %d times, want 2 (stops at first refusal)", c)
-	}
-	if memguard.All().Check(ctx) != nil || memguard.All(nil).Level() != memguard.LevelNormal {
-		t.Fatal("empty All")
 	}
 }
 
@@ -394,11 +304,6 @@ func TestLevelString(t *testing.T) {
 	for l, s := range map[memguard.Level]string{memguard.LevelNormal: "normal", memguard.LevelSoft: "soft", memguard.LevelHard: "hard", 7: "Level(7)"} {
 		if l.String() != s {
 			t.Errorf("%d: %q", l, l.String())
-		}
-	}
-	for st, s := range map[memguard.State]string{memguard.StateOpen: "open", memguard.StateHalfOpen: "half-open", 9: "State(9)"} {
-		if st.String() != s {
-			t.Errorf("%d: %q", st, st.String())
 		}
 	}
 }

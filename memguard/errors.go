@@ -5,18 +5,20 @@ import (
 	"fmt"
 )
 
-// ErrMemoryPressure is matched (via errors.Is) by every refusal that a
-// breaker or a [Budget] makes because of memory. A caller that sees it should
-// back off: retry later, with a smaller batch, or fail the operation.
+// ErrMemoryPressure is matched (via errors.Is) by every refusal a breaker
+// makes because of memory. A caller that sees it should back off: retry
+// later, with a smaller batch, or fail the operation.
 var ErrMemoryPressure = errors.New("memguard: memory pressure")
 
-// ErrBudgetExceeded is matched by a [*BudgetError]; such an error also
-// matches [ErrMemoryPressure].
-var ErrBudgetExceeded = errors.New("memguard: budget exceeded")
+// ErrInvalid is matched by every error a constructor returns for an invalid
+// configuration. The error names the field, its value and the bound:
+//
+//	memguard: invalid: Config.Hard 0.9: must be in [Soft 0.95, 1]
+var ErrInvalid = errors.New("memguard: invalid")
 
-// ErrNoLimit is returned by limit lookups ([CgroupLimit]) when no limit is
-// configured.
-var ErrNoLimit = errors.New("memguard: no memory limit")
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
+}
 
 // PressureError is the refusal a [MemoryBreaker] returns. It matches
 // [ErrMemoryPressure] with errors.Is. Its fields are a snapshot taken when
@@ -30,8 +32,6 @@ type PressureError struct {
 	Limit uint64
 	// Level is the breaker's level when it refused (LevelHard).
 	Level Level
-	// State is the breaker's state when it refused.
-	State State
 }
 
 // Error describes the refusal with its figures.
@@ -44,30 +44,9 @@ func (e *PressureError) Error() string {
 	if e.Limit > 0 {
 		pct = 100 * float64(e.InUse) / float64(e.Limit)
 	}
-	return fmt.Sprintf("memguard: memory pressure%s: %d of %d bytes in use (%.1f%%), level %s, state %s",
-		name, e.InUse, e.Limit, pct, e.Level, e.State)
+	return fmt.Sprintf("memguard: memory pressure%s: %d of %d bytes in use (%.1f%%), level %s",
+		name, e.InUse, e.Limit, pct, e.Level)
 }
 
 // Is reports whether target is [ErrMemoryPressure].
 func (e *PressureError) Is(target error) bool { return target == ErrMemoryPressure }
-
-// BudgetError is returned by [Account.Grow] when the [Budget] would be
-// exceeded. It matches both [ErrBudgetExceeded] and [ErrMemoryPressure].
-type BudgetError struct {
-	Budget    string // the budget's name
-	Requested int64  // bytes asked for
-	Used      int64  // bytes in use in the budget before the request
-	Limit     int64  // the budget's limit
-}
-
-// Error reports requested, used and limit, like CockroachDB's
-// "memory budget exceeded".
-func (e *BudgetError) Error() string {
-	return fmt.Sprintf("memguard: budget %q exceeded: %d bytes requested, %d in use, %d bytes in budget",
-		e.Budget, e.Requested, e.Used, e.Limit)
-}
-
-// Is reports whether target is [ErrBudgetExceeded] or [ErrMemoryPressure].
-func (e *BudgetError) Is(target error) bool {
-	return target == ErrBudgetExceeded || target == ErrMemoryPressure
-}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
 	"time"
 
 	"github.com/kithhq/kith/memguard"
@@ -16,7 +18,7 @@ func ExampleNew() {
 	r := memguardtest.NewReader(memguardtest.Mem(100, 1000))
 	clk := memguardtest.NewClock()
 	b, err := memguard.New(memguard.Config{
-		Reader: r, Now: clk.Now, SampleInterval: -1, MinHold: time.Second, CoolDown: time.Second,
+		Reader: r, Now: clk.Now, SampleInterval: -1, MinHold: time.Second,
 		OnStateChange: func(tr memguard.Transition) { fmt.Printf("  %s → %s at %d bytes\n", tr.From, tr.To, tr.InUse) },
 	})
 	if err != nil {
@@ -34,9 +36,9 @@ func ExampleNew() {
 	// 100 bytes: level normal, err <nil>
 	//   normal → soft at 850 bytes
 	// 850 bytes: level soft, err <nil>
-	//   soft → open at 950 bytes
-	// 950 bytes: level hard, err memguard: memory pressure: 950 of 1000 bytes in use (95.0%), level hard, state open
-	//   open → normal at 500 bytes
+	//   soft → hard at 950 bytes
+	// 950 bytes: level hard, err memguard: memory pressure: 950 of 1000 bytes in use (95.0%), level hard
+	//   hard → normal at 500 bytes
 	// after the hold: <nil> normal
 }
 
@@ -73,33 +75,26 @@ func ExamplePressureError() {
 	// Output: true true hard
 }
 
-// Explicit accounting gives exact, attributable numbers.
+// A monitor that logs each operation's duration and peak memory. Memory
+// is read from a scripted reader here; by default it is the running
+// process.
 func ExampleMonitor_Wrap() {
-	rec := &memguardtest.Recorder{}
-	budget, _ := memguard.NewBudget("sync", 1<<20)
-	m := memguard.NewMonitor(memguard.MonitorConfig{Recorder: rec, Budget: budget, Reader: memguardtest.NewReader(), SampleInterval: -1})
-	_ = m.Wrap(context.Background(), "sync-contacts", func(ctx context.Context) error {
-		acc := memguard.AccountFrom(ctx)
-		if err := acc.Grow(ctx, 4096); err != nil { // before buffering a page of rows
-			return err
-		}
-		acc.Shrink(4096) // page flushed
-		return acc.Grow(ctx, 2<<20)
+	r := memguardtest.NewReader(memguardtest.Mem(40<<20, 0))
+	clk := memguardtest.NewClock()
+	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{} // stable output
+			}
+			return a
+		},
+	}))
+	m := memguard.NewMonitor(memguard.MonitorConfig{Logger: logger, Reader: r, Now: clk.Now, SampleInterval: -1})
+	_ = m.Wrap(context.Background(), "import-contacts", func(ctx context.Context) error {
+		clk.Advance(1200 * time.Millisecond)
+		r.SetMem(64<<20, 0) // read when the operation ends
+		return nil
 	})
-	r := rec.Ops()[0]
-	fmt.Println(r.Name, r.Outcome, r.AccountPeak, r.Leftover)
-	// Output: sync-contacts refused 4096 0
-}
-
-// Leak detection over scripted post-GC live heaps.
-func ExampleLeakDetector() {
-	r := memguardtest.NewReader()
-	d, _ := memguard.NewLeakDetector(memguard.LeakConfig{Reader: r, Window: 2, MinGrowth: 1 << 20})
-	for cycle, live := range []uint64{10 << 20, 10 << 20, 12 << 20, 13 << 20, 14 << 20} {
-		r.Set(memguard.Sample{HeapLive: live, GCCycles: uint64(cycle + 1)})
-		if rep, ok, _ := d.Poll(context.Background()); ok {
-			fmt.Printf("suspected leak: %d MiB → %d MiB\n", rep.Baseline>>20, rep.Floor>>20)
-		}
-	}
-	// Output: suspected leak: 10 MiB → 12 MiB
+	// Output:
+	// level=INFO msg="memguard: operation" op=import-contacts outcome=ok duration=1.2s process_peak_bytes=67108864 allocated_bytes=0
 }

@@ -12,7 +12,7 @@ const (
 	// LevelSoft: pressure; slow down (smaller batches, skip optional work).
 	// Check still admits work.
 	LevelSoft
-	// LevelHard: Check refuses (except half-open probes).
+	// LevelHard: Check refuses.
 	LevelHard
 )
 
@@ -27,46 +27,4 @@ func (l Level) String() string {
 		return "hard"
 	}
 	return "Level(" + strconv.Itoa(int(l)) + ")"
-}
-
-// State is the state of a [MemoryBreaker]'s state machine. It refines
-// [Level]: [StateOpen] and [StateHalfOpen] are both [LevelHard].
-type State int
-
-const (
-	// StateNormal admits everything; Level is LevelNormal.
-	StateNormal State = iota
-	// StateSoft admits everything; Level is LevelSoft.
-	StateSoft
-	// StateOpen refuses every Check; Level is LevelHard.
-	StateOpen
-	// StateHalfOpen admits one probe per cool-down and refuses the rest;
-	// Level is LevelHard.
-	StateHalfOpen
-)
-
-// Level returns the pressure level that the state reports.
-func (s State) Level() Level {
-	switch s {
-	case StateNormal:
-		return LevelNormal
-	case StateSoft:
-		return LevelSoft
-	}
-	return LevelHard
-}
-
-// String returns "normal", "soft", "open", "half-open" or "State(n)".
-func (s State) String() string {
-	switch s {
-	case StateNormal:
-		return "normal"
-	case StateSoft:
-		return "soft"
-	case StateOpen:
-		return "open"
-	case StateHalfOpen:
-		return "half-open"
-	}
-	return "State(" + strconv.Itoa(int(s)) + ")"
 }

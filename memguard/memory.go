@@ -2,43 +2,38 @@ package memguard
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
-	"os"
-	"runtime"
+	"runtime/metrics"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/KimMachineGun/automemlimit/memlimit"
 )
 
 // Config configures a [MemoryBreaker]. The zero Config is valid: it reads
-// the running process with [RuntimeReader], takes the limit from GOMEMLIMIT
-// or the cgroup, and uses the defaults documented on each field.
+// the running process, takes the limit from GOMEMLIMIT or the cgroup, and
+// uses the defaults documented on each field.
 type Config struct {
 	// Name identifies the breaker in logs, transitions and errors.
 	Name string
 
-	// Reader reads memory. nil means a [RuntimeReader] whose fallback limit
-	// is the cgroup limit (unless DisableCgroup).
+	// Reader reads memory. nil means the running process (runtime/metrics),
+	// whose limit is GOMEMLIMIT when set, else the cgroup's memory limit
+	// read once by New.
 	Reader Reader
 
 	// Limit in bytes. 0 means the Reader's Sample.Limit, read on every
-	// sample (for the default reader: GOMEMLIMIT, else the cgroup limit).
-	// If no limit is known the breaker logs so and admits everything.
+	// sample. If no limit is known the breaker logs so and admits
+	// everything.
 	Limit uint64
-
-	// DisableCgroup stops the default reader from looking at the cgroup
-	// when GOMEMLIMIT is unset. Ignored when Reader is set.
-	DisableCgroup bool
-
-	// Measure turns a Sample into the bytes compared with the levels. nil
-	// means [TotalInUse]; see also [LiveInUse].
-	Measure func(Sample) uint64
 
 	// Soft and Hard are the trip levels, as fractions of the limit, rounded
 	// to the nearest byte: at or above Soft the level is LevelSoft, at or
-	// above Hard the breaker opens and Check refuses. SoftRelease and
+	// above Hard it is LevelHard and Check refuses. SoftRelease and
 	// HardRelease are the release levels: a level is left only when the
 	// measure is strictly below its release level (and MinHold has
 	// passed). Zero values mean Soft 0.80, Hard 0.90, release = trip − 0.05.
@@ -47,13 +42,9 @@ type Config struct {
 	Soft, SoftRelease, Hard, HardRelease float64
 
 	// MinHold is the minimum time spent in a raised level (soft or hard)
-	// before the breaker steps down, so it does not flap. 0 means 1s.
+	// before the breaker steps down, so it does not flap. 0 means 1s;
+	// negative is refused.
 	MinHold time.Duration
-
-	// CoolDown is how long an open breaker refuses everything before it
-	// turns half-open, admitting one probe Check per CoolDown while the
-	// measure is below Hard. 0 means 1s.
-	CoolDown time.Duration
 
 	// SampleInterval is the minimum time between two reads of Reader;
 	// Checks in between use the cached verdict, which is what makes Check
@@ -62,26 +53,14 @@ type Config struct {
 	// every Check.
 	SampleInterval time.Duration
 
-	// Wait, if positive, makes a refusing Check wait up to Wait (and no
-	// longer than ctx) for pressure to pass, re-reading memory every
-	// max(SampleInterval, 1ms). 0 means refuse at once.
-	Wait time.Duration
-
-	// GCBeforeRefuse, if positive, lets the breaker run runtime.GC (which
-	// blocks and may stop the program) just before a refusal, at most once
-	// per GCBeforeRefuse across the breaker, then re-read memory. 0 (the
-	// default) never forces a GC. Forcing GC frees only garbage the pacer
-	// would free anyway; prefer smaller batches.
-	GCBeforeRefuse time.Duration
-
-	// OnStateChange, if set, is called after each state change, never
+	// OnStateChange, if set, is called after each level change, never
 	// under the breaker's lock, in the goroutine whose Check or Level saw
 	// the change. Concurrent changes may be delivered out of order; use
 	// Transition.Seq to order them. It may call the breaker.
 	OnStateChange func(Transition)
 
-	// Logger receives state changes (Warn when opening, Info otherwise) and
-	// the limit found at construction. nil discards.
+	// Logger receives level changes (Warn when entering LevelHard, Info
+	// otherwise) and the limit found at construction. nil discards.
 	Logger *slog.Logger
 
 	// Now is the clock. nil means time.Now. Tests may inject a fake clock
@@ -89,39 +68,32 @@ type Config struct {
 	Now func() time.Time
 }
 
-// Transition describes a state change of a [MemoryBreaker].
+// Transition describes a level change of a [MemoryBreaker].
 type Transition struct {
 	Name     string    // Config.Name
-	From, To State     // states before and after
+	From, To Level     // levels before and after
 	InUse    uint64    // measured bytes that caused the change
 	Limit    uint64    // limit at the time
 	At       time.Time // Config.Now at the change
 	Seq      uint64    // increases by one per transition of this breaker
 }
 
-// Status is a snapshot of a [MemoryBreaker].
-type Status struct {
-	State State
-	InUse uint64 // last measured bytes
-	Limit uint64 // last known limit, 0 if none
-}
-
-// Fraction is InUse/Limit, 0 without a limit.
-func (s Status) Fraction() float64 {
-	if s.Limit == 0 {
-		return 0
-	}
-	return float64(s.InUse) / float64(s.Limit)
-}
-
-// MemoryBreaker is the default [Breaker]: it measures memory through a
-// [Reader] and moves through normal → soft → open → half-open with
-// hysteresis. See [Config] for every rule. It is safe for concurrent use and
-// starts no goroutines; it must be created with [New].
+// MemoryBreaker is the default [Breaker]: it compares the memory a [Reader]
+// measures (Sample.Total) with fractions of a limit and moves between
+// LevelNormal, LevelSoft and LevelHard with hysteresis. See [Config] for
+// every rule. It is safe for concurrent use and starts no goroutines; it
+// must be created with [New].
+//
+// At LevelHard every Check refuses until memory falls below the hard
+// release level. There is no half-open probe as in a circuit breaker for a
+// remote service: such a probe exists because the service can only be
+// tested by calling it, while memory is read on every sample. There is no
+// waiting and no forced GC either: a refused caller retries later with a
+// smaller batch (a forced runtime.GC frees only garbage the pacer would
+// free anyway, at the cost of marking the whole live heap).
 type MemoryBreaker struct {
 	name     string
 	reader   Reader
-	measure  func(Sample) uint64
 	now      func() time.Time
 	epoch    time.Time
 	logger   *slog.Logger
@@ -129,31 +101,25 @@ type MemoryBreaker struct {
 	limitCfg uint64
 	fr       fractions
 	hold     int64 // ns
-	cool     int64
 	interval int64
-	wait     time.Duration
-	poll     time.Duration
-	gcEvery  int64
 
-	state      atomic.Int32
+	level      atomic.Int32
 	inUse      atomic.Uint64
 	limit      atomic.Uint64
 	nextSample atomic.Int64 // ns since epoch
-	probe      atomic.Bool
-	lastGC     atomic.Int64
 
 	mu        sync.Mutex // serializes sampling and guards the fields below
 	enteredAt int64
-	probeAt   int64
 	seq       uint64
 	readErrs  uint64
 }
 
 type fractions struct{ soft, softRel, hard, hardRel float64 }
 
-// New validates cfg and returns a breaker. It reads memory once, so a Reader
-// error is returned here; later Reader errors leave the state unchanged and
-// are logged. Errors name the offending Config field.
+// New validates cfg and returns a breaker. Errors match [ErrInvalid] and
+// name the offending field, its value and the bound. New reads memory once,
+// so a Reader error is returned here; later Reader errors leave the level
+// unchanged and are logged.
 func New(cfg Config) (*MemoryBreaker, error) {
 	fr := fractions{cfg.Soft, cfg.SoftRelease, cfg.Hard, cfg.HardRelease}
 	if fr.soft == 0 {
@@ -169,32 +135,21 @@ func New(cfg Config) (*MemoryBreaker, error) {
 		fr.hardRel = fr.hard - 0.05
 	}
 	switch {
-	case !(fr.soft > 0 && fr.soft <= 1) || math.IsNaN(fr.soft):
-		return nil, fmt.Errorf("memguard: Config.Soft %v: must be in (0, 1]", cfg.Soft)
+	case !(fr.soft > 0 && fr.soft <= 1):
+		return nil, invalid("Config.Soft %v: must be in (0, 1]", fr.soft)
 	case !(fr.hard >= fr.soft && fr.hard <= 1):
-		return nil, fmt.Errorf("memguard: Config.Hard %v: must be in [Soft, 1]", cfg.Hard)
+		return nil, invalid("Config.Hard %v: must be in [Soft %v, 1]", fr.hard, fr.soft)
 	case !(fr.softRel > 0 && fr.softRel < fr.soft):
-		return nil, fmt.Errorf("memguard: Config.SoftRelease %v: must be in (0, Soft)", fr.softRel)
-	case !(fr.hardRel > 0 && fr.hardRel < fr.hard && fr.hardRel >= fr.softRel):
-		return nil, fmt.Errorf("memguard: Config.HardRelease %v: must be in [SoftRelease, Hard)", fr.hardRel)
+		return nil, invalid("Config.SoftRelease %v: must be in (0, Soft %v)", fr.softRel, fr.soft)
+	case !(fr.hardRel >= fr.softRel && fr.hardRel < fr.hard):
+		return nil, invalid("Config.HardRelease %v: must be in [SoftRelease %v, Hard %v)", fr.hardRel, fr.softRel, fr.hard)
 	case cfg.MinHold < 0:
-		return nil, fmt.Errorf("memguard: Config.MinHold %v: must not be negative", cfg.MinHold)
-	case cfg.CoolDown < 0:
-		return nil, fmt.Errorf("memguard: Config.CoolDown %v: must not be negative", cfg.CoolDown)
-	case cfg.Wait < 0:
-		return nil, fmt.Errorf("memguard: Config.Wait %v: must not be negative", cfg.Wait)
-	case cfg.GCBeforeRefuse < 0:
-		return nil, fmt.Errorf("memguard: Config.GCBeforeRefuse %v: must not be negative", cfg.GCBeforeRefuse)
+		return nil, invalid("Config.MinHold %v: must be >= 0", cfg.MinHold)
 	}
 	b := &MemoryBreaker{
-		name: cfg.Name, reader: cfg.Reader, measure: cfg.Measure, now: cfg.Now,
+		name: cfg.Name, reader: cfg.Reader, now: cfg.Now,
 		logger: cfg.Logger, onChange: cfg.OnStateChange, limitCfg: cfg.Limit, fr: fr,
-		hold: int64(cmp0(cfg.MinHold, time.Second)), cool: int64(cmp0(cfg.CoolDown, time.Second)),
-		interval: int64(cmp0(cfg.SampleInterval, time.Millisecond)), wait: cfg.Wait,
-		poll: max(cfg.SampleInterval, time.Millisecond), gcEvery: int64(cfg.GCBeforeRefuse),
-	}
-	if b.measure == nil {
-		b.measure = TotalInUse
+		hold: int64(cmp0(cfg.MinHold, time.Second)), interval: int64(cmp0(cfg.SampleInterval, time.Millisecond)),
 	}
 	if b.now == nil {
 		b.now = time.Now
@@ -208,17 +163,14 @@ func New(cfg Config) (*MemoryBreaker, error) {
 	source := "config"
 	if b.reader == nil {
 		var fallback uint64
-		if !cfg.DisableCgroup {
-			lim, err := CgroupLimit(os.DirFS("/"))
-			if err == nil {
-				fallback = lim
-			} else {
-				b.logger.Debug("memguard: no cgroup limit", "err", err)
-			}
+		if lim, err := cgroupLimit(); err == nil {
+			fallback = lim
+		} else if !errors.Is(err, memlimit.ErrNoLimit) {
+			b.logger.Debug("memguard: no cgroup memory limit", "err", err)
 		}
-		b.reader = NewRuntimeReader(fallback)
+		b.reader = newRuntimeReader(fallback)
 		if cfg.Limit == 0 {
-			if _, ok := SoftLimitSet(); ok {
+			if softLimitSet(readSoftLimit()) {
 				source = "GOMEMLIMIT"
 			} else if fallback != 0 {
 				source = "cgroup"
@@ -228,19 +180,27 @@ func New(cfg Config) (*MemoryBreaker, error) {
 		source = "reader"
 	}
 	b.epoch = b.now()
-	b.lastGC.Store(-b.gcEvery)
 	s, err := b.reader.Read()
 	if err != nil {
 		return nil, fmt.Errorf("memguard: initial read: %w", err)
 	}
-	lim := b.limitOf(s)
-	if lim == 0 {
+	if lim := b.limitOf(s); lim == 0 {
 		b.logger.Info("memguard: no memory limit found (Config.Limit, GOMEMLIMIT, cgroup); breaker admits everything")
 	} else {
 		b.logger.Info("memguard: memory limit", "bytes", lim, "source", source)
 	}
-	b.apply(0, s, true)
+	b.mu.Lock()
+	b.applyLocked(0, s)
 	return b, nil
+}
+
+func readSoftLimit() uint64 {
+	s := []metrics.Sample{{Name: mLimit}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
 }
 
 func cmp0(d, def time.Duration) time.Duration {
@@ -262,95 +222,35 @@ func (b *MemoryBreaker) limitOf(s Sample) uint64 {
 
 func (b *MemoryBreaker) nanos() int64 { return int64(b.now().Sub(b.epoch)) }
 
-// Check implements [Breaker]. It admits when the state is normal or soft, and
-// one probe per cool-down when half-open; otherwise it refuses with a
-// [*PressureError] (after an optional GC and an optional wait; see [Config]).
-// When admitting from a cached verdict it does not allocate.
+// Check implements [Breaker]. It admits at LevelNormal and LevelSoft and
+// refuses at LevelHard with a [*PressureError]. When admitting from a
+// cached verdict it does not allocate.
 func (b *MemoryBreaker) Check(ctx context.Context) error {
 	if t := b.nanos(); t >= b.nextSample.Load() {
-		b.refresh(t, false)
+		b.refresh(t)
 	}
-	if b.admit() {
+	if lvl := Level(b.level.Load()); lvl < LevelHard {
 		return nil
 	}
-	return b.refuse(ctx)
+	return &PressureError{Name: b.name, InUse: b.inUse.Load(), Limit: b.limit.Load(), Level: LevelHard}
 }
 
 // Level implements [Breaker]. It may take a fresh sample if the cached one
 // is stale and no other goroutine is sampling; it never waits for a lock.
 func (b *MemoryBreaker) Level() Level {
 	if t := b.nanos(); t >= b.nextSample.Load() {
-		b.refresh(t, false)
+		b.refresh(t)
 	}
-	return State(b.state.Load()).Level()
+	return Level(b.level.Load())
 }
 
-// Status returns the last measured state, bytes and limit without sampling.
-func (b *MemoryBreaker) Status() Status {
-	return Status{State: State(b.state.Load()), InUse: b.inUse.Load(), Limit: b.limit.Load()}
-}
-
-func (b *MemoryBreaker) admit() bool {
-	switch State(b.state.Load()) {
-	case StateNormal, StateSoft:
-		return true
-	case StateHalfOpen:
-		return b.probe.CompareAndSwap(true, false)
-	}
-	return false
-}
-
-func (b *MemoryBreaker) pressureErr() error {
-	st := State(b.state.Load())
-	return &PressureError{Name: b.name, InUse: b.inUse.Load(), Limit: b.limit.Load(), Level: st.Level(), State: st}
-}
-
-func (b *MemoryBreaker) refuse(ctx context.Context) error {
-	if b.gcEvery > 0 {
-		t := b.nanos()
-		last := b.lastGC.Load()
-		if t-last >= b.gcEvery && b.lastGC.CompareAndSwap(last, t) {
-			b.logger.Info("memguard: forcing GC before refusing", "in_use", b.inUse.Load())
-			runtime.GC()
-			b.refresh(b.nanos(), true)
-			if b.admit() {
-				return nil
-			}
-		}
-	}
-	if b.wait <= 0 {
-		return b.pressureErr()
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	deadline := time.NewTimer(b.wait)
-	defer deadline.Stop()
-	tick := time.NewTicker(b.poll)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-deadline.C:
-			return b.pressureErr()
-		case <-tick.C:
-			b.refresh(b.nanos(), true)
-			if b.admit() {
-				return nil
-			}
-		}
-	}
-}
-
-// refresh samples and applies the state machine. Unless force, it gives up
-// if another goroutine holds the lock (that one is sampling).
-func (b *MemoryBreaker) refresh(t int64, force bool) {
-	if force {
-		b.mu.Lock()
-	} else if !b.mu.TryLock() {
+// refresh samples and applies the level rules. It gives up if another
+// goroutine holds the lock: that one is sampling.
+func (b *MemoryBreaker) refresh(t int64) {
+	if !b.mu.TryLock() {
 		return
-	} else if t < b.nextSample.Load() {
+	}
+	if t < b.nextSample.Load() {
 		b.mu.Unlock()
 		return
 	}
@@ -361,44 +261,27 @@ func (b *MemoryBreaker) refresh(t int64, force bool) {
 		b.nextSample.Store(t + b.interval)
 		b.mu.Unlock()
 		if n&(n-1) == 0 { // log on powers of two
-			b.logger.Warn("memguard: read failed; keeping state", "err", err, "failures", n)
+			b.logger.Warn("memguard: read failed; keeping level", "err", err, "failures", n)
 		}
 		return
 	}
 	b.applyLocked(t, s)
 }
 
-// apply is refresh's second half for New (lock not held yet).
-func (b *MemoryBreaker) apply(t int64, s Sample, initial bool) {
-	b.mu.Lock()
-	if initial {
-		b.enteredAt = t
-	}
-	b.applyLocked(t, s)
-}
-
-// applyLocked updates state from s; it unlocks b.mu and then emits.
+// applyLocked updates the level from s; it unlocks b.mu and then emits.
 func (b *MemoryBreaker) applyLocked(t int64, s Sample) {
-	inUse, lim := b.measure(s), b.limitOf(s)
+	inUse, lim := s.Total, b.limitOf(s)
 	b.inUse.Store(inUse)
 	b.limit.Store(lim)
-	cur := State(b.state.Load())
-	next, grant := decide(cur, inUse, b.thresholds(lim), t-b.enteredAt, t-b.probeAt, b.hold, b.cool)
+	cur := Level(b.level.Load())
+	next := decide(cur, inUse, b.thresholds(lim), t-b.enteredAt, b.hold)
 	var tr Transition
 	changed := next != cur
 	if changed {
 		b.seq++
 		tr = Transition{Name: b.name, From: cur, To: next, InUse: inUse, Limit: lim, At: b.epoch.Add(time.Duration(t)), Seq: b.seq}
-		if !(cur == StateOpen && next == StateHalfOpen) {
-			b.enteredAt = t // half-open keeps the open state's hold clock
-		}
-		b.state.Store(int32(next))
-	}
-	if grant {
-		b.probeAt = t
-		b.probe.Store(true)
-	} else if next != StateHalfOpen {
-		b.probe.Store(false)
+		b.enteredAt = t
+		b.level.Store(int32(next))
 	}
 	b.nextSample.Store(t + b.interval)
 	b.mu.Unlock()
@@ -409,10 +292,10 @@ func (b *MemoryBreaker) applyLocked(t int64, s Sample) {
 
 func (b *MemoryBreaker) emit(tr Transition) {
 	lvl := slog.LevelInfo
-	if tr.To == StateOpen {
+	if tr.To == LevelHard {
 		lvl = slog.LevelWarn
 	}
-	b.logger.Log(context.Background(), lvl, "memguard: breaker state change",
+	b.logger.Log(context.Background(), lvl, "memguard: breaker level change",
 		"from", tr.From.String(), "to", tr.To.String(), "in_use", tr.InUse, "limit", tr.Limit, "seq", tr.Seq)
 	if b.onChange != nil {
 		b.onChange(tr)
@@ -426,41 +309,34 @@ func (b *MemoryBreaker) thresholds(limit uint64) thresholds {
 	return thresholds{soft: f(b.fr.soft), softRel: f(b.fr.softRel), hard: f(b.fr.hard), hardRel: f(b.fr.hardRel)}
 }
 
-// decide is the breaker's pure state machine. held is the time since the
-// current raised level was entered, sinceProbe the time since the last probe
-// was granted. It returns the next state and whether to grant a probe.
-func decide(cur State, inUse uint64, th thresholds, held, sinceProbe, minHold, coolDown int64) (State, bool) {
+// decide is the breaker's pure level rule. held is the time since the
+// current level was entered.
+func decide(cur Level, inUse uint64, th thresholds, held, minHold int64) Level {
 	if th.hard == 0 { // no limit: admit everything
-		return StateNormal, false
+		return LevelNormal
 	}
 	if inUse >= th.hard {
-		return StateOpen, false
+		return LevelHard
 	}
 	switch cur {
-	case StateOpen, StateHalfOpen:
+	case LevelHard:
 		if inUse < th.hardRel && held >= minHold {
 			if inUse >= th.softRel {
-				return StateSoft, false
+				return LevelSoft
 			}
-			return StateNormal, false
+			return LevelNormal
 		}
-		if cur == StateOpen {
-			if held >= coolDown {
-				return StateHalfOpen, true
-			}
-			return StateOpen, false
-		}
-		return StateHalfOpen, sinceProbe >= coolDown
-	case StateSoft:
+		return LevelHard
+	case LevelSoft:
 		if inUse < th.softRel && held >= minHold {
-			return StateNormal, false
+			return LevelNormal
 		}
-		return StateSoft, false
+		return LevelSoft
 	}
 	if inUse >= th.soft {
-		return StateSoft, false
+		return LevelSoft
 	}
-	return StateNormal, false
+	return LevelNormal
 }
 
 var _ Breaker = (*MemoryBreaker)(nil)

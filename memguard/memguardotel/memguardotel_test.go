@@ -47,20 +47,8 @@ type f64 struct {
 
 func (h f64) Record(_ context.Context, v float64, _ ...metric.RecordOption) { h.m.add(h.name, v) }
 
-type ctr struct {
-	noop.Int64Counter
-	m    *fakeMeter
-	name string
-}
-
-func (c ctr) Add(_ context.Context, v int64, _ ...metric.AddOption) { c.m.add(c.name, float64(v)) }
-
 type ig struct {
 	noop.Int64ObservableGauge
-	name string
-}
-type fg struct {
-	noop.Float64ObservableGauge
 	name string
 }
 
@@ -70,14 +58,8 @@ func (m *fakeMeter) Int64Histogram(n string, _ ...metric.Int64HistogramOption) (
 func (m *fakeMeter) Float64Histogram(n string, _ ...metric.Float64HistogramOption) (metric.Float64Histogram, error) {
 	return f64{m: m, name: n}, nil
 }
-func (m *fakeMeter) Int64Counter(n string, _ ...metric.Int64CounterOption) (metric.Int64Counter, error) {
-	return ctr{m: m, name: n}, nil
-}
 func (m *fakeMeter) Int64ObservableGauge(n string, _ ...metric.Int64ObservableGaugeOption) (metric.Int64ObservableGauge, error) {
 	return ig{name: n}, nil
-}
-func (m *fakeMeter) Float64ObservableGauge(n string, _ ...metric.Float64ObservableGaugeOption) (metric.Float64ObservableGauge, error) {
-	return fg{name: n}, nil
 }
 func (m *fakeMeter) RegisterCallback(cb metric.Callback, _ ...metric.Observable) (metric.Registration, error) {
 	m.cbs = append(m.cbs, cb)
@@ -92,9 +74,6 @@ type observer struct {
 func (o observer) ObserveInt64(obs metric.Int64Observable, v int64, _ ...metric.ObserveOption) {
 	o.m.add(obs.(ig).name, float64(v))
 }
-func (o observer) ObserveFloat64(obs metric.Float64Observable, v float64, _ ...metric.ObserveOption) {
-	o.m.add(obs.(fg).name, v)
-}
 
 func (m *fakeMeter) collect(t *testing.T) {
 	for _, cb := range m.cbs {
@@ -104,39 +83,35 @@ func (m *fakeMeter) collect(t *testing.T) {
 	}
 }
 
-func TestRecorderAndGauges(t *testing.T) {
+func TestRecorderAndBreaker(t *testing.T) {
 	m := &fakeMeter{got: map[string]float64{}}
 	rec, err := memguardotel.NewRecorder(m)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec.RecordOp(context.Background(), memguard.OpRecord{Name: "x", Outcome: memguard.OutcomeOK,
-		Duration: 2 * time.Second, ProcessPeak: 300, AccountPeak: 40, Leftover: 5})
-	rec.RecordLeak(context.Background(), memguard.LeakReport{Growth: 1000})
-
-	r := memguardtest.NewReader(memguard.Sample{Total: 250, HeapObjects: 200, HeapLive: 100, Limit: 1000})
-	if _, err := memguardotel.RegisterGauges(m, r); err != nil {
-		t.Fatal(err)
-	}
+		Duration: 2 * time.Second, ProcessPeak: 300})
 	b, _ := memguard.New(memguard.Config{Reader: memguardtest.NewReader(memguardtest.Mem(950, 1000))})
 	if _, err := memguardotel.RegisterBreaker(m, "main", b); err != nil {
 		t.Fatal(err)
 	}
 	m.collect(t)
 	want := map[string]float64{
-		"kith.memguard.op.duration": 2, "kith.memguard.op.process_peak": 300, "kith.memguard.op.account_peak": 40,
-		"kith.memguard.op.leftover": 5, "kith.memguard.leak.suspected": 1, "kith.memguard.leak.growth": 1000,
-		"kith.memguard.heap.in_use": 200, "kith.memguard.heap.live": 100, "kith.memguard.memory.used": 250,
-		"kith.memguard.memory.limit": 1000, "kith.memguard.memory.limit_fraction": 0.25,
-		"kith.memguard.breaker.level": 2, "kith.memguard.breaker.in_use": 950,
+		"kith.memguard.op.duration": 2, "kith.memguard.op.process_peak": 300, "kith.memguard.breaker.level": 2,
 	}
 	for k, v := range want {
 		if m.got[k] != v {
 			t.Errorf("%s = %v, want %v", k, m.got[k], v)
 		}
 	}
+	if len(m.got) != len(want) {
+		t.Errorf("recorded %v, want only %v", m.got, want)
+	}
 	if _, err := memguardotel.NewRecorder(nil); err == nil {
 		t.Error("nil meter accepted")
+	}
+	if _, err := memguardotel.RegisterBreaker(m, "x", nil); err == nil {
+		t.Error("nil breaker accepted")
 	}
 }
 

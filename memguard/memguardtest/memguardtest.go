@@ -28,11 +28,10 @@ func NewReader(samples ...memguard.Sample) *Reader {
 	return &Reader{script: append([]memguard.Sample(nil), samples...)}
 }
 
-// Mem returns a Sample with Total, HeapObjects and HeapLive all inUse and
-// the given limit: what a breaker using TotalInUse or LiveInUse sees as
-// inUse of limit bytes.
+// Mem returns a Sample with Total inUse and the given limit: what a
+// breaker sees as inUse of limit bytes.
 func Mem(inUse, limit uint64) memguard.Sample {
-	return memguard.Sample{Total: inUse, HeapObjects: inUse, HeapLive: inUse, Limit: limit}
+	return memguard.Sample{Total: inUse, Limit: limit}
 }
 
 // Read implements memguard.Reader.
@@ -135,7 +134,7 @@ func (b *Breaker) Check(ctx context.Context) error {
 	b.checks++
 	err := b.err
 	if err == nil && b.level >= memguard.LevelHard {
-		err = &memguard.PressureError{InUse: 1, Limit: 1, Level: b.level, State: memguard.StateOpen}
+		err = &memguard.PressureError{InUse: 1, Limit: 1, Level: b.level}
 	}
 	if err != nil {
 		b.refuse++
@@ -159,9 +158,8 @@ func (b *Breaker) Counts() (checks, refused int) {
 
 // Recorder is a memguard.Recorder that keeps every record.
 type Recorder struct {
-	mu    sync.Mutex
-	ops   []memguard.OpRecord
-	leaks []memguard.LeakReport
+	mu  sync.Mutex
+	ops []memguard.OpRecord
 }
 
 var _ memguard.Recorder = (*Recorder)(nil)
@@ -173,23 +171,9 @@ func (r *Recorder) RecordOp(_ context.Context, rec memguard.OpRecord) {
 	r.mu.Unlock()
 }
 
-// RecordLeak implements memguard.Recorder.
-func (r *Recorder) RecordLeak(_ context.Context, rep memguard.LeakReport) {
-	r.mu.Lock()
-	r.leaks = append(r.leaks, rep)
-	r.mu.Unlock()
-}
-
 // Ops returns a copy of the operation records so far.
 func (r *Recorder) Ops() []memguard.OpRecord {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]memguard.OpRecord(nil), r.ops...)
-}
-
-// Leaks returns a copy of the leak reports so far.
-func (r *Recorder) Leaks() []memguard.LeakReport {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]memguard.LeakReport(nil), r.leaks...)
 }
