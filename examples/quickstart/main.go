@@ -9,7 +9,8 @@
 //     contacts/s and the peak Go heap, next to the peak heap of loading every
 //     full contact into a slice (what the system kith replaces did);
 //  3. generates "reach out" suggestions with suggest (the group "family"
-//     weighted double) and prints the top ten with their reasons.
+//     weighted double) and prints the top ten with their reasons; the
+//     generator's memguard.Monitor logs the run's duration and peak memory.
 //
 // With KITH_DATABASE_URL set it uses that server instead (it creates a
 // database kith_demo there if needed, and a new demo user on every run).
@@ -22,8 +23,10 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -146,9 +149,10 @@ func run(ctx context.Context, n int, naive bool, top int) error {
 			weights[g.ID] = 2
 		}
 	}
+	// The monitor logs each run's duration and peak memory through slog.
 	gen, err := suggest.New(db, suggest.Config{
 		Scorer:  suggest.DefaultScorer{GroupWeights: weights},
-		Monitor: memguard.NewMonitor(memguard.MonitorConfig{}),
+		Monitor: memguard.NewMonitor(memguard.MonitorConfig{Logger: demoLogger()}),
 	})
 	if err != nil {
 		return err
@@ -167,6 +171,24 @@ func run(ctx context.Context, n int, naive bool, top int) error {
 	}
 	fmt.Printf("\nDone in %v.\n", since(began))
 	return nil
+}
+
+// demoLogger writes slog records to stdout without the time, with
+// durations in milliseconds and byte counts in MiB.
+func demoLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			switch {
+			case a.Key == slog.TimeKey:
+				return slog.Attr{}
+			case a.Value.Kind() == slog.KindDuration:
+				return slog.Duration(a.Key, a.Value.Duration().Round(time.Millisecond))
+			case strings.HasSuffix(a.Key, "_bytes") && a.Value.Kind() == slog.KindUint64:
+				return slog.String(strings.TrimSuffix(a.Key, "_bytes"), fmt.Sprintf("%.1fMiB", float64(a.Value.Uint64())/(1<<20)))
+			}
+			return a
+		},
+	}))
 }
 
 func step(name, format string, args ...any) {
