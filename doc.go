@@ -3,8 +3,10 @@
 // to see each one, and whom to reach out to next.
 //
 // A host application wires kith's packages to its own PostgreSQL handle
-// (*sqlx.DB over github.com/lib/pq). kith never opens connection pools of
-// its own and never sets process-wide state.
+// (*sql.DB or *sqlx.DB, over github.com/lib/pq or pgx's stdlib driver),
+// given to every package as a [DB] (or a [Beginner] where a package runs
+// its own transactions). kith never opens connection pools of its own and
+// never sets process-wide state.
 //
 // # Packages
 //
@@ -25,7 +27,7 @@
 // # Set-up
 //
 //	db := sqlx.MustOpen("postgres", dsn)
-//	if err := kith.Migrate(ctx, db, nil); err != nil { ... }
-//	store, err := contacts.NewStore(db, contacts.Options{})
-//	for c, err := range stream.MinimalContacts(ctx, db, userID) { ... }
+//	if err := kith.Migrate(ctx, db, kith.MigrateOptions{}); err != nil { ... }
+//	store, err := contacts.NewStore(db, contacts.Config{})
+//	for c, err := range stream.MinimalContacts(ctx, db, userID, stream.Options{}) { ... }
 package kith

@@ -17,7 +17,7 @@ func ExampleMigrate() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := kith.Migrate(context.Background(), db, &kith.MigrateOptions{Schema: "kith"}); err != nil {
+	if err := kith.Migrate(context.Background(), db, kith.MigrateOptions{Schema: "kith"}); err != nil {
 		log.Fatal(err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kithhq/kith/internal/argcheck"
 	"github.com/kithhq/kith/internal/dbschema"
 )
 
@@ -21,8 +22,26 @@ import (
 //go:embed migrations/*.sql
 var MigrationFS embed.FS
 
-// ErrMigrate wraps every failure of [Migrate].
-var ErrMigrate = errors.New("kith: migrate")
+var (
+	// ErrMigrate is matched by every failure of [Migrate] and [Migrations].
+	ErrMigrate = errors.New("kith: migrate")
+	// ErrInvalid is matched by a refused argument of [Migrate] or
+	// [Migrations] (a nil handle, a schema name that is not a plain
+	// identifier); such an error matches ErrMigrate too. Nothing has run.
+	ErrInvalid = errors.New("kith: invalid")
+)
+
+// invalidError is a refused argument: it reads "kith: invalid: …" and
+// matches both ErrInvalid and ErrMigrate, without a doubled prefix.
+type invalidError struct{ msg string }
+
+func (e *invalidError) Error() string { return ErrInvalid.Error() + ": " + e.msg }
+
+func (e *invalidError) Is(target error) bool { return target == ErrInvalid || target == ErrMigrate }
+
+func invalid(format string, args ...any) error {
+	return &invalidError{msg: fmt.Sprintf(format, args...)}
+}
 
 // A Migration is one step of kith's schema, in order of Version.
 type Migration struct {
@@ -31,8 +50,8 @@ type Migration struct {
 	SQL     string // the statements, qualified for the requested schema
 }
 
-// MigrateOptions configures [Migrate]. The zero value (or nil) uses the
-// schema "kith".
+// MigrateOptions configures [Migrate]. The zero value uses the schema
+// "kith".
 type MigrateOptions struct {
 	// Schema is the Postgres schema kith's tables live in. It must be a
 	// plain lower-case identifier ([a-z_][a-z0-9_]*); the same name must be
@@ -46,7 +65,7 @@ type MigrateOptions struct {
 func Migrations(schema string) ([]Migration, error) {
 	schema, err := dbschema.Name(schema)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrMigrate, err)
+		return nil, invalid("schema: %v", err)
 	}
 	entries, err := fs.ReadDir(MigrationFS, "migrations")
 	if err != nil {
@@ -77,15 +96,18 @@ func Migrations(schema string) ([]Migration, error) {
 //
 // Migrate never drops or rewrites data the host put elsewhere; it only
 // touches its own schema.
-func Migrate(ctx context.Context, db Beginner, opts *MigrateOptions) error {
-	if opts == nil {
-		opts = &MigrateOptions{}
+func Migrate(ctx context.Context, db Beginner, opts MigrateOptions) error {
+	if err := argcheck.Handle(db); err != nil {
+		return invalid("%v", err)
 	}
-	ms, err := Migrations(opts.Schema)
+	schema, err := dbschema.Name(opts.Schema)
+	if err != nil {
+		return invalid("MigrateOptions.Schema: %v", err)
+	}
+	ms, err := Migrations(schema)
 	if err != nil {
 		return err
 	}
-	schema, _ := dbschema.Name(opts.Schema)
 	for {
 		done, err := migrateStep(ctx, db, schema, ms)
 		if err != nil {

@@ -28,7 +28,7 @@ func TestMigrateTwiceIsIdempotent(t *testing.T) {
 	t.Parallel()
 	db, ctx := pgtest.NewDB(t), context.Background()
 	for range 2 {
-		if err := kith.Migrate(ctx, db, nil); err != nil {
+		if err := kith.Migrate(ctx, db, kith.MigrateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -51,7 +51,7 @@ func TestMigrateConcurrently(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make([]error, n)
 	for i := range n {
-		wg.Go(func() { errs[i] = kith.Migrate(ctx, db, nil) })
+		wg.Go(func() { errs[i] = kith.Migrate(ctx, db, kith.MigrateOptions{}) })
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
@@ -66,7 +66,7 @@ func TestMigrateConcurrently(t *testing.T) {
 func TestMigrateOtherSchema(t *testing.T) {
 	t.Parallel()
 	db, ctx := pgtest.NewDB(t), context.Background()
-	if err := kith.Migrate(ctx, db, &kith.MigrateOptions{Schema: "crm"}); err != nil {
+	if err := kith.Migrate(ctx, db, kith.MigrateOptions{Schema: "crm"}); err != nil {
 		t.Fatal(err)
 	}
 	var tables []string
@@ -86,9 +86,12 @@ func TestMigrateOtherSchema(t *testing.T) {
 func TestMigrateRefusesBadSchema(t *testing.T) {
 	t.Parallel()
 	db := pgtest.NewDB(t)
-	err := kith.Migrate(context.Background(), db, &kith.MigrateOptions{Schema: `x"; DROP SCHEMA public; --`})
-	if !errors.Is(err, kith.ErrMigrate) {
+	err := kith.Migrate(context.Background(), db, kith.MigrateOptions{Schema: `x"; DROP SCHEMA public; --`})
+	if !errors.Is(err, kith.ErrMigrate) || !errors.Is(err, kith.ErrInvalid) || !strings.HasPrefix(err.Error(), "kith: invalid: MigrateOptions.Schema") {
 		t.Fatalf("bad schema: %v", err)
+	}
+	if err := kith.Migrate(context.Background(), (*sqlx.DB)(nil), kith.MigrateOptions{}); !errors.Is(err, kith.ErrInvalid) {
+		t.Fatalf("typed nil handle: %v", err)
 	}
 	var n int
 	db.Get(&n, `SELECT count(*) FROM pg_namespace WHERE nspname = 'public'`)
@@ -123,7 +126,7 @@ func TestMigrateCancelledContext(t *testing.T) {
 	db := pgtest.NewDB(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := kith.Migrate(ctx, db, nil); !errors.Is(err, context.Canceled) {
+	if err := kith.Migrate(ctx, db, kith.MigrateOptions{}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled ctx: %v", err)
 	}
 	var n int

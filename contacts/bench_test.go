@@ -20,7 +20,7 @@ import (
 func BenchmarkUpsertGoogle(b *testing.B) {
 	const page = 1000
 	db := pgtest.NewDB(b)
-	store, err := contacts.NewStore(db, contacts.Options{})
+	store, err := contacts.NewStore(db, contacts.Config{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func BenchmarkUpsertGoogle(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			txStore, _ := contacts.NewStore(tx, contacts.Options{})
+			txStore, _ := contacts.NewStore(tx, contacts.Config{})
 			user := uuid.New()
 			for _, c := range googlePage(page, "v1") {
 				if _, err := txStore.Create(ctx, user, c); err != nil {

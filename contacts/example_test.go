@@ -47,7 +47,7 @@ func ExampleStore() {
 	var db *sqlx.DB // the host's, after kith.Migrate
 	ctx, user := context.Background(), uuid.New()
 
-	store, err := contacts.NewStore(db, contacts.Options{})
+	store, err := contacts.NewStore(db, contacts.Config{})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kithhq/kith/internal/contactsql"
 	"github.com/kithhq/kith/internal/dbschema"
 )
 
@@ -37,10 +38,10 @@ func writableValues(first int) string {
 func newQueries(schema string) queries {
 	q := queries{
 		insert: `INSERT INTO kith.contacts (user_id, ` + writableColumns + `)
-			VALUES ($1, ` + writableValues(2) + `) RETURNING ` + Columns,
-		get: `SELECT ` + Columns + ` FROM kith.contacts WHERE user_id = $1 AND id = $2`,
+			VALUES ($1, ` + writableValues(2) + `) RETURNING ` + contactsql.Full.Columns(),
+		get: `SELECT ` + contactsql.Full.Columns() + ` FROM kith.contacts WHERE user_id = $1 AND id = $2`,
 		update: `UPDATE kith.contacts SET (` + writableColumns + `, updated_at) = (` + writableValues(3) + `, now())
-			WHERE user_id = $1 AND id = $2 RETURNING ` + Columns,
+			WHERE user_id = $1 AND id = $2 RETURNING ` + contactsql.Full.Columns(),
 		setArchived: `UPDATE kith.contacts SET archived = $3, updated_at = now()
 			WHERE user_id = $1 AND id = $2`,
 		delete: `DELETE FROM kith.contacts WHERE user_id = $1 AND id = $2`,

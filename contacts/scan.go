@@ -7,30 +7,18 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/kithhq/kith/internal/contactsql"
 	"github.com/lib/pq"
 )
 
-// A Scanner reads one result row: *sql.Rows, *sql.Row, *sqlx.Rows and
-// *sqlx.Row all satisfy it.
-type Scanner interface {
-	Scan(dest ...any) error
+func init() {
+	contactsql.Register(contactsql.Full, scanContact)
+	contactsql.Register(contactsql.Minimal, scanMinimal)
 }
 
-// Columns is the select list ScanContact reads, in its order, for queries
-// over kith.contacts (unqualified column names).
-const Columns = `id, user_id, name, email, phone, linkedin, instagram, x_handle, other_social,
-	location, time_zone, notes, last_contact_date, frequency, tags, archived, source,
-	google_resource_name, google_etag, last_synced_at, circle, circle_assigned_at,
-	circle_confidence, ai_suggested_circle, group_ids, created_at, updated_at`
-
-// MinimalColumns is the select list ScanMinimal reads, in its order. Every
-// column of it is in each keyset index's key or INCLUDE list, so queries
-// that select only these can be index-only scans.
-const MinimalColumns = `id, name, last_contact_date, frequency, group_ids, archived`
-
-// ScanContact reads a row selected with Columns into c. It replaces every
-// field of c.
-func ScanContact(s Scanner, c *Contact) error {
+// scanContact reads a row selected with contactsql.Full's columns into c.
+// It replaces every field of c.
+func scanContact(s contactsql.Scanner, c *Contact) error {
 	var social []byte
 	var frequency, circle, aiCircle string
 	err := s.Scan(&c.ID, &c.UserID, &c.Name, &c.Email, &c.Phone, &c.LinkedIn, &c.Instagram, &c.XHandle, &social,
@@ -50,11 +38,11 @@ func ScanContact(s Scanner, c *Contact) error {
 	return nil
 }
 
-// ScanMinimal reads a row selected with MinimalColumns into m. It replaces
-// every field of m and allocates only what the new values need (the name,
-// the last-contact time and the group IDs), so it suits loops over millions
-// of rows.
-func ScanMinimal(s Scanner, m *MinimalContact) error {
+// scanMinimal reads a row selected with contactsql.Minimal's columns into
+// m. It replaces every field of m and allocates only what the new values
+// need (the name, the last-contact time and the group IDs), so it suits
+// loops over millions of rows.
+func scanMinimal(s contactsql.Scanner, m *MinimalContact) error {
 	return s.Scan(&m.ID, &m.Name, nullTime{&m.LastContactDate}, frequencyDest{&m.Frequency}, uuidArray{&m.GroupIDs}, &m.Archived)
 }
 

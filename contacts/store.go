@@ -9,24 +9,16 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/kithhq/kith"
+	"github.com/kithhq/kith/internal/argcheck"
 	"github.com/kithhq/kith/internal/dbschema"
 	"github.com/kithhq/kith/internal/pgarray"
 	"github.com/lib/pq"
 	"github.com/lib/pq/pqerror"
 )
 
-// Querier is what the Store needs of a database handle. *sql.DB, *sql.Tx,
-// *sql.Conn, *sqlx.DB and *sqlx.Tx all satisfy it. Every Store method runs
-// a single statement, so a Store over a *sqlx.Tx joins the host's
-// transaction and a Store over a *sqlx.DB autocommits each call.
-type Querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-// Options configures a Store. The zero value is ready to use.
-type Options struct {
+// Config configures a Store. The zero value means the defaults.
+type Config struct {
 	// Schema is the Postgres schema holding kith's tables, as given to
 	// kith.Migrate; "" means "kith".
 	Schema string
@@ -39,20 +31,24 @@ type Options struct {
 // visible, never modified. Input is validated before anything is written; a
 // refused input returns a *FieldError (errors.Is ErrInvalid) and changes
 // nothing. A Store is safe for concurrent use.
+//
+// Every Store method runs a single statement, so a Store over a transaction
+// (*sql.Tx, *sqlx.Tx) joins the host's transaction and a Store over a pool
+// (*sql.DB, *sqlx.DB) autocommits each call.
 type Store struct {
-	db Querier
+	db kith.DB
 	q  queries
 }
 
-// NewStore returns a Store over db. It does not touch the database; run
-// kith.Migrate first.
-func NewStore(db Querier, opts Options) (*Store, error) {
-	if db == nil {
-		return nil, errors.New("contacts: NewStore: nil database handle")
+// NewStore returns a Store over db. It validates cfg (errors match
+// ErrInvalid) and does not touch the database; run kith.Migrate first.
+func NewStore(db kith.DB, cfg Config) (*Store, error) {
+	if err := argcheck.Handle(db); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	schema, err := dbschema.Name(opts.Schema)
+	schema, err := dbschema.Name(cfg.Schema)
 	if err != nil {
-		return nil, fmt.Errorf("contacts: NewStore: %w", err)
+		return nil, fmt.Errorf("%w: Config.Schema: %w", ErrInvalid, err)
 	}
 	return &Store{db: db, q: newQueries(schema)}, nil
 }
@@ -68,7 +64,7 @@ func (s *Store) Create(ctx context.Context, userID uuid.UUID, c Contact) (Contac
 // Get returns the contact id of userID, or ErrNotFound.
 func (s *Store) Get(ctx context.Context, userID, id uuid.UUID) (Contact, error) {
 	var c Contact
-	if err := ScanContact(s.db.QueryRowContext(ctx, s.q.get, userID, id), &c); err != nil {
+	if err := scanContact(s.db.QueryRowContext(ctx, s.q.get, userID, id), &c); err != nil {
 		return Contact{}, fmt.Errorf("contacts: get %s: %w", id, dbError(err))
 	}
 	return c, nil
@@ -95,7 +91,7 @@ func (s *Store) write(ctx context.Context, op, query string, c *Contact, lead ..
 		return Contact{}, err
 	}
 	var out Contact
-	if err := ScanContact(s.db.QueryRowContext(ctx, query, append(lead, args...)...), &out); err != nil {
+	if err := scanContact(s.db.QueryRowContext(ctx, query, append(lead, args...)...), &out); err != nil {
 		return Contact{}, fmt.Errorf("contacts: %s: %w", op, dbError(err))
 	}
 	return out, nil
@@ -129,11 +125,17 @@ func (s *Store) Delete(ctx context.Context, userID, id uuid.UUID) error {
 	return nil
 }
 
-// Count returns how many contacts userID has, archived ones included when
-// includeArchived is true.
-func (s *Store) Count(ctx context.Context, userID uuid.UUID, includeArchived bool) (int64, error) {
+// CountOptions says which contacts [Store.Count] counts. The zero value
+// counts the unarchived ones, those streams and suggestions see.
+type CountOptions struct {
+	// IncludeArchived counts archived contacts too.
+	IncludeArchived bool
+}
+
+// Count returns how many contacts userID has, as opts selects.
+func (s *Store) Count(ctx context.Context, userID uuid.UUID, opts CountOptions) (int64, error) {
 	var n int64
-	if err := s.db.QueryRowContext(ctx, s.q.count, userID, includeArchived).Scan(&n); err != nil {
+	if err := s.db.QueryRowContext(ctx, s.q.count, userID, opts.IncludeArchived).Scan(&n); err != nil {
 		return 0, fmt.Errorf("contacts: count: %w", err)
 	}
 	return n, nil

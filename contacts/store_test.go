@@ -11,13 +11,14 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
 	"github.com/kithhq/kith/contacts"
 	"github.com/kithhq/kith/internal/pgtest"
 )
 
 func newStore(t *testing.T) *contacts.Store {
 	t.Helper()
-	s, err := contacts.NewStore(pgtest.NewDB(t), contacts.Options{})
+	s, err := contacts.NewStore(pgtest.NewDB(t), contacts.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +141,7 @@ func TestArchiveDeleteCount(t *testing.T) {
 		t.Fatal("Archive did not archive")
 	}
 	count := func(all bool) int64 {
-		n, err := s.Count(ctx, user, all)
+		n, err := s.Count(ctx, user, contacts.CountOptions{IncludeArchived: all})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -213,7 +214,7 @@ func TestUserIsolation(t *testing.T) {
 	if gs, _ := s.Groups(ctx, mallory); len(gs) != 1 || gs[0].ID != myGroup.ID {
 		t.Errorf("Groups leaked: %+v", gs)
 	}
-	if n, _ := s.Count(ctx, mallory, true); n != 1 {
+	if n, _ := s.Count(ctx, mallory, contacts.CountOptions{IncludeArchived: true}); n != 1 {
 		t.Errorf("Count(mallory) = %d, want 1", n)
 	}
 	// Same Google resource name is fine across users.
@@ -276,7 +277,7 @@ func TestValidation(t *testing.T) {
 		t.Errorf("length error carries %+v", fe)
 	}
 	// Nothing was written by any refused call, and an update is refused too.
-	if n, _ := s.Count(ctx, user, true); n != 0 {
+	if n, _ := s.Count(ctx, user, contacts.CountOptions{IncludeArchived: true}); n != 0 {
 		t.Fatalf("refused creates wrote %d rows", n)
 	}
 	ok, _ := s.Create(ctx, user, fullContact())
@@ -332,7 +333,7 @@ func TestInjectionStoredVerbatim(t *testing.T) {
 			t.Fatalf("group name %q came back as %q", e, g.Name)
 		}
 	}
-	if n, err := s.Count(ctx, user, true); err != nil || n != int64(len(evil)) {
+	if n, err := s.Count(ctx, user, contacts.CountOptions{IncludeArchived: true}); err != nil || n != int64(len(evil)) {
 		t.Fatalf("after injection attempts: %d contacts, %v", n, err)
 	}
 }
@@ -413,7 +414,7 @@ func TestGroups(t *testing.T) {
 func TestConcurrentMembership(t *testing.T) {
 	t.Parallel()
 	db := pgtest.NewDB(t)
-	s, _ := contacts.NewStore(db, contacts.Options{})
+	s, _ := contacts.NewStore(db, contacts.Config{})
 	ctx, user := context.Background(), uuid.New()
 	c, _ := s.Create(ctx, user, contacts.Contact{Name: "Popular"})
 	var groups []contacts.Group
@@ -521,10 +522,13 @@ func TestDuplicateGoogleResourceName(t *testing.T) {
 }
 
 func TestNewStoreRefusesBadInput(t *testing.T) {
-	if _, err := contacts.NewStore(nil, contacts.Options{}); err == nil {
-		t.Error("nil handle accepted")
+	if _, err := contacts.NewStore(nil, contacts.Config{}); err == nil || !errors.Is(err, contacts.ErrInvalid) {
+		t.Errorf("nil handle: %v, want ErrInvalid", err)
 	}
-	if _, err := contacts.NewStore(pgtest.NewDB(t), contacts.Options{Schema: `x"; drop`}); err == nil {
-		t.Error("bad schema accepted")
+	if _, err := contacts.NewStore((*sqlx.DB)(nil), contacts.Config{}); err == nil || !errors.Is(err, contacts.ErrInvalid) {
+		t.Errorf("typed nil handle: %v, want ErrInvalid", err)
+	}
+	if _, err := contacts.NewStore(pgtest.NewDB(t), contacts.Config{Schema: `x"; drop`}); err == nil || !errors.Is(err, contacts.ErrInvalid) {
+		t.Errorf("bad schema: %v, want ErrInvalid", err)
 	}
 }

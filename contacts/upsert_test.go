@@ -45,7 +45,7 @@ func TestUpsertGoogle(t *testing.T) {
 func TestUpsertGoogleKeepsUserFields(t *testing.T) {
 	t.Parallel()
 	db := pgtest.NewDB(t)
-	s, _ := contacts.NewStore(db, contacts.Options{})
+	s, _ := contacts.NewStore(db, contacts.Config{})
 	ctx, user := context.Background(), uuid.New()
 	if _, err := s.UpsertGoogle(ctx, user, googlePage(1, "v1")); err != nil {
 		t.Fatal(err)
@@ -99,7 +99,7 @@ func TestUpsertGoogleRefusesBadBatches(t *testing.T) {
 	page[4].Email = "broken"
 	check("bad email", page, "email", 5)
 	check("too large", make([]contacts.Contact, contacts.MaxUpsertBatch+1), "batch", 0)
-	if n, _ := s.Count(ctx, user, true); n != 0 {
+	if n, _ := s.Count(ctx, user, contacts.CountOptions{IncludeArchived: true}); n != 0 {
 		t.Fatalf("refused batches wrote %d contacts", n)
 	}
 	if res, err := s.UpsertGoogle(ctx, user, nil); err != nil || res != (contacts.UpsertResult{}) {

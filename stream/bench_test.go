@@ -15,6 +15,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/kithhq/kith/contacts"
 	"github.com/kithhq/kith/internal/benchdb"
+	"github.com/kithhq/kith/internal/contactsql"
 	"github.com/kithhq/kith/internal/heappeak"
 	"github.com/kithhq/kith/internal/pgtest"
 	"github.com/kithhq/kith/stream"
@@ -25,7 +26,7 @@ import (
 // several ways, side by side on one seeded database:
 //
 //   - raw: one hand-written lib/pq query, same projection and order,
-//     rows.Scan through contacts.ScanMinimal (the same scan the stream
+//     rows.Scan through the minimal scanner (the same scan the stream
 //     uses, so the difference is paging alone): the driver's limit.
 //   - stream: stream.MinimalContacts with its defaults.
 //   - stream_vs_raw: raw and stream alternated within each iteration,
@@ -62,16 +63,17 @@ func BenchmarkWalk(b *testing.B) {
 			walk func(b *testing.B) int
 		}{
 			{"raw", func(b *testing.B) int {
-				r, err := db.QueryContext(ctx, `SELECT `+contacts.MinimalColumns+` FROM kith.contacts
+				r, err := db.QueryContext(ctx, `SELECT `+contactsql.Minimal.Columns()+` FROM kith.contacts
 					WHERE user_id = $1 AND NOT archived ORDER BY name, id`, user)
 				if err != nil {
 					b.Fatal(err)
 				}
 				defer r.Close()
+				scan := contactsql.ScanFunc[contacts.MinimalContact](contactsql.Minimal)
 				got := 0
 				for r.Next() {
 					var m contacts.MinimalContact
-					if err := contacts.ScanMinimal(r, &m); err != nil {
+					if err := scan(r, &m); err != nil {
 						b.Fatal(err)
 					}
 					got++
@@ -81,17 +83,17 @@ func BenchmarkWalk(b *testing.B) {
 				}
 				return got
 			}},
-			{"stream", streamWalk(ctx, db, user)},
-			{"stream_p5000", streamWalk(ctx, db, user, stream.PageSize(5000))},
+			{"stream", streamWalk(ctx, db, user, stream.Options{})},
+			{"stream_p5000", streamWalk(ctx, db, user, stream.Options{PageSize: 5000})},
 			{"naive", func(b *testing.B) int {
 				var all []naiveContact
-				if err := db.SelectContext(ctx, &all, `SELECT `+contacts.Columns+` FROM kith.contacts
+				if err := db.SelectContext(ctx, &all, `SELECT `+contactsql.Full.Columns()+` FROM kith.contacts
 					WHERE user_id = $1 AND NOT archived ORDER BY name, id`, user); err != nil {
 					b.Fatal(err)
 				}
 				return len(all)
 			}},
-			{"copy_minimal", copyWalk(minimalSQL(contacts.MinimalColumns), rows)},
+			{"copy_minimal", copyWalk(minimalSQL(contactsql.Minimal.Columns()), rows)},
 			{"copy_minimal_nogroups", copyWalk(minimalSQL(`id, name, last_contact_date, frequency, archived`), rows)},
 		}
 		// stream_vs_raw walks raw, stream, stream, raw in each iteration
@@ -139,10 +141,10 @@ func BenchmarkWalk(b *testing.B) {
 	}
 }
 
-func streamWalk(ctx context.Context, db *sqlx.DB, user uuid.UUID, opts ...stream.Option) func(*testing.B) int {
+func streamWalk(ctx context.Context, db *sqlx.DB, user uuid.UUID, opts stream.Options) func(*testing.B) int {
 	return func(b *testing.B) int {
 		got := 0
-		for _, err := range stream.MinimalContacts(ctx, db, user, opts...) {
+		for _, err := range stream.MinimalContacts(ctx, db, user, opts) {
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -243,7 +245,7 @@ func BenchmarkBytesPerContact(b *testing.B) {
 	}
 	b.Run("minimal", func(b *testing.B) {
 		measure(b, func() (int, any) {
-			all, err := stream.Collect(stream.MinimalContacts(ctx, db, user))
+			all, err := stream.Collect(stream.MinimalContacts(ctx, db, user, stream.Options{}))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -252,7 +254,7 @@ func BenchmarkBytesPerContact(b *testing.B) {
 	})
 	b.Run("full", func(b *testing.B) {
 		measure(b, func() (int, any) {
-			all, err := stream.Collect(stream.Contacts(ctx, db, user))
+			all, err := stream.Collect(stream.Contacts(ctx, db, user, stream.Options{}))
 			if err != nil {
 				b.Fatal(err)
 			}

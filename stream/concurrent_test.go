@@ -86,7 +86,7 @@ func TestConcurrentChanges(t *testing.T) {
 
 		seen := map[uuid.UUID]int{}
 		n := 0
-		for m, err := range stream.MinimalContacts(ctx, db, user, append(c.opts(), stream.PageSize(20))...) {
+		for m, err := range stream.MinimalContacts(ctx, db, user, with(c.opts(), func(o *stream.Options) { o.PageSize = 20 })) {
 			if err != nil {
 				t.Fatalf("%v: %v", c, err)
 			}

@@ -7,19 +7,21 @@ import (
 	"strconv"
 
 	"github.com/google/uuid"
+	"github.com/kithhq/kith"
 	"github.com/kithhq/kith/contacts"
+	"github.com/kithhq/kith/internal/argcheck"
+	"github.com/kithhq/kith/internal/contactsql"
 	"github.com/kithhq/kith/internal/dbschema"
-	"github.com/kithhq/kith/memguard"
 )
 
 // MinimalContacts returns a stream of userID's contacts as MinimalContact,
-// the hot-path projection, in the order the options give (default: by
+// the hot-path projection, in the order opts gives (the zero Options: by
 // name, ascending, archived contacts skipped, pages of DefaultPageSize).
 // Each page is an index-only range scan of a covering index.
 //
 // The stream is lazy and re-iterable: nothing runs until it is ranged
-// over, and each range walks again (from the After cursor, if given). It
-// may be ranged by several goroutines at once unless TrackCursor is used.
+// over, and each range walks again (from opts.After, if set). It may be
+// ranged by several goroutines at once unless opts.TrackCursor is set.
 // See Walk for what holds a connection, what an early break does and how
 // errors end a stream: a stream that ends without yielding an error
 // yielded every contact it should have.
@@ -38,52 +40,58 @@ import (
 // it moved across the walk's position; ByID and ByCreatedAt have
 // immutable keys. Contacts created, archived or deleted during the walk
 // may or may not appear.
-func MinimalContacts(ctx context.Context, db Querier, userID uuid.UUID, opts ...Option) iter.Seq2[contacts.MinimalContact, error] {
-	return contactStream(ctx, db, userID, opts, contacts.MinimalColumns, minimalScanner)
+func MinimalContacts(ctx context.Context, db kith.DB, userID uuid.UUID, opts Options) iter.Seq2[contacts.MinimalContact, error] {
+	return contactStream(ctx, db, userID, opts, contactsql.Minimal, minimalScanner())
 }
 
 // Contacts is MinimalContacts for full contacts (every column; GroupIDs
 // included). Its pages are index range scans that also read the table;
-// they hold DefaultFullPageSize rows unless PageSize says otherwise.
-func Contacts(ctx context.Context, db Querier, userID uuid.UUID, opts ...Option) iter.Seq2[contacts.Contact, error] {
-	return contactStream(ctx, db, userID, opts, contacts.Columns, fullScanner)
+// they hold DefaultFullPageSize rows unless opts.PageSize says otherwise.
+func Contacts(ctx context.Context, db kith.DB, userID uuid.UUID, opts Options) iter.Seq2[contacts.Contact, error] {
+	return contactStream(ctx, db, userID, opts, contactsql.Full, fullScanner())
 }
 
 // A scanner reads one row of a contact stream into item and its key.
 type scanner[T any] func(rows *sql.Rows, order Order, item *T, key *contactKey) error
 
-func minimalScanner(rows *sql.Rows, order Order, m *contacts.MinimalContact, key *contactKey) error {
-	if order == ByCreatedAt {
-		// MinimalContact has no creation time: the page selects it after
-		// the minimal columns.
-		if err := contacts.ScanMinimal(plusOne{rows, &key.t}, m); err != nil {
+func minimalScanner() scanner[contacts.MinimalContact] {
+	scan := contactsql.ScanFunc[contacts.MinimalContact](contactsql.Minimal)
+	return func(rows *sql.Rows, order Order, m *contacts.MinimalContact, key *contactKey) error {
+		if order == ByCreatedAt {
+			// MinimalContact has no creation time: the page selects it
+			// after the minimal columns.
+			if err := scan(plusOne{rows, &key.t}, m); err != nil {
+				return err
+			}
+		} else if err := scan(rows, m); err != nil {
 			return err
 		}
-	} else if err := contacts.ScanMinimal(rows, m); err != nil {
-		return err
-	}
-	key.id, key.name = m.ID, m.Name
-	if order == ByLastContact {
-		key.null = m.LastContactDate == nil
-		if !key.null {
-			key.t = *m.LastContactDate
+		key.id, key.name = m.ID, m.Name
+		if order == ByLastContact {
+			key.null = m.LastContactDate == nil
+			if !key.null {
+				key.t = *m.LastContactDate
+			}
 		}
+		return nil
 	}
-	return nil
 }
 
-func fullScanner(rows *sql.Rows, order Order, c *contacts.Contact, key *contactKey) error {
-	if err := contacts.ScanContact(rows, c); err != nil {
-		return err
-	}
-	key.id, key.name, key.t = c.ID, c.Name, c.CreatedAt
-	if order == ByLastContact {
-		key.null = c.LastContactDate == nil
-		if !key.null {
-			key.t = *c.LastContactDate
+func fullScanner() scanner[contacts.Contact] {
+	scan := contactsql.ScanFunc[contacts.Contact](contactsql.Full)
+	return func(rows *sql.Rows, order Order, c *contacts.Contact, key *contactKey) error {
+		if err := scan(rows, c); err != nil {
+			return err
 		}
+		key.id, key.name, key.t = c.ID, c.Name, c.CreatedAt
+		if order == ByLastContact {
+			key.null = c.LastContactDate == nil
+			if !key.null {
+				key.t = *c.LastContactDate
+			}
+		}
+		return nil
 	}
-	return nil
 }
 
 // plusOne scans one more column than its caller asks for, into extra.
@@ -97,40 +105,42 @@ func (p plusOne) Scan(dest ...any) error {
 	return p.rows.Scan(append(append(buf[:0], dest...), p.extra)...)
 }
 
-func contactStream[T any](ctx context.Context, db Querier, userID uuid.UUID, opts []Option, columns string, scan scanner[T]) iter.Seq2[T, error] {
-	cfg := config{pageSize: DefaultPageSize}
-	for _, o := range opts {
-		if o != nil {
-			o(&cfg)
-		}
+// checkArgs validates a contact stream's arguments and options, returning
+// the error the stream yields before any query.
+func checkArgs(db kith.DB, userID uuid.UUID, opts *Options) error {
+	if err := argcheck.Handle(db); err != nil {
+		return invalid("%v", err)
 	}
-	if !cfg.pageSizeSet && columns == contacts.Columns {
-		cfg.pageSize = DefaultFullPageSize
+	if err := argcheck.User(userID); err != nil {
+		return invalid("%v", err)
 	}
-	if cfg.err == nil && db == nil {
-		cfg.fail(invalidOption("nil database handle"))
+	if err := opts.check(); err != nil {
+		return err
 	}
-	if cfg.err == nil {
-		cfg.fail(cfg.after.fits(userID, &cfg))
-	}
-	if cfg.err != nil {
-		err := cfg.err
+	return opts.After.fits(userID, opts)
+}
+
+func contactStream[T any](ctx context.Context, db kith.DB, userID uuid.UUID, opts Options, proj contactsql.Projection, scan scanner[T]) iter.Seq2[T, error] {
+	if err := checkArgs(db, userID, &opts); err != nil {
 		return func(yield func(T, error) bool) {
 			var zero T
 			yield(zero, err)
 		}
 	}
-	p := newPlan(&cfg, columns, columns == contacts.MinimalColumns)
-	sizer := cfg.sizer
-	if sizer == nil {
-		sizer = memguard.FixedBatch(cfg.pageSize)
+	pageSize := opts.PageSize
+	if pageSize == 0 {
+		pageSize = DefaultPageSize
+		if proj == contactsql.Full {
+			pageSize = DefaultFullPageSize
+		}
 	}
+	p := newPlan(&opts, proj)
 	start := p.firstPart()
-	if !cfg.after.IsZero() {
-		start = cfg.after.key
+	if !opts.After.IsZero() {
+		start = opts.After.key
 	}
-	order, track := cfg.order, cfg.track
-	base := Cursor{user: userID, order: cfg.order, dir: cfg.dir, nullsLast: cfg.nullsLast && cfg.order == ByLastContact}
+	order, track := opts.Order, opts.TrackCursor
+	base := Cursor{user: userID, order: opts.Order, dir: opts.Direction, nullsLast: opts.NeverContactedLast && opts.Order == ByLastContact}
 	ks := Keyset[T, contactKey]{
 		Start: start,
 		Query: func(after contactKey, limit int) (string, []any) { return p.query(userID, after, limit) },
@@ -146,16 +156,16 @@ func contactStream[T any](ctx context.Context, db Querier, userID uuid.UUID, opt
 			}
 			return nil
 		},
-		Next:    p.next,
-		Sizer:   sizer,
-		Breaker: cfg.breaker,
+		Next:     p.next,
+		PageSize: pageSize,
+		Breaker:  opts.Breaker,
 	}
 	return Walk(ctx, db, ks)
 }
 
 // A plan holds the page queries of one contact stream, built once from
 // typed options: nothing a caller passes is spliced into SQL but the
-// schema name, which dbschema checked.
+// schema name, which Options.check checked.
 type plan struct {
 	order      Order
 	nullsFirst bool // ByLastContact: the never-contacted part comes first
@@ -164,28 +174,29 @@ type plan struct {
 	queries [2][2]string
 }
 
-func newPlan(cfg *config, columns string, minimal bool) *plan {
-	schema, _ := dbschema.Name(cfg.schema) // checked by Schema
-	p := &plan{order: cfg.order, nullsFirst: !cfg.nullsLast}
-	if minimal && cfg.order == ByCreatedAt {
+func newPlan(opts *Options, proj contactsql.Projection) *plan {
+	schema, _ := dbschema.Name(opts.Schema) // checked by Options.check
+	p := &plan{order: opts.Order, nullsFirst: !opts.NeverContactedLast}
+	minimal, columns := proj == contactsql.Minimal, proj.Columns()
+	if minimal && opts.Order == ByCreatedAt {
 		columns += ", created_at"
 	}
 	selected := columns
 	if !minimal {
 		selected = "id"
-		if col := orderColumn(cfg.order); col != "" {
+		if col := orderColumn(opts.Order); col != "" {
 			selected += ", " + col
 		}
 	}
 	where := "SELECT " + selected + " FROM kith.contacts WHERE user_id = $1"
-	if !cfg.includeArchived {
+	if !opts.IncludeArchived {
 		where += " AND NOT archived"
 	}
 	op, dir := " > ", ""
-	if cfg.dir == Descending {
+	if opts.Direction == Descending {
 		op, dir = " < ", " DESC"
 	}
-	col := orderColumn(cfg.order)
+	col := orderColumn(opts.Order)
 	orderBy := " ORDER BY id" + dir
 	if col != "" {
 		// The exact column order of the order's index, scanned forward or
@@ -199,7 +210,7 @@ func newPlan(cfg *config, columns string, minimal bool) *plan {
 		}
 		return dbschema.Qualify(page, schema)
 	}
-	switch cfg.order {
+	switch opts.Order {
 	case ByID:
 		p.queries[0] = [2]string{build("", 1), build(" AND id"+op+"$2", 2)}
 	case ByLastContact:

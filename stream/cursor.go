@@ -12,8 +12,8 @@ import (
 )
 
 // A Cursor marks a place in a contact stream: right after one item. Get one
-// with TrackCursor, persist it with String (or MarshalText), and resume
-// with ParseCursor and After. The zero Cursor means "from the start"; its
+// with Options.TrackCursor, persist it with String (or MarshalText), and
+// resume with ParseCursor and Options.After. The zero Cursor means "from the start"; its
 // String is "".
 //
 // A cursor carries the user ID, the order, the direction, the placement of
@@ -215,17 +215,17 @@ func checkCursorName(name string) error {
 }
 
 // fits reports whether c may resume a stream of user in the given order.
-func (c Cursor) fits(user uuid.UUID, cfg *config) error {
+func (c Cursor) fits(user uuid.UUID, opts *Options) error {
 	if c.IsZero() {
 		return nil
 	}
 	if c.user != user {
 		return cursorMismatch("the cursor belongs to another user")
 	}
-	if c.order != cfg.order || c.dir != cfg.dir {
-		return cursorMismatch("the cursor is for order %v %v, the stream is %v %v", c.order, c.dir, cfg.order, cfg.dir)
+	if c.order != opts.Order || c.dir != opts.Direction {
+		return cursorMismatch("the cursor is for order %v %v, the stream is %v %v", c.order, c.dir, opts.Order, opts.Direction)
 	}
-	if c.order == ByLastContact && c.nullsLast != cfg.nullsLast {
+	if c.order == ByLastContact && c.nullsLast != opts.NeverContactedLast {
 		return cursorMismatch("the cursor and the stream place never-contacted contacts differently")
 	}
 	return nil

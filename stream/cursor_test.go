@@ -40,7 +40,7 @@ func TestResume(t *testing.T) {
 				var cur stream.Cursor
 				var got []uuid.UUID
 				var saved string
-				for m, err := range stream.MinimalContacts(ctx, db, user, append(c.opts(), stream.PageSize(5), stream.TrackCursor(&cur))...) {
+				for m, err := range stream.MinimalContacts(ctx, db, user, with(c.opts(), func(o *stream.Options) { o.PageSize, o.TrackCursor = 5, &cur })) {
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -59,7 +59,7 @@ func TestResume(t *testing.T) {
 				}
 				// Resume with the full projection and a different page size:
 				// the cursor is about position, not about pages.
-				for fc, err := range stream.Contacts(ctx, db, user, append(c.opts(), stream.PageSize(3), stream.After(parsed))...) {
+				for fc, err := range stream.Contacts(ctx, db, user, with(c.opts(), func(o *stream.Options) { o.PageSize, o.After = 3, parsed })) {
 					if err != nil {
 						t.Fatalf("k=%d: resume: %v", k, err)
 					}
@@ -84,7 +84,7 @@ func TestResumeBatches(t *testing.T) {
 	var cur stream.Cursor
 	var got []uuid.UUID
 	saved := ""
-	for batch, err := range stream.Batches(stream.MinimalContacts(ctx, db, user, append(c.opts(), stream.TrackCursor(&cur), stream.PageSize(4))...), 7) {
+	for batch, err := range stream.Batches(stream.MinimalContacts(ctx, db, user, with(c.opts(), func(o *stream.Options) { o.TrackCursor, o.PageSize = &cur, 4 })), 7) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,7 +100,7 @@ func TestResumeBatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got = append(got, minimalIDs(t, stream.MinimalContacts(ctx, db, user, append(c.opts(), stream.After(after))...))...)
+	got = append(got, minimalIDs(t, stream.MinimalContacts(ctx, db, user, with(c.opts(), func(o *stream.Options) { o.After = after })))...)
 	equalIDs(t, "batches resumed", got, want)
 }
 
@@ -109,13 +109,13 @@ func TestResumeBatches(t *testing.T) {
 func TestCursorRefused(t *testing.T) {
 	t.Parallel()
 	sdb := pgtest.NewDB(t)
-	db := &countingDB{Querier: sdb}
+	db := &countingDB{DB: sdb}
 	ctx := context.Background()
 	user, other := uuid.New(), uuid.New()
 	fill(t, sdb, user, 30)
 	cursorOf := func(u uuid.UUID, c orderCase) stream.Cursor {
 		var cur stream.Cursor
-		for _, err := range stream.MinimalContacts(ctx, db, u, append(c.opts(), stream.TrackCursor(&cur))...) {
+		for _, err := range stream.MinimalContacts(ctx, db, u, with(c.opts(), func(o *stream.Options) { o.TrackCursor = &cur })) {
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -142,7 +142,7 @@ func TestCursorRefused(t *testing.T) {
 		{"id order", lastCur, user, orderCase{stream.ByID, stream.Ascending, false}},
 	} {
 		before := db.queries
-		n, err, after := errorsOf(stream.MinimalContacts(ctx, db, tc.user, append(tc.c.opts(), stream.After(tc.cur))...), nil)
+		n, err, after := errorsOf(stream.MinimalContacts(ctx, db, tc.user, with(tc.c.opts(), func(o *stream.Options) { o.After = tc.cur })), nil)
 		var ce *stream.CursorError
 		if n != 0 || after != 0 || !errors.Is(err, stream.ErrCursorMismatch) || !errors.As(err, &ce) || db.queries != before {
 			t.Errorf("%s: %d items, %v, %d after, %d queries; want only ErrCursorMismatch", tc.what, n, err, after, db.queries-before)

@@ -2,7 +2,7 @@
 // keyset page at a time, with memory that does not grow with the number
 // of contacts.
 //
-//	for c, err := range stream.MinimalContacts(ctx, db, userID) {
+//	for c, err := range stream.MinimalContacts(ctx, db, userID, stream.Options{}) {
 //		if err != nil {
 //			return err // the walk was cut short; nothing more follows
 //		}
@@ -15,7 +15,7 @@
 // ORDER BY key, id LIMIT $4, an index range scan of the index of its
 // order (for MinimalContacts an index-only scan: the indexes INCLUDE the
 // minimal columns). There is no OFFSET, no transaction and no connection
-// held between pages, and lib/pq reads rows as they arrive, so a walk of
+// held between pages, and lib/pq and pgx read rows as they arrive, so a walk of
 // ten million contacts uses the memory of one row. A ByLastContact walk
 // has two parts, the never-contacted contacts (NULL dates) and the
 // others, each walked the same way.
@@ -29,16 +29,16 @@
 // # Errors
 //
 // A stream yields (zero, err) at most once, as its last item: a bad
-// option (ErrInvalidOption) or cursor (ErrBadCursor, ErrCursorMismatch)
-// before any query, a breaker's refusal (memguard.ErrMemoryPressure),
-// the context's error, or the driver's (a terminated backend, a statement
-// timeout). A loop that ends without an error has seen the whole walk.
+// argument or Options field (ErrInvalid) or cursor (ErrBadCursor,
+// ErrCursorMismatch) before any query, a breaker's refusal
+// (memguard.ErrMemoryPressure), the context's error, or the driver's (a
+// terminated backend, a statement timeout). A loop that ends without an error has seen the whole walk.
 //
 // # Resuming
 //
-// TrackCursor keeps a Cursor of the item just yielded; its String can be
-// persisted and given back through ParseCursor and After to resume right
-// after that item, later or in another process.
+// Options.TrackCursor keeps a Cursor of the item just yielded; its String
+// can be persisted and given back through ParseCursor and Options.After to
+// resume right after that item, later or in another process.
 //
 // # Other entities
 //

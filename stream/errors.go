@@ -6,10 +6,11 @@ import (
 )
 
 var (
-	// ErrInvalidOption is matched by the error a stream yields (once, before
-	// any query) when one of its options is invalid: a page size out of
-	// range, an unknown order or direction, a bad schema name, a nil handle.
-	ErrInvalidOption = errors.New("stream: invalid option")
+	// ErrInvalid is matched by the error a stream yields (once, before any
+	// query) when an argument is invalid: a field of Options out of range
+	// (the error names the field, its value and the bound), a nil handle,
+	// uuid.Nil as the user, a batch size below 1.
+	ErrInvalid = errors.New("stream: invalid")
 	// ErrBadCursor is matched by a *CursorError for a cursor string that is
 	// malformed, of an unknown version, or fails its checksum (tampered or
 	// truncated).
@@ -42,6 +43,6 @@ func cursorMismatch(format string, args ...any) error {
 	return &CursorError{Reason: fmt.Sprintf(format, args...), err: ErrCursorMismatch}
 }
 
-func invalidOption(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrInvalidOption, fmt.Sprintf(format, args...))
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
 }

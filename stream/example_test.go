@@ -23,9 +23,9 @@ var (
 
 func ExampleMinimalContacts() {
 	overdue := 0
-	for c, err := range stream.MinimalContacts(ctx, db, userID,
-		stream.OrderBy(stream.ByLastContact, stream.Ascending), // never contacted first, then the oldest
-	) {
+	for c, err := range stream.MinimalContacts(ctx, db, userID, stream.Options{
+		Order: stream.ByLastContact, // never contacted first, then the oldest
+	}) {
 		if err != nil {
 			log.Fatal(err) // the walk was cut short: do not treat the count as complete
 		}
@@ -38,7 +38,7 @@ func ExampleMinimalContacts() {
 
 // A job that may be stopped at any point persists a cursor after each
 // contact it handled and resumes from it on its next run.
-func ExampleAfter() {
+func ExampleCursor() {
 	load := func() string { return "" } // the cursor saved by the previous run, "" the first time
 	save := func(string) {}
 
@@ -47,7 +47,7 @@ func ExampleAfter() {
 		log.Fatal(err) // errors.Is(err, stream.ErrBadCursor): start over or alert
 	}
 	var cur stream.Cursor
-	for c, err := range stream.MinimalContacts(ctx, db, userID, stream.After(after), stream.TrackCursor(&cur)) {
+	for c, err := range stream.MinimalContacts(ctx, db, userID, stream.Options{After: after, TrackCursor: &cur}) {
 		if errors.Is(err, memguard.ErrMemoryPressure) {
 			return // try again later from the saved cursor
 		}
@@ -62,7 +62,7 @@ func ExampleAfter() {
 
 func ExampleBatches() {
 	var cur stream.Cursor
-	contactsSeq := stream.MinimalContacts(ctx, db, userID, stream.TrackCursor(&cur))
+	contactsSeq := stream.MinimalContacts(ctx, db, userID, stream.Options{TrackCursor: &cur})
 	for batch, err := range stream.Batches(contactsSeq, 500) {
 		if err != nil {
 			log.Fatal(err)

@@ -4,7 +4,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/kithhq/kith/contacts"
+	"github.com/kithhq/kith/internal/contactsql"
 )
 
 // PageQuery is one page statement of a stream, for tests that read plans.
@@ -15,19 +15,15 @@ type PageQuery struct {
 
 // PageQueries returns every page statement a contact stream with opts can
 // run: the first page of each part, and a page after the key (name, t, id).
-func PageQueries(userID uuid.UUID, minimal bool, name string, t time.Time, id uuid.UUID, limit int, opts ...Option) []PageQuery {
-	cfg := config{pageSize: DefaultPageSize}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	cols := contacts.Columns
+func PageQueries(userID uuid.UUID, minimal bool, name string, t time.Time, id uuid.UUID, limit int, opts Options) []PageQuery {
+	proj := contactsql.Full
 	if minimal {
-		cols = contacts.MinimalColumns
+		proj = contactsql.Minimal
 	}
-	p := newPlan(&cfg, cols, minimal)
+	p := newPlan(&opts, proj)
 	var out []PageQuery
 	for _, null := range []bool{false, true} {
-		if null && cfg.order != ByLastContact {
+		if null && opts.Order != ByLastContact {
 			continue
 		}
 		for _, begun := range []bool{false, true} {

@@ -13,7 +13,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/kithhq/kith/internal/pgtest"
-	"github.com/kithhq/kith/memguard"
 	"github.com/kithhq/kith/stream"
 	"github.com/lib/pq"
 )
@@ -42,7 +41,7 @@ func TestEarlyBreak(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background()) // a cancellable ctx makes lib/pq and database/sql watch it
 		base := runtime.NumGoroutine()
 		n := 0
-		for _, err := range stream.Contacts(ctx, db, user, stream.PageSize(1000)) {
+		for _, err := range stream.Contacts(ctx, db, user, stream.Options{PageSize: 1000}) {
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -84,14 +83,14 @@ func TestCancel(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	n, err, after := errorsOf(stream.MinimalContacts(ctx, db, user), nil)
+	n, err, after := errorsOf(stream.MinimalContacts(ctx, db, user, stream.Options{}), nil)
 	if n != 0 || after != 0 || !errors.Is(err, context.Canceled) {
 		t.Fatalf("pre-cancelled: %d items, %v, %d after", n, err, after)
 	}
 
 	for _, at := range []int{5, 10, 29} { // inside a page, at its last row, mid-walk
 		ctx, cancel := context.WithCancel(context.Background())
-		n, err, after := errorsOf(stream.MinimalContacts(ctx, db, user, stream.PageSize(10)), func(i int) {
+		n, err, after := errorsOf(stream.MinimalContacts(ctx, db, user, stream.Options{PageSize: 10}), func(i int) {
 			if i == at {
 				cancel()
 			}
@@ -106,7 +105,7 @@ func TestCancel(t *testing.T) {
 	ctx, cancel = context.WithTimeout(context.Background(), time.Nanosecond)
 	defer cancel()
 	<-ctx.Done()
-	if _, err, _ := errorsOf(stream.Contacts(ctx, db, user), nil); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err, _ := errorsOf(stream.Contacts(ctx, db, user, stream.Options{}), nil); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("expired deadline: %v", err)
 	}
 }
@@ -155,7 +154,7 @@ func TestTerminateMidPage(t *testing.T) {
 			}
 			return nil
 		},
-		Sizer: memguard.FixedBatch(3000),
+		PageSize: 3000,
 	}
 	n, err, after := errorsOf(stream.Walk(context.Background(), db, ks), nil)
 	if err == nil || after != 0 || n >= 3000 || n < 10 {
@@ -187,7 +186,7 @@ func TestTerminateBetweenPages(t *testing.T) {
 	var got []uuid.UUID
 	var err error
 	after := 0
-	for m, e := range stream.MinimalContacts(context.Background(), db, user, stream.PageSize(100)) {
+	for m, e := range stream.MinimalContacts(context.Background(), db, user, stream.Options{PageSize: 100}) {
 		if err != nil {
 			after++
 			continue
@@ -240,7 +239,7 @@ func TestStatementTimeout(t *testing.T) {
 
 	release := make(chan struct{})
 	locked := make(chan error, 1)
-	n, err, after := errorsOf(stream.MinimalContacts(context.Background(), db, user, stream.PageSize(50)), func(i int) {
+	n, err, after := errorsOf(stream.MinimalContacts(context.Background(), db, user, stream.Options{PageSize: 50}), func(i int) {
 		if i != 60 {
 			return
 		}

@@ -23,10 +23,10 @@ func Collect[T any](seq iter.Seq2[T, error]) ([]T, error) {
 // slice is reused. When seq yields an error, the items gathered before it
 // are yielded as a last, partial batch, then (nil, err), and the stream
 // ends: every item seq yielded reaches the caller before the error. An n
-// below 1 yields an error matching ErrInvalidOption at once.
+// below 1 yields an error matching ErrInvalid at once.
 //
 // A batch is yielded as soon as its last item arrives, before seq is asked
-// for the next one, so a cursor tracked with TrackCursor points right
+// for the next one, so a cursor tracked with Options.TrackCursor points right
 // after the batch's last item while the loop body handles the batch.
 //
 // Like its input, the result is lazy; breaking out of the loop stops seq
@@ -34,7 +34,7 @@ func Collect[T any](seq iter.Seq2[T, error]) ([]T, error) {
 func Batches[T any](seq iter.Seq2[T, error], n int) iter.Seq2[[]T, error] {
 	return func(yield func([]T, error) bool) {
 		if n < 1 {
-			yield(nil, invalidOption("batch size %d, want at least 1", n))
+			yield(nil, invalid("batch size %d: must be at least 1", n))
 			return
 		}
 		var batch []T

@@ -61,11 +61,13 @@ func (c orderCase) String() string {
 	return s
 }
 
-func (c orderCase) opts() []stream.Option {
-	o := []stream.Option{stream.OrderBy(c.order, c.dir)}
-	if c.nullsLast {
-		o = append(o, stream.NeverContactedLast())
-	}
+func (c orderCase) opts() stream.Options {
+	return stream.Options{Order: c.order, Direction: c.dir, NeverContactedLast: c.nullsLast}
+}
+
+// with returns o after f changed it.
+func with(o stream.Options, f func(*stream.Options)) stream.Options {
+	f(&o)
 	return o
 }
 

@@ -5,22 +5,11 @@ import (
 	"database/sql"
 	"iter"
 
+	"github.com/kithhq/kith"
+	"github.com/kithhq/kith/internal/argcheck"
 	"github.com/kithhq/kith/internal/keyset"
 	"github.com/kithhq/kith/memguard"
 )
-
-// Querier is what a stream needs of a database handle: *sqlx.DB, *sqlx.Tx,
-// *sql.DB, *sql.Tx and *sql.Conn all satisfy it.
-//
-// With a pool (*sql.DB, *sqlx.DB) each page takes a connection and gives it
-// back when the page's rows are read, so nothing is held between pages.
-// With a transaction or a single connection every page runs on it: the
-// pages then share the transaction's snapshot (under REPEATABLE READ) and
-// the loop body must not run other statements on the same handle while a
-// page is open (lib/pq allows one query at a time per connection).
-type Querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
 
 // A Keyset describes a walk over rows of T in the order of a key K, one
 // bounded page at a time: each page is a query for at most a given number
@@ -53,20 +42,27 @@ type Keyset[T, K any] struct {
 	// returns the key to start the next part of the walk after, and false
 	// when the walk is complete. Nil means a short page ends the walk.
 	Next func(after K) (K, bool)
-	// Sizer gives the limit of each page; nil means
-	// memguard.FixedBatch(DefaultPageSize). Limits above MaxPageSize are
-	// clamped to it.
-	Sizer memguard.BatchSizer
+	// PageSize is the limit of each page: 0 means DefaultPageSize; values
+	// above MaxPageSize are clamped to it.
+	PageSize int
 	// Breaker is checked before each page; nil means none.
 	Breaker memguard.Breaker
 }
 
 // Walk returns an iterator over the rows ks describes, read from db.
 //
+// With a pool (*sql.DB, *sqlx.DB) each page takes a connection and gives it
+// back when the page's rows are read, so nothing is held between pages.
+// With a transaction or a single connection every page runs on it: the
+// pages then share the transaction's snapshot (under REPEATABLE READ) and
+// the loop body must not run other statements on the same handle while a
+// page is open (lib/pq allows one query at a time per connection).
+//
 // The walk runs inside the returned function: an iterator that is never
 // ranged over runs no query, and each range over it walks again from
-// ks.Start. Each page runs with ctx and is read as it arrives (lib/pq does
-// not buffer a result), so memory does not grow with the number of rows.
+// ks.Start. Each page runs with ctx and is read as it arrives (neither
+// lib/pq nor pgx buffers a result), so memory does not grow with the
+// number of rows.
 //
 // While a page is open its connection is held, including while the loop
 // body runs; between pages no connection or transaction is held. When the
@@ -78,19 +74,19 @@ type Keyset[T, K any] struct {
 // yielded once as (zero T, error) and ends the walk, so a walk that ends
 // without an error has yielded every row. Errors wrap their cause: ctx's
 // error, the breaker's error (memguard.ErrMemoryPressure), the driver's.
-func Walk[T, K any](ctx context.Context, db Querier, ks Keyset[T, K]) iter.Seq2[T, error] {
-	sizer := ks.Sizer
-	if sizer == nil {
-		sizer = memguard.FixedBatch(DefaultPageSize)
+func Walk[T, K any](ctx context.Context, db kith.DB, ks Keyset[T, K]) iter.Seq2[T, error] {
+	size := ks.PageSize
+	if size <= 0 {
+		size = DefaultPageSize
 	}
 	var q keyset.Queryer
-	if db != nil { // a nil interface stays nil, so Walk refuses it
+	if !argcheck.IsNil(db) { // a nil handle stays a nil interface, so Walk refuses it
 		q = db
 	}
 	return keyset.Walk(ctx, q, keyset.Keyset[T, K]{
 		Start: ks.Start, Query: ks.Query, Scan: ks.Scan, Next: ks.Next,
-		Sizer: sizer, MaxPage: MaxPageSize, Breaker: ks.Breaker,
+		PageSize: min(size, MaxPageSize), Breaker: ks.Breaker,
 	}, walkErrors)
 }
 
-var walkErrors = keyset.Errors{Pkg: "stream", Invalid: ErrInvalidOption}
+var walkErrors = keyset.Errors{Pkg: "stream", Invalid: ErrInvalid}

@@ -61,7 +61,7 @@ func TestPlans(t *testing.T) {
 				if !minimal {
 					limit = stream.DefaultFullPageSize
 				}
-				for _, pq := range stream.PageQueries(user, minimal, mid.Name, tm, mid.ID, limit, c.opts()...) {
+				for _, pq := range stream.PageQueries(user, minimal, mid.Name, tm, mid.ID, limit, c.opts()) {
 					var raw []byte
 					if err := db.QueryRowContext(ctx, `EXPLAIN (ANALYZE, FORMAT JSON) `+pq.Query, pq.Args...).Scan(&raw); err != nil {
 						t.Fatalf("%s: %v", pq.Query, err)

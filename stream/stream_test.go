@@ -4,9 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+	"github.com/kithhq/kith"
 	"github.com/kithhq/kith/internal/pgtest"
 	"github.com/kithhq/kith/memguard"
 	"github.com/kithhq/kith/memguard/memguardtest"
@@ -26,10 +29,10 @@ func TestOrders(t *testing.T) {
 	for _, c := range allOrders {
 		t.Run(c.String(), func(t *testing.T) {
 			want := wantIDs(t, db, user, c, false)
-			got := minimalIDs(t, stream.MinimalContacts(ctx, db, user, append(c.opts(), stream.PageSize(7))...))
+			got := minimalIDs(t, stream.MinimalContacts(ctx, db, user, with(c.opts(), func(o *stream.Options) { o.PageSize = 7 })))
 			equalIDs(t, "minimal", got, want)
 
-			full, err := stream.Collect(stream.Contacts(ctx, db, user, append(c.opts(), stream.PageSize(11))...))
+			full, err := stream.Collect(stream.Contacts(ctx, db, user, with(c.opts(), func(o *stream.Options) { o.PageSize = 11 })))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -45,7 +48,7 @@ func TestOrders(t *testing.T) {
 			// The page size equal to the set's size, and one more, end
 			// with an empty or short page.
 			for _, n := range []int{len(want), len(want) + 1, 1} {
-				got := minimalIDs(t, stream.MinimalContacts(ctx, db, user, append(c.opts(), stream.PageSize(n))...))
+				got := minimalIDs(t, stream.MinimalContacts(ctx, db, user, with(c.opts(), func(o *stream.Options) { o.PageSize = n })))
 				equalIDs(t, "page size edge", got, want)
 			}
 		})
@@ -59,11 +62,11 @@ func TestMinimalMatchesFull(t *testing.T) {
 	ctx := context.Background()
 	user := uuid.New()
 	fill(t, db, user, 120)
-	full, err := stream.Collect(stream.Contacts(ctx, db, user, stream.IncludeArchived()))
+	full, err := stream.Collect(stream.Contacts(ctx, db, user, stream.Options{IncludeArchived: true}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	min, err := stream.Collect(stream.MinimalContacts(ctx, db, user, stream.IncludeArchived()))
+	min, err := stream.Collect(stream.MinimalContacts(ctx, db, user, stream.Options{IncludeArchived: true}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,12 +96,12 @@ func TestArchived(t *testing.T) {
 	user := uuid.New()
 	fill(t, db, user, 200) // every 20th archived
 	c := orderCase{stream.ByName, stream.Ascending, false}
-	got := minimalIDs(t, stream.MinimalContacts(ctx, db, user, stream.PageSize(9)))
+	got := minimalIDs(t, stream.MinimalContacts(ctx, db, user, stream.Options{PageSize: 9}))
 	equalIDs(t, "default", got, wantIDs(t, db, user, c, false))
 	if len(got) != 190 {
 		t.Fatalf("%d unarchived, want 190", len(got))
 	}
-	all, err := stream.Collect(stream.MinimalContacts(ctx, db, user, stream.PageSize(9), stream.IncludeArchived()))
+	all, err := stream.Collect(stream.MinimalContacts(ctx, db, user, stream.Options{PageSize: 9, IncludeArchived: true}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,45 +118,56 @@ func TestArchived(t *testing.T) {
 
 // countingDB records whether a stream ran a query.
 type countingDB struct {
-	stream.Querier
+	kith.DB
 	queries int
+	limits  []any // the last argument of each query: a page's LIMIT
 }
 
 func (c *countingDB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	c.queries++
-	return c.Querier.QueryContext(ctx, q, args...)
+	if len(args) > 0 {
+		c.limits = append(c.limits, args[len(args)-1])
+	}
+	return c.DB.QueryContext(ctx, q, args...)
 }
 
 func TestBadOptions(t *testing.T) {
 	t.Parallel()
-	db := &countingDB{Querier: pgtest.NewDB(t)}
+	db := &countingDB{DB: pgtest.NewDB(t)}
 	ctx := context.Background()
 	user := uuid.New()
-	for name, opt := range map[string]stream.Option{
-		"page size 0":       stream.PageSize(0),
-		"page size -1":      stream.PageSize(-1),
-		"page size too big": stream.PageSize(stream.MaxPageSize + 1),
-		"unknown order":     stream.OrderBy(stream.Order(42), stream.Ascending),
-		"unknown direction": stream.OrderBy(stream.ByName, stream.Direction(7)),
-		"bad schema":        stream.Schema("kith; DROP TABLE x"),
-		"nil sizer":         stream.PageSizer(nil),
-		"nil breaker":       stream.Breaker(nil),
-		"nil track":         stream.TrackCursor(nil),
+	for name, tc := range map[string]struct {
+		opts stream.Options
+		text string // the error names the field, its value and the bound
+	}{
+		"page size -1":      {stream.Options{PageSize: -1}, "stream: invalid: Options.PageSize -1: must be in [1, 100000], or 0 for the default"},
+		"page size too big": {stream.Options{PageSize: stream.MaxPageSize + 1}, "Options.PageSize 100001: must be in [1, 100000]"},
+		"unknown order":     {stream.Options{Order: stream.Order(42)}, "Options.Order Order(42): must be"},
+		"unknown direction": {stream.Options{Direction: stream.Direction(7)}, "Options.Direction Direction(7): must be"},
+		"bad schema":        {stream.Options{Schema: "kith; DROP TABLE x"}, "Options.Schema: "},
 	} {
-		n, err, after := errorsOf(stream.MinimalContacts(ctx, db, user, opt), nil)
-		if n != 0 || after != 0 || !errors.Is(err, stream.ErrInvalidOption) {
-			t.Errorf("%s: %d items, then %v, then %d more; want only an ErrInvalidOption", name, n, err, after)
+		n, err, after := errorsOf(stream.MinimalContacts(ctx, db, user, tc.opts), nil)
+		if n != 0 || after != 0 || !errors.Is(err, stream.ErrInvalid) || !strings.Contains(err.Error(), tc.text) {
+			t.Errorf("%s: %d items, then %v, then %d more; want only an ErrInvalid saying %q", name, n, err, after, tc.text)
 		}
 	}
-	n, err, _ := errorsOf(stream.Contacts(ctx, nil, user), nil)
-	if n != 0 || !errors.Is(err, stream.ErrInvalidOption) {
+	n, err, _ := errorsOf(stream.Contacts(ctx, nil, user, stream.Options{}), nil)
+	if n != 0 || !errors.Is(err, stream.ErrInvalid) {
 		t.Errorf("nil db: %d items, %v", n, err)
+	}
+	n, err, _ = errorsOf(stream.Contacts(ctx, (*sqlx.DB)(nil), user, stream.Options{}), nil)
+	if n != 0 || !errors.Is(err, stream.ErrInvalid) {
+		t.Errorf("typed nil db: %d items, %v", n, err)
+	}
+	n, err, _ = errorsOf(stream.MinimalContacts(ctx, db, uuid.Nil, stream.Options{}), nil)
+	if n != 0 || !errors.Is(err, stream.ErrInvalid) {
+		t.Errorf("uuid.Nil user: %d items, %v", n, err)
 	}
 	if db.queries != 0 {
 		t.Errorf("%d queries ran for invalid options", db.queries)
 	}
 	// A valid stream that is never ranged over runs nothing either.
-	_ = stream.MinimalContacts(ctx, db, user)
+	_ = stream.MinimalContacts(ctx, db, user, stream.Options{})
 	if db.queries != 0 {
 		t.Errorf("an unranged stream ran %d queries", db.queries)
 	}
@@ -169,13 +183,13 @@ func TestBreaker(t *testing.T) {
 
 	var b memguardtest.Breaker
 	b.SetLevel(memguard.LevelHard)
-	n, err, after := errorsOf(stream.MinimalContacts(ctx, db, user, stream.Breaker(&b)), nil)
+	n, err, after := errorsOf(stream.MinimalContacts(ctx, db, user, stream.Options{Breaker: &b}), nil)
 	if checks, refused := b.Counts(); n != 0 || after != 0 || !errors.Is(err, memguard.ErrMemoryPressure) || checks != 1 || refused != 1 {
 		t.Fatalf("hard from the start: %d items, %v, %d after; %d checks, %d refused", n, err, after, checks, refused)
 	}
 
 	var b2 memguardtest.Breaker
-	n, err, after = errorsOf(stream.MinimalContacts(ctx, db, user, stream.Breaker(&b2), stream.PageSize(10)), func(i int) {
+	n, err, after = errorsOf(stream.MinimalContacts(ctx, db, user, stream.Options{Breaker: &b2, PageSize: 10}), func(i int) {
 		if i == 14 { // in the second page
 			b2.SetLevel(memguard.LevelHard)
 		}
@@ -186,51 +200,46 @@ func TestBreaker(t *testing.T) {
 	}
 
 	var b3 memguardtest.Breaker
-	got := minimalIDs(t, stream.MinimalContacts(ctx, db, user, stream.Breaker(&b3), stream.PageSize(10)))
+	got := minimalIDs(t, stream.MinimalContacts(ctx, db, user, stream.Options{Breaker: &b3, PageSize: 10}))
 	if checks, _ := b3.Counts(); len(got) != 95 || checks != 10 {
 		t.Fatalf("normal: %d items, %d checks; want 95, 10 (nine full pages and a short one)", len(got), checks)
 	}
 }
 
-// scriptedSizer returns the sizes of its script, then the last one, and
-// records what Done reports.
-type scriptedSizer struct {
-	script []int
-	done   [][2]int
-}
-
-func (s *scriptedSizer) Next() int {
-	n := s.script[0]
-	if len(s.script) > 1 {
-		s.script = s.script[1:]
-	}
-	return n
-}
-
-func (s *scriptedSizer) Done(requested, got int, err error) {
-	s.done = append(s.done, [2]int{requested, got})
-}
-
-func TestPageSizer(t *testing.T) {
+// Every page asks for Options.PageSize rows, in every order, and the pages
+// together yield every contact once; Walk clamps a page size above
+// MaxPageSize.
+func TestPageSize(t *testing.T) {
 	t.Parallel()
-	db := pgtest.NewDB(t)
+	sdb := pgtest.NewDB(t)
 	ctx := context.Background()
 	user := uuid.New()
-	fill(t, db, user, 60) // 57 unarchived
+	fill(t, sdb, user, 60) // 57 unarchived
 	for _, c := range allOrders {
-		s := &scriptedSizer{script: []int{3, 1, 20, stream.MaxPageSize * 2}}
-		got := minimalIDs(t, stream.MinimalContacts(ctx, db, user, append(c.opts(), stream.PageSizer(s))...))
-		equalIDs(t, c.String(), got, wantIDs(t, db, user, c, false))
-		sum := 0
-		for i, d := range s.done {
-			if d[1] > d[0] || d[0] > stream.MaxPageSize {
-				t.Fatalf("%v: page %d: requested %d, got %d", c, i, d[0], d[1])
+		for _, size := range []int{1, 3, 20} {
+			db := &countingDB{DB: sdb}
+			got := minimalIDs(t, stream.MinimalContacts(ctx, db, user, with(c.opts(), func(o *stream.Options) { o.PageSize = size })))
+			equalIDs(t, c.String(), got, wantIDs(t, sdb, user, c, false))
+			for i, l := range db.limits {
+				if l != size {
+					t.Fatalf("%v: page %d asked for %v rows, want %d", c, i, l, size)
+				}
 			}
-			sum += d[1]
+			// ByLastContact's first part may end in any page (a short one).
+			if least := (57 + size - 1) / size; len(db.limits) < least || len(db.limits) > least+2 {
+				t.Fatalf("%v, pages of %d: %d pages for 57 contacts", c, size, len(db.limits))
+			}
 		}
-		// ByLastContact's first part may end in any page (a short one).
-		if sum != 57 || s.done[0] != [2]int{3, 3} || s.done[1] != [2]int{1, 1} || s.done[len(s.done)-1][0] != stream.MaxPageSize {
-			t.Fatalf("%v: pages %v", c, s.done)
-		}
+	}
+	db := &countingDB{DB: sdb}
+	ks := stream.Keyset[int, int]{
+		Query: func(after, limit int) (string, []any) {
+			return `SELECT g FROM generate_series(1, 3) g LIMIT $1`, []any{limit}
+		},
+		Scan:     func(rows *sql.Rows, item *int, key *int) error { return rows.Scan(item) },
+		PageSize: stream.MaxPageSize * 2,
+	}
+	if got, err := stream.Collect(stream.Walk(ctx, db, ks)); err != nil || len(got) != 3 || len(db.limits) != 1 || db.limits[0] != stream.MaxPageSize {
+		t.Fatalf("page size above the maximum: %v, %v, limits %v; want 3 rows, one page of MaxPageSize", got, err, db.limits)
 	}
 }

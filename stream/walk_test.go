@@ -23,7 +23,7 @@ func TestWalkGeneric(t *testing.T) {
 			*key = *item
 			return err
 		},
-		Sizer: nil,
+		PageSize: 0, // the default
 	}
 	got, err := stream.Collect(stream.Walk(context.Background(), db, ks))
 	if err != nil || len(got) != 1000 || got[0] != 1 || got[999] != 1000 {
@@ -40,7 +40,7 @@ func TestWalkGeneric(t *testing.T) {
 	if n != 0 || err == nil || after != 0 {
 		t.Fatalf("bad query: %d, %v, %d", n, err, after)
 	}
-	if _, err := stream.Collect(stream.Walk[int, int](context.Background(), db, stream.Keyset[int, int]{})); !errors.Is(err, stream.ErrInvalidOption) {
+	if _, err := stream.Collect(stream.Walk[int, int](context.Background(), db, stream.Keyset[int, int]{})); !errors.Is(err, stream.ErrInvalid) {
 		t.Fatalf("empty Keyset: %v", err)
 	}
 }
@@ -84,7 +84,7 @@ func TestBatches(t *testing.T) {
 	for range stream.Batches(numbers(1000, nil), 2) {
 		break
 	}
-	if _, err := stream.Collect(stream.Batches(numbers(3, nil), 0)); !errors.Is(err, stream.ErrInvalidOption) {
+	if _, err := stream.Collect(stream.Batches(numbers(3, nil), 0)); !errors.Is(err, stream.ErrInvalid) {
 		t.Fatalf("size 0: %v", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/kithhq/kith"
 	"github.com/kithhq/kith/contacts"
 	"github.com/kithhq/kith/memguard"
 	"github.com/kithhq/kith/memguard/memguardtest"
@@ -28,11 +29,11 @@ func usersOf(ids ...uuid.UUID) iter.Seq2[uuid.UUID, error] {
 // failFor makes the generator's stream fail for one user.
 func failFor(g *Generator, bad uuid.UUID, err error) {
 	inner := g.src
-	g.src = func(ctx context.Context, db contacts.Querier, schema string, userID uuid.UUID, b memguard.Breaker, s memguard.BatchSizer) iter.Seq2[contacts.MinimalContact, error] {
+	g.src = func(ctx context.Context, db kith.DB, schema string, userID uuid.UUID, b memguard.Breaker, pageSize int) iter.Seq2[contacts.MinimalContact, error] {
 		if userID == bad {
 			return func(yield func(contacts.MinimalContact, error) bool) { yield(contacts.MinimalContact{}, err) }
 		}
-		return inner(ctx, db, schema, userID, b, s)
+		return inner(ctx, db, schema, userID, b, pageSize)
 	}
 }
 

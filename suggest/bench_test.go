@@ -34,7 +34,7 @@ func BenchmarkGenerate(b *testing.B) {
 			ctx := context.Background()
 			plain := func() (int64, error) {
 				var count int64
-				for _, err := range g.src(ctx, db, g.schema, user, memguard.Nop(), g.sizer) {
+				for _, err := range g.src(ctx, db, g.schema, user, memguard.Nop(), g.pageSize) {
 					if err != nil {
 						return count, err
 					}

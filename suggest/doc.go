@@ -8,8 +8,9 @@
 // A [Generator] streams a user's unarchived minimal contacts page by page
 // (package stream), scores each with a [Scorer] and keeps the best K in a
 // bounded heap. The answer is exact (the best K over every contact, not the
-// first K met) and memory is O(page size + K): about the same for ten
-// thousand contacts as for a million. The per-contact path allocates
+// first K met) and memory is O(K): about the same for ten thousand contacts
+// as for a million. The stream's page size does not change it: neither
+// lib/pq nor pgx buffers a result, rows are scored as they arrive. The per-contact path allocates
 // nothing; reasons are built only for the K winners.
 //
 // The ranking is a total order: higher score first, then the older last
@@ -23,9 +24,9 @@
 // # Memory pressure
 //
 // The Generator's memguard.Breaker is checked before every page, every
-// exclusion look-up and the write; its batch-size source shrinks pages
-// under pressure (by default an adaptive controller fed by the breaker). At
-// the hard level the run stops with the breaker's error, which matches
+// exclusion look-up and the write. Pages are not shrunk under pressure: a
+// smaller page would save no memory (rows are not buffered), only cost
+// time. At the hard level the run stops with the breaker's error, which matches
 // memguard.ErrMemoryPressure, and writes nothing: never a partial answer.
 //
 // # Persistence and lifecycle

@@ -57,7 +57,7 @@ func ExampleGenerator_Generate() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := kith.Migrate(ctx, db, nil); err != nil {
+	if err := kith.Migrate(ctx, db, kith.MigrateOptions{}); err != nil {
 		log.Fatal(err)
 	}
 	breaker, err := memguard.New(memguard.Config{Name: "suggest"})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
+	"github.com/kithhq/kith"
 	"github.com/kithhq/kith/contacts"
 	"github.com/kithhq/kith/internal/pgtest"
 	"github.com/kithhq/kith/internal/seed"
@@ -31,7 +32,7 @@ type fixture struct {
 func newFixture(t *testing.T, cfg Config) *fixture {
 	t.Helper()
 	db := pgtest.NewDB(t)
-	store, err := contacts.NewStore(db, contacts.Options{})
+	store, err := contacts.NewStore(db, contacts.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,22 +206,23 @@ func TestGenerateMatchesBruteForceOnSeededData(t *testing.T) {
 	if err := seed.Contacts(ctx, db, other, 500, seed.Options{Seed: 7}); err != nil {
 		t.Fatal(err)
 	}
-	all, err := stream.Collect(stream.MinimalContacts(ctx, db, user))
+	all, err := stream.Collect(stream.MinimalContacts(ctx, db, user, stream.Options{}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	store, _ := contacts.NewStore(db, contacts.Options{})
+	store, _ := contacts.NewStore(db, contacts.Config{})
 	groups, err := store.Groups(ctx, user)
 	if err != nil || len(groups) < 2 {
 		t.Fatalf("groups %v, %v", groups, err)
 	}
 	scorer := DefaultScorer{GroupWeights: map[uuid.UUID]float64{groups[0].ID: 2, groups[1].ID: 1.5}}
 	for _, k := range []int{1, 25, 400} {
-		g, err := New(db, Config{Now: func() time.Time { return now }, MaxSuggestions: k, Batch: memguard.FixedBatch(97), Scorer: scorer})
+		g, err := New(db, Config{Now: func() time.Time { return now }, MaxSuggestions: k, Scorer: scorer})
 		if err != nil {
 			t.Fatal(err)
 		}
+		g.pageSize = 97
 		res, err := g.Generate(ctx, user)
 		if err != nil {
 			t.Fatal(err)
@@ -392,8 +394,9 @@ func TestConcurrentGenerateForOneUser(t *testing.T) {
 	errs := make(chan error, 8)
 	for range 8 {
 		wg.Go(func() {
-			g, err := New(f.db, Config{MaxSuggestions: 20, Now: f.g.now, Batch: memguard.FixedBatch(50)})
+			g, err := New(f.db, Config{MaxSuggestions: 20, Now: f.g.now})
 			if err == nil {
+				g.pageSize = 50
 				_, err = g.Generate(context.Background(), user)
 			}
 			errs <- err
@@ -421,8 +424,8 @@ func pausing(g *Generator) (reached, release chan struct{}) {
 	reached, release = make(chan struct{}), make(chan struct{})
 	inner := g.src
 	var once sync.Once
-	g.src = func(ctx context.Context, db contacts.Querier, schema string, userID uuid.UUID, b memguard.Breaker, s memguard.BatchSizer) iter.Seq2[contacts.MinimalContact, error] {
-		seq := inner(ctx, db, schema, userID, b, s)
+	g.src = func(ctx context.Context, db kith.DB, schema string, userID uuid.UUID, b memguard.Breaker, pageSize int) iter.Seq2[contacts.MinimalContact, error] {
+		seq := inner(ctx, db, schema, userID, b, pageSize)
 		return func(yield func(contacts.MinimalContact, error) bool) {
 			first := true
 			for c, err := range seq {
@@ -535,7 +538,8 @@ func TestResolutionDuringRunIsNotUndone(t *testing.T) {
 func TestBreakerStopsTheRunAndWritesNothing(t *testing.T) {
 	t.Parallel()
 	var b memguardtest.Breaker
-	f := newFixture(t, Config{Breaker: &b, Batch: memguard.FixedBatch(10)})
+	f := newFixture(t, Config{Breaker: &b})
+	f.g.pageSize = 10
 	user := uuid.New()
 	for i := range 50 {
 		f.add(user, "c"+string(rune('A'+i)), contacts.FrequencyWeekly, time.Duration(10+i)*day)

@@ -2,33 +2,24 @@ package suggest
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"iter"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/kithhq/kith"
 	"github.com/kithhq/kith/contacts"
+	"github.com/kithhq/kith/internal/argcheck"
 	"github.com/kithhq/kith/internal/dbschema"
 	"github.com/kithhq/kith/memguard"
-	"github.com/kithhq/kith/stream"
 )
-
-// DB is what a [Generator] needs of the host's database handle: *sql.DB and
-// *sqlx.DB satisfy it. A transaction does not: Generate and the lifecycle
-// calls run their own short transactions.
-type DB interface {
-	contacts.Querier
-	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
-}
 
 // Defaults and bounds of [Config].
 const (
 	DefaultMaxSuggestions  = 50
 	MaxMaxSuggestions      = 10_000
 	DefaultDismissCoolDown = 30 * 24 * time.Hour
-	DefaultBatchSize       = stream.DefaultPageSize
 )
 
 // Config configures a [Generator]. The zero value is ready to use; every
@@ -47,13 +38,6 @@ type Config struct {
 	// Monitor wraps each Generate as the operation "suggest.generate".
 	// nil means none.
 	Monitor *memguard.Monitor
-
-	// Batch supplies page sizes. nil means an adaptive controller fed by
-	// Breaker (pages of 250 to DefaultBatchSize contacts, starting at the
-	// largest; smaller under pressure) when Breaker is set, else pages of
-	// DefaultBatchSize.
-	// It is shared by every run of the Generator.
-	Batch memguard.BatchSizer
 
 	// MaxSuggestions is K, how many suggestions a run keeps. 0 means
 	// DefaultMaxSuggestions; at most MaxMaxSuggestions.
@@ -75,25 +59,27 @@ type Config struct {
 // suggestions. It is safe for concurrent use, including several Generate
 // calls for the same user from several processes.
 type Generator struct {
-	db       DB
+	db       kith.Beginner
 	schema   string
 	q        queries
 	breaker  memguard.Breaker
 	monitor  *memguard.Monitor
-	sizer    memguard.BatchSizer
 	k        int
 	now      func() time.Time
 	scorer   Scorer
 	coolDown time.Duration
 	src      sourceFunc // the stream; replaced in tests
+	pageSize int        // of the stream; 0 (its default) but in tests of paging
 }
 
-// New returns a Generator over db. It validates cfg (errors wrap
-// ErrInvalid and name the field) and does not touch the database; run
-// kith.Migrate first.
-func New(db DB, cfg Config) (*Generator, error) {
-	if db == nil {
-		return nil, invalid("nil database handle")
+// New returns a Generator over db, a pool (*sql.DB, *sqlx.DB): Generate
+// and the lifecycle calls run their own short transactions, so a
+// transaction is not accepted. It validates cfg (errors wrap ErrInvalid
+// and name the field) and does not touch the database; run kith.Migrate
+// first.
+func New(db kith.Beginner, cfg Config) (*Generator, error) {
+	if err := argcheck.Handle(db); err != nil {
+		return nil, invalid("%v", err)
 	}
 	schema, err := dbschema.Name(cfg.Schema)
 	if err != nil {
@@ -101,7 +87,7 @@ func New(db DB, cfg Config) (*Generator, error) {
 	}
 	g := &Generator{
 		db: db, schema: schema, q: newQueries(schema),
-		breaker: cfg.Breaker, monitor: cfg.Monitor, sizer: cfg.Batch,
+		breaker: cfg.Breaker, monitor: cfg.Monitor,
 		k: cfg.MaxSuggestions, now: cfg.Now, scorer: cfg.Scorer, coolDown: cfg.DismissCoolDown,
 		src: streamSource,
 	}
@@ -125,17 +111,6 @@ func New(db DB, cfg Config) (*Generator, error) {
 	}
 	if g.now == nil {
 		g.now = time.Now
-	}
-	if g.sizer == nil {
-		if g.breaker != nil {
-			a, err := memguard.NewAdaptive(g.breaker, memguard.AdaptiveConfig{Min: 250, Max: DefaultBatchSize})
-			if err != nil {
-				return nil, fmt.Errorf("suggest: %w", err)
-			}
-			g.sizer = a
-		} else {
-			g.sizer = memguard.FixedBatch(DefaultBatchSize)
-		}
 	}
 	if g.breaker == nil {
 		g.breaker = memguard.Nop()
@@ -186,8 +161,8 @@ var errRetry = errors.New("suggest: retry")
 // its unarchived contacts and replaces the user's pending suggestions with
 // them in one transaction.
 //
-// Memory is O(page size + MaxSuggestions), whatever the number of
-// contacts. The result is exact: the best K by the Scorer's score among all
+// Memory is O(MaxSuggestions), whatever the number of contacts: rows are
+// scored as the driver reads them, a page is never held. The result is exact: the best K by the Scorer's score among all
 // due contacts that are neither snoozed nor within their dismissal
 // cool-down, ties broken by older last contact (never contacted first),
 // then by contact ID.
@@ -251,7 +226,7 @@ func (g *Generator) attempt(ctx context.Context, userID uuid.UUID) (Result, erro
 			return g.excluded(ctx, userID, ids, now, dismissedAfter, out)
 		}
 	}
-	seq := g.src(ctx, g.db, g.schema, userID, g.breaker, g.sizer)
+	seq := g.src(ctx, g.db, g.schema, userID, g.breaker, g.pageSize)
 	winners, st, err := rank(ctx, seq, g.scorer, now, g.k, exclude, g.breaker)
 	res.Scanned, res.Eligible, res.Excluded = st.scanned, st.eligible, st.excluded
 	if err != nil {

@@ -52,7 +52,7 @@ func (g *Generator) Pending(ctx context.Context, userID uuid.UUID) ([]Suggestion
 func (g *Generator) Accept(ctx context.Context, userID, id uuid.UUID) error {
 	now := g.now()
 	err := g.resolve(ctx, userID, id, "accepted", now, nil, func(tx *sql.Tx, contactID uuid.UUID) error {
-		store, err := contacts.NewStore(tx, contacts.Options{Schema: g.schema})
+		store, err := contacts.NewStore(tx, contacts.Config{Schema: g.schema})
 		if err != nil {
 			return err
 		}

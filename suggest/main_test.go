@@ -12,7 +12,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	pgtest.Main(m, func(ctx context.Context, db *sqlx.DB) error { return kith.Migrate(ctx, db, nil) })
+	pgtest.Main(m, func(ctx context.Context, db *sqlx.DB) error { return kith.Migrate(ctx, db, kith.MigrateOptions{}) })
 }
 
 // fakeDB satisfies DB for tests that never reach the database.

@@ -80,7 +80,7 @@ func run(ctx context.Context, n int, naive bool, top int) error {
 	step("PostgreSQL", "%s, ready in %v", where, since(began))
 
 	t := time.Now()
-	if err := kith.Migrate(ctx, db, nil); err != nil {
+	if err := kith.Migrate(ctx, db, kith.MigrateOptions{}); err != nil {
 		return err
 	}
 	step("Migrate", "schema kith up to date in %v", since(t))
@@ -92,16 +92,16 @@ func run(ctx context.Context, n int, naive bool, top int) error {
 	}
 	step("Seed", "%d contacts for user %s in %v (server-side, %s contacts/s)", n, user, since(t), rate(n, time.Since(t)))
 
-	store, err := contacts.NewStore(db, contacts.Options{})
+	store, err := contacts.NewStore(db, contacts.Config{})
 	if err != nil {
 		return err
 	}
 	t = time.Now()
-	all, err := store.Count(ctx, user, true)
+	all, err := store.Count(ctx, user, contacts.CountOptions{IncludeArchived: true})
 	if err != nil {
 		return err
 	}
-	active, err := store.Count(ctx, user, false)
+	active, err := store.Count(ctx, user, contacts.CountOptions{})
 	if err != nil {
 		return err
 	}
@@ -115,7 +115,7 @@ func run(ctx context.Context, n int, naive bool, top int) error {
 	t = time.Now()
 	peak := heappeak.Start()
 	var streamed, neverContacted int
-	for c, err := range stream.MinimalContacts(ctx, db, user) {
+	for c, err := range stream.MinimalContacts(ctx, db, user, stream.Options{}) {
 		if err != nil {
 			return err
 		}
@@ -132,7 +132,7 @@ func run(ctx context.Context, n int, naive bool, top int) error {
 		t = time.Now()
 		peak = heappeak.Start()
 		var loaded []contacts.Contact
-		loaded, err = stream.Collect(stream.Contacts(ctx, db, user))
+		loaded, err = stream.Collect(stream.Contacts(ctx, db, user, stream.Options{}))
 		if err != nil {
 			return err
 		}

@@ -103,7 +103,7 @@ func open(ctx context.Context, s *pgtest.Server) (*sqlx.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := kith.Migrate(ctx, db, nil); err != nil {
+	if err := kith.Migrate(ctx, db, kith.MigrateOptions{}); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("benchdb: %w", err)
 	}

@@ -42,11 +42,11 @@ type Keyset[T, K any] struct {
 	// returns the key to start the next part after, and false when the
 	// walk is complete. Nil means a short page ends the walk.
 	Next func(after K) (K, bool)
-	// Sizer gives the limit of each page. Required (the caller's package
-	// owns the default).
-	Sizer memguard.BatchSizer
-	// MaxPage clamps what Sizer returns; 0 means no clamp.
-	MaxPage int
+	// PageSize is the limit of each page. Required (the caller's package
+	// owns the default and the bound). It is fixed for the walk: neither
+	// lib/pq nor pgx buffers a result, so a smaller page would save no
+	// memory, only cost round trips.
+	PageSize int
 	// Breaker is checked before each page; nil means none.
 	Breaker memguard.Breaker
 }
@@ -75,8 +75,8 @@ type Errors struct {
 func Walk[T, K any](ctx context.Context, db Queryer, ks Keyset[T, K], e Errors) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
-		if db == nil || ks.Query == nil || ks.Scan == nil || ks.Sizer == nil {
-			yield(zero, fmt.Errorf("%w: Walk needs a database handle, Query, Scan and Sizer", e.Invalid))
+		if db == nil || ks.Query == nil || ks.Scan == nil || ks.PageSize < 1 {
+			yield(zero, fmt.Errorf("%w: Walk needs a database handle, Query, Scan and a PageSize of at least 1", e.Invalid))
 			return
 		}
 		after := ks.Start
@@ -91,12 +91,8 @@ func Walk[T, K any](ctx context.Context, db Queryer, ks Keyset[T, K], e Errors) 
 					return
 				}
 			}
-			limit := max(1, ks.Sizer.Next())
-			if ks.MaxPage > 0 {
-				limit = min(limit, ks.MaxPage)
-			}
+			limit := ks.PageSize
 			got, more, err := page(ctx, db, &ks, &after, limit, e.Pkg, yield)
-			ks.Sizer.Done(limit, got, err)
 			if err != nil {
 				yield(zero, err)
 				return

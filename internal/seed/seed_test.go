@@ -15,7 +15,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	pgtest.Main(m, func(ctx context.Context, db *sqlx.DB) error { return kith.Migrate(ctx, db, nil) })
+	pgtest.Main(m, func(ctx context.Context, db *sqlx.DB) error { return kith.Migrate(ctx, db, kith.MigrateOptions{}) })
 }
 
 func TestContacts(t *testing.T) {
