@@ -28,6 +28,13 @@ type AllOptions struct {
 	// each other (make it safe for that) and are never made under a lock
 	// of this package. A slow Progress delays that worker only.
 	Progress func(Progress)
+
+	// Location returns a user's time zone, looked up by the host (say
+	// time.LoadLocation of the zone stored with the user) just before the
+	// user's run. nil, or a nil *time.Location returned, means UTC; an
+	// error fails that user only. It is called from the worker goroutines,
+	// concurrently.
+	Location func(ctx context.Context, userID uuid.UUID) (*time.Location, error)
 }
 
 // Progress reports one finished user of [Generator.GenerateAll].
@@ -48,8 +55,20 @@ type Report struct {
 	Duration   time.Duration // wall time
 }
 
+func (o AllOptions) location(ctx context.Context, userID uuid.UUID) (*time.Location, error) {
+	if o.Location == nil {
+		return nil, nil
+	}
+	loc, err := o.Location(ctx, userID)
+	if err != nil {
+		return nil, fmt.Errorf("suggest: time zone of user %s: %w", userID, err)
+	}
+	return loc, nil
+}
+
 // GenerateAll runs [Generator.Generate] for every user users yields, at
-// most Concurrency at a time. Before starting each user it waits for a free
+// most Concurrency at a time, each in the time zone opts.Location returns
+// for it (UTC without one). Before starting each user it waits for a free
 // slot and checks the Breaker.
 //
 // One user's failure does not stop the others: failures are collected in
@@ -115,7 +134,11 @@ func (g *Generator) GenerateAll(ctx context.Context, users iter.Seq2[uuid.UUID, 
 		started++
 		eg.Go(func() error {
 			defer sem.Release(1)
-			res, err := g.Generate(ctx, userID)
+			var res Result
+			loc, err := opts.location(ctx, userID)
+			if err == nil {
+				res, err = g.Generate(ctx, userID, loc)
+			}
 			p := Progress{UserID: userID, Result: res, Err: err}
 			mu.Lock()
 			doneN++

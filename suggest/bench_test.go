@@ -84,7 +84,7 @@ func BenchmarkGenerate(b *testing.B) {
 			b.Run("stream", func(b *testing.B) { measure(b, plain, false) })
 			b.Run("generate", func(b *testing.B) {
 				measure(b, func() (int64, error) {
-					res, err := g.Generate(ctx, user)
+					res, err := g.Generate(ctx, user, nil)
 					if err == nil && len(res.Suggestions) != DefaultMaxSuggestions {
 						err = fmt.Errorf("%d suggestions", len(res.Suggestions))
 					}

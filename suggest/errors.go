@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
+	"github.com/kithhq/kith/internal/argcheck"
 )
 
 var (
@@ -23,6 +24,14 @@ var (
 	// written; running again later is safe.
 	ErrConflict = errors.New("suggest: conflicting concurrent changes")
 )
+
+// checkUser refuses uuid.Nil as the user of op, before any statement.
+func checkUser(op string, userID uuid.UUID) error {
+	if err := argcheck.User(userID); err != nil {
+		return invalid("%s: %v", op, err)
+	}
+	return nil
+}
 
 // invalid returns an error wrapping ErrInvalid.
 func invalid(format string, args ...any) error {

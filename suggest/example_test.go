@@ -18,9 +18,14 @@ import (
 )
 
 // The default scorer ranks by how overdue a contact is relative to its own
-// frequency, with optional group weights.
+// frequency, in the user's calendar, with optional group weights.
 func ExampleDefaultScorer() {
-	now := time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		log.Fatal(err)
+	}
+	now := time.Date(2024, 6, 1, 9, 0, 0, 0, berlin)
+	cal := suggest.NewCalendar(now, berlin)
 	ago := func(days int) *time.Time { t := now.AddDate(0, 0, -days); return &t }
 	family := uuid.MustParse("00000000-0000-0000-0000-00000000fa11")
 	scorer := suggest.DefaultScorer{GroupWeights: map[uuid.UUID]float64{family: 2}}
@@ -33,18 +38,18 @@ func ExampleDefaultScorer() {
 		{Name: "Ken (monthly, 10 days)", Frequency: contacts.FrequencyMonthly, LastContactDate: ago(10)},
 		{Name: "Barbara (no frequency)", LastContactDate: ago(900)},
 	} {
-		score, ok := scorer.Score(c, now)
+		score, ok := scorer.Score(c, cal)
 		if !ok {
 			fmt.Printf("%-28s not due\n", c.Name)
 			continue
 		}
-		fmt.Printf("%-28s %.2f  %s\n", c.Name, score, scorer.Reason(c, now))
+		fmt.Printf("%-28s %.2f  due %-10v  %s\n", c.Name, score, cal.Due(c).Date, scorer.Reason(c, cal))
 	}
 	// Output:
-	// Ada (weekly, 4 weeks)        4.00  weekly; last contact 28 days ago
-	// Alan (annual, 3 weeks late)  1.06  annual; last contact 386 days ago
-	// Grace (monthly, family)      3.13  monthly; last contact 47 days ago; weight 2
-	// Linus (quarterly, never)     2.00  quarterly; never contacted
+	// Ada (weekly, 4 weeks)        4.00  due 2024-05-11  weekly; last contact 4 weeks ago
+	// Alan (annual, 3 weeks late)  1.05  due 2024-05-12  annual; last contact 12 months ago
+	// Grace (monthly, family)      3.13  due 2024-05-15  monthly; last contact 6 weeks ago; weight 2
+	// Linus (quarterly, never)     2.00  due             quarterly; never contacted
 	// Ken (monthly, 10 days)       not due
 	// Barbara (no frequency)       not due
 }
@@ -72,7 +77,7 @@ func ExampleGenerator_Generate() {
 
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute) // a job's time bound
 	defer cancel()
-	res, err := g.Generate(ctx, userID)
+	res, err := g.Generate(ctx, userID, nil)
 	if err != nil {
 		log.Fatal(err) // memguard.ErrMemoryPressure: retry later; nothing was written
 	}

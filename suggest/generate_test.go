@@ -3,6 +3,7 @@ package suggest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"iter"
 	"slices"
 	"sync"
@@ -64,7 +65,7 @@ func (f *fixture) add(user uuid.UUID, name string, freq contacts.Frequency, ago 
 
 func (f *fixture) generate(user uuid.UUID) Result {
 	f.t.Helper()
-	res, err := f.g.Generate(context.Background(), user)
+	res, err := f.g.Generate(context.Background(), user, nil)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -73,7 +74,7 @@ func (f *fixture) generate(user uuid.UUID) Result {
 
 func (f *fixture) pending(user uuid.UUID) []Suggestion {
 	f.t.Helper()
-	ps, err := f.g.Pending(context.Background(), user)
+	ps, err := f.g.Pending(context.Background(), user, nil)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -134,10 +135,10 @@ func TestGeneratePersistsTheRankedSet(t *testing.T) {
 		t.Errorf("counts: %+v", res)
 	}
 	m := find(t, res.Suggestions, "monthly 47d")
-	if m.Reason != "monthly; last contact 47 days ago" || m.DueSince == nil || !m.DueSince.Equal(f.clock.Now().Add(-17*day)) {
+	if m.Reason != "monthly; last contact 6 weeks ago" || m.DueSince != DateOf(f.clock.Now().UTC().Add(-47*day).AddDate(0, 1, 0)) {
 		t.Errorf("monthly suggestion: reason %q, due since %v", m.Reason, m.DueSince)
 	}
-	if n := find(t, res.Suggestions, "never weekly"); n.DueSince != nil || n.Reason != "weekly; never contacted" {
+	if n := find(t, res.Suggestions, "never weekly"); !n.DueSince.IsZero() || n.Reason != "weekly; never contacted" {
 		t.Errorf("never contacted: %+v", n)
 	}
 	pend := f.pending(user)
@@ -223,13 +224,13 @@ func TestGenerateMatchesBruteForceOnSeededData(t *testing.T) {
 			t.Fatal(err)
 		}
 		g.pageSize = 97
-		res, err := g.Generate(ctx, user)
+		res, err := g.Generate(ctx, user, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var want []candidate
 		for _, c := range all {
-			if s, ok := scorer.Score(c, now); ok {
+			if s, ok := scorer.Score(c, NewCalendar(now, nil)); ok {
 				want = append(want, newCandidate(c, s))
 			}
 		}
@@ -243,7 +244,7 @@ func TestGenerateMatchesBruteForceOnSeededData(t *testing.T) {
 		if len(res.Suggestions) != len(want) || res.Scanned != int64(len(all)) {
 			t.Fatalf("k %d: %d suggestions of %d scanned, want %d of %d", k, len(res.Suggestions), res.Scanned, len(want), len(all))
 		}
-		pend, err := g.Pending(ctx, user)
+		pend, err := g.Pending(ctx, user, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -252,7 +253,7 @@ func TestGenerateMatchesBruteForceOnSeededData(t *testing.T) {
 				t.Fatalf("k %d: rank %d is %s, want %s", k, i+1, res.Suggestions[i].ContactID, want[i].c.ID)
 			}
 		}
-		if op, _ := g.Pending(ctx, other); len(op) != 0 {
+		if op, _ := g.Pending(ctx, other, nil); len(op) != 0 {
 			t.Fatalf("other user has %d pending", len(op))
 		}
 	}
@@ -397,7 +398,7 @@ func TestConcurrentGenerateForOneUser(t *testing.T) {
 			g, err := New(f.db, Config{MaxSuggestions: 20, Now: f.g.now})
 			if err == nil {
 				g.pageSize = 50
-				_, err = g.Generate(context.Background(), user)
+				_, err = g.Generate(context.Background(), user, nil)
 			}
 			errs <- err
 		})
@@ -460,7 +461,7 @@ func TestStaleRunIsSuperseded(t *testing.T) {
 	}
 	done := make(chan out)
 	go func() {
-		res, err := slow.Generate(context.Background(), user)
+		res, err := slow.Generate(context.Background(), user, nil)
 		done <- out{res, err}
 	}()
 	<-reached // the slow run has its ticket and its page
@@ -483,11 +484,12 @@ func TestStaleRunIsSuperseded(t *testing.T) {
 }
 
 // A suggestion dismissed, accepted or snoozed while a run streams, or whose
-// contact is deleted, is not written back as pending by that run: the run
-// starts over.
+// contact is deleted or archived, is not written back as pending by that
+// run: the run drops it at write time and the next candidate moves up,
+// without a rerun.
 func TestResolutionDuringRunIsNotUndone(t *testing.T) {
 	t.Parallel()
-	for _, action := range []string{"dismiss", "accept", "snooze", "delete contact"} {
+	for _, action := range []string{"dismiss", "accept", "snooze", "delete contact", "archive contact"} {
 		t.Run(action, func(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t, Config{})
@@ -502,7 +504,7 @@ func TestResolutionDuringRunIsNotUndone(t *testing.T) {
 			reached, release := pausing(slow)
 			done := make(chan Result)
 			go func() {
-				res, err := slow.Generate(context.Background(), user)
+				res, err := slow.Generate(context.Background(), user, nil)
 				if err != nil {
 					t.Error(err)
 				}
@@ -519,19 +521,58 @@ func TestResolutionDuringRunIsNotUndone(t *testing.T) {
 				err = f.g.Snooze(ctx, user, a.ID, f.clock.Now().Add(day))
 			case "delete contact":
 				err = f.store.Delete(ctx, user, a.ContactID)
+			case "archive contact":
+				err = f.store.Archive(ctx, user, a.ContactID)
 			}
 			if err != nil {
 				t.Fatal(err)
 			}
 			close(release)
 			res := <-done
-			if res.Attempts != 2 || !slices.Equal(names(res.Suggestions), []string{"b"}) {
+			if res.Attempts != 1 || !slices.Equal(names(res.Suggestions), []string{"b"}) || res.Suggestions[0].Rank != 1 {
 				t.Fatalf("slow run: attempts %d, %v", res.Attempts, names(res.Suggestions))
 			}
 			if got := names(f.pending(user)); !slices.Equal(got, []string{"b"}) {
 				t.Fatalf("pending: %v", got)
 			}
 		})
+	}
+}
+
+// When more candidates than the run's spares go stale while it streams,
+// it starts over and still writes the exact top K.
+func TestManyStaleCandidatesRerun(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, Config{MaxSuggestions: 2})
+	user := uuid.New()
+	var all []contacts.Contact
+	for i := range spareWinners + 5 {
+		all = append(all, f.add(user, fmt.Sprintf("c%02d", i), contacts.FrequencyWeekly, time.Duration(100-i)*day))
+	}
+	slow, err := New(f.db, Config{Now: f.clock.Now, MaxSuggestions: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reached, release := pausing(slow)
+	done := make(chan Result)
+	go func() {
+		res, err := slow.Generate(context.Background(), user, nil)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- res
+	}()
+	<-reached
+	for _, c := range all[:spareWinners+1] { // the best K + spares, and one more
+		if err := f.store.Delete(context.Background(), user, c.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(release)
+	res := <-done
+	want := []string{fmt.Sprintf("c%02d", spareWinners+1), fmt.Sprintf("c%02d", spareWinners+2)}
+	if res.Attempts != 2 || !slices.Equal(names(res.Suggestions), want) {
+		t.Fatalf("attempts %d, %v, want %v", res.Attempts, names(res.Suggestions), want)
 	}
 }
 
@@ -548,7 +589,7 @@ func TestBreakerStopsTheRunAndWritesNothing(t *testing.T) {
 
 	// Refuse at once.
 	b.SetLevel(memguard.LevelHard)
-	if _, err := f.g.Generate(context.Background(), user); !errors.Is(err, memguard.ErrMemoryPressure) {
+	if _, err := f.g.Generate(context.Background(), user, nil); !errors.Is(err, memguard.ErrMemoryPressure) {
 		t.Fatalf("hard level: %v", err)
 	}
 	b.SetLevel(memguard.LevelNormal)
@@ -556,7 +597,7 @@ func TestBreakerStopsTheRunAndWritesNothing(t *testing.T) {
 	// Refuse in the middle of the stream, after some pages.
 	f.add(user, "newest", contacts.FrequencyWeekly, 500*day)
 	f.g.breaker = &refuseAfter{Breaker: &b, n: 3} // the run's first check, then two pages
-	if _, err := f.g.Generate(context.Background(), user); !errors.Is(err, memguard.ErrMemoryPressure) {
+	if _, err := f.g.Generate(context.Background(), user, nil); !errors.Is(err, memguard.ErrMemoryPressure) {
 		t.Fatalf("mid-stream: %v", err)
 	}
 	if got := contactIDs(f.pending(user)); !slices.Equal(got, before) {
@@ -588,7 +629,7 @@ func TestGenerateCancelled(t *testing.T) {
 	f.add(user, "a", contacts.FrequencyWeekly, 30*day)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := f.g.Generate(ctx, user); !errors.Is(err, context.Canceled) {
+	if _, err := f.g.Generate(ctx, user, nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v", err)
 	}
 	if p := f.pending(user); len(p) != 0 {

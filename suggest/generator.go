@@ -53,6 +53,19 @@ type Config struct {
 	// DismissCoolDown is how long a dismissed contact is not suggested
 	// again. 0 means DefaultDismissCoolDown; negative is refused.
 	DismissCoolDown time.Duration
+
+	// Retention is how long a resolved suggestion is kept once it no
+	// longer decides an exclusion: an accepted one from its resolution, a
+	// dismissed one from the end of its cool-down, a snoozed one from the
+	// end of its snooze. Older ones are deleted by Generate, at most
+	// PruneBatch per run inside its write transaction, and by Prune. 0
+	// means DefaultRetention (90 days); negative means Generate never
+	// prunes (Prune then uses DefaultRetention).
+	Retention time.Duration
+
+	// PruneBatch bounds the rows one prune statement deletes. 0 means
+	// DefaultPruneBatch; at most MaxPruneBatch.
+	PruneBatch int
 }
 
 // A Generator computes, stores and resolves a user's "reach out"
@@ -68,8 +81,11 @@ type Generator struct {
 	now      func() time.Time
 	scorer   Scorer
 	coolDown time.Duration
-	src      sourceFunc // the stream; replaced in tests
-	pageSize int        // of the stream; 0 (its default) but in tests of paging
+	// retention < 0: Generate does not prune.
+	retention      time.Duration
+	pruneBatchSize int
+	src            sourceFunc // the stream; replaced in tests
+	pageSize       int        // of the stream; 0 (its default) but in tests of paging
 }
 
 // New returns a Generator over db, a pool (*sql.DB, *sqlx.DB): Generate
@@ -89,7 +105,17 @@ func New(db kith.Beginner, cfg Config) (*Generator, error) {
 		db: db, schema: schema, q: newQueries(schema),
 		breaker: cfg.Breaker, monitor: cfg.Monitor,
 		k: cfg.MaxSuggestions, now: cfg.Now, scorer: cfg.Scorer, coolDown: cfg.DismissCoolDown,
+		retention: cfg.Retention, pruneBatchSize: cfg.PruneBatch,
 		src: streamSource,
+	}
+	if g.retention == 0 {
+		g.retention = DefaultRetention
+	}
+	switch {
+	case g.pruneBatchSize == 0:
+		g.pruneBatchSize = DefaultPruneBatch
+	case g.pruneBatchSize < 0 || g.pruneBatchSize > MaxPruneBatch:
+		return nil, invalid("Config.PruneBatch %d: want 1 to %d", g.pruneBatchSize, MaxPruneBatch)
 	}
 	switch {
 	case g.k == 0:
@@ -125,8 +151,8 @@ type Suggestion struct {
 	Name            string             // the contact's name
 	Rank            int                // 1 is the most urgent
 	Score           float64            // the Scorer's score; larger is more urgent
-	Reason          string             // e.g. "monthly; last contact 47 days ago"
-	DueSince        *time.Time         // when the contact became due; nil if never contacted
+	Reason          string             // e.g. "monthly; last contact 3 weeks ago"
+	DueSince        Date               // the user's local date the contact became due; zero if never contacted
 	LastContactDate *time.Time         // nil: never contacted
 	Frequency       contacts.Frequency // the contact's frequency preference
 	GeneratedAt     time.Time          // the clock reading of the run that produced it
@@ -146,13 +172,22 @@ type Result struct {
 	// committed first: this run's Suggestions were computed but not
 	// written, and the stored set is the newer one.
 	Superseded  bool
-	Attempts    int           // 1, or more when concurrent changes forced a rerun
-	GeneratedAt time.Time     // the clock reading used for scoring
-	Duration    time.Duration // wall time of the whole call
+	Attempts    int       // 1, or more when concurrent changes forced a rerun
+	GeneratedAt time.Time // the clock reading used for scoring
+	Today       Date      // the user's local date at GeneratedAt
+	// Pruned counts resolved suggestions past retention that this run
+	// deleted (at most PruneBatch; see Config.Retention).
+	Pruned   int64
+	Duration time.Duration // wall time of the whole call
 }
 
 // maxAttempts bounds reruns forced by concurrent resolutions.
 const maxAttempts = 3
+
+// spareWinners is how many candidates beyond K a run keeps, so that
+// suggestions resolved (or contacts deleted or archived) while it streamed
+// can be dropped at write time without a rerun.
+const spareWinners = 16
 
 // errRetry makes Generate rerun: something it read changed under it.
 var errRetry = errors.New("suggest: retry")
@@ -160,6 +195,11 @@ var errRetry = errors.New("suggest: retry")
 // Generate computes userID's top MaxSuggestions suggestions over all of
 // its unarchived contacts and replaces the user's pending suggestions with
 // them in one transaction.
+//
+// Days are counted in the user's calendar: loc is the user's IANA time zone
+// (time.LoadLocation("Europe/Berlin")); nil means UTC, which is also what a
+// host should pass when the user's zone is unknown. See [Calendar] for how
+// due dates are computed.
 //
 // Memory is O(MaxSuggestions), whatever the number of contacts: rows are
 // scored as the driver reads them, a page is never held. The result is exact: the best K by the Scorer's score among all
@@ -169,29 +209,37 @@ var errRetry = errors.New("suggest: retry")
 //
 // Generate is idempotent and safe to run concurrently for one user: runs
 // are serialized at write time by a per-user lock, at most one pending
-// suggestion exists per contact, a run never overwrites the set of a run
-// that started after it (it reports Superseded instead), and a suggestion
-// accepted, dismissed or snoozed while the run streamed is never written
-// back as pending (the run starts over, at most a few times, then fails
-// with ErrConflict). On any error nothing is written. A suggestion that
-// stays in the set keeps its ID.
+// suggestion exists per contact, and a run never overwrites the set of a
+// run that started after it: it succeeds with Result.Superseded set and
+// writes nothing (for a job queue, that is done, not a failure). A
+// suggestion accepted, dismissed or snoozed while the run streamed, or a
+// contact deleted or archived meanwhile, is never written back as pending:
+// the run keeps a few spare candidates beyond MaxSuggestions and moves the
+// next ones up at write time. Only when more than that went stale during
+// one run does it start over (Result.Attempts), and only after several such
+// attempts does it fail with ErrConflict. On any error nothing is written.
+// A suggestion that stays in the set keeps its ID. The run also deletes
+// one bounded batch of resolved suggestions past Config.Retention.
 //
 // Shaped as a job for a queue (River, ...): give ctx a deadline; a
 // cancelled ctx ends the run promptly with ctx's error and nothing written.
-func (g *Generator) Generate(ctx context.Context, userID uuid.UUID) (Result, error) {
+func (g *Generator) Generate(ctx context.Context, userID uuid.UUID, loc *time.Location) (Result, error) {
 	var res Result
 	err := g.monitor.Wrap(ctx, "suggest.generate", func(ctx context.Context) error {
 		var err error
-		res, err = g.generate(ctx, userID)
+		res, err = g.generate(ctx, userID, loc)
 		return err
 	})
 	return res, err
 }
 
-func (g *Generator) generate(ctx context.Context, userID uuid.UUID) (Result, error) {
+func (g *Generator) generate(ctx context.Context, userID uuid.UUID, loc *time.Location) (Result, error) {
 	start := time.Now()
+	if err := checkUser("generate", userID); err != nil {
+		return Result{}, err
+	}
 	for attempt := 1; ; attempt++ {
-		res, err := g.attempt(ctx, userID)
+		res, err := g.attempt(ctx, userID, loc)
 		res.Attempts, res.Duration = attempt, time.Since(start)
 		if errors.Is(err, errRetry) {
 			if attempt < maxAttempts {
@@ -208,9 +256,10 @@ func (g *Generator) generate(ctx context.Context, userID uuid.UUID) (Result, err
 }
 
 // attempt is one run: ticket, stream and rank, write.
-func (g *Generator) attempt(ctx context.Context, userID uuid.UUID) (Result, error) {
+func (g *Generator) attempt(ctx context.Context, userID uuid.UUID, loc *time.Location) (Result, error) {
 	now := g.now()
-	res := Result{UserID: userID, GeneratedAt: now}
+	cal := NewCalendar(now, loc)
+	res := Result{UserID: userID, GeneratedAt: now, Today: cal.Today()}
 	if err := g.breaker.Check(ctx); err != nil {
 		return res, err
 	}
@@ -227,25 +276,20 @@ func (g *Generator) attempt(ctx context.Context, userID uuid.UUID) (Result, erro
 		}
 	}
 	seq := g.src(ctx, g.db, g.schema, userID, g.breaker, g.pageSize)
-	winners, st, err := rank(ctx, seq, g.scorer, now, g.k, exclude, g.breaker)
+	keep := g.k + spareWinners
+	winners, st, err := rank(ctx, seq, g.scorer, cal, keep, exclude, g.breaker)
 	res.Scanned, res.Eligible, res.Excluded = st.scanned, st.eligible, st.excluded
 	if err != nil {
 		return res, err
 	}
 	res.Suggestions = make([]Suggestion, len(winners))
 	for i := range winners {
-		c := &winners[i].c
-		res.Suggestions[i] = Suggestion{
-			ContactID: c.ID, Name: c.Name, Rank: i + 1, Score: winners[i].score,
-			Reason:   cleanReason(g.scorer.Reason(*c, now)),
-			DueSince: dueSince(*c), LastContactDate: c.LastContactDate, Frequency: c.Frequency,
-			GeneratedAt: now,
-		}
+		res.Suggestions[i] = g.suggestion(&winners[i], i+1, cal, now)
 	}
 	if err := g.breaker.Check(ctx); err != nil {
 		return res, err
 	}
-	superseded, err := g.write(ctx, userID, ticket, &res, dismissedAfter)
+	superseded, err := g.write(ctx, userID, ticket, &res, dismissedAfter, zoneName(cal.Location()), len(winners) < keep)
 	res.Superseded = superseded
 	return res, err
 }
@@ -269,7 +313,7 @@ const flushAt = 512
 // so a contact refused before the look-up would be refused after it, and
 // every contact that reaches the heap is not excluded. Memory is
 // O(k + flushAt); only contacts good enough to matter are looked up.
-func rank(ctx context.Context, seq iter.Seq2[contacts.MinimalContact, error], scorer Scorer, now time.Time,
+func rank(ctx context.Context, seq iter.Seq2[contacts.MinimalContact, error], scorer Scorer, cal *Calendar,
 	k int, exclude excludeFunc, breaker memguard.Breaker) ([]candidate, stats, error) {
 	var st stats
 	top := newTopK(k)
@@ -312,7 +356,7 @@ func rank(ctx context.Context, seq iter.Seq2[contacts.MinimalContact, error], sc
 			return nil, st, err
 		}
 		st.scanned++
-		score, ok := scorer.Score(c, now)
+		score, ok := scorer.Score(c, cal)
 		if !ok || score != score { // NaN never ranks
 			continue
 		}

@@ -5,43 +5,111 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/kithhq/kith/contacts"
+	"github.com/lib/pq"
 )
 
-// Pending returns userID's pending suggestions, best first: the set the
-// last committed Generate wrote, minus those resolved since. It reads one
-// committed state: never half of a run's set. Names, last-contact dates
-// and frequencies are the contacts' current ones.
-func (g *Generator) Pending(ctx context.Context, userID uuid.UUID) ([]Suggestion, error) {
+// Pending returns userID's pending suggestions as they stand now in the
+// user's calendar (loc; nil means UTC), best first.
+//
+// It starts from the set the last committed Generate wrote, minus those
+// resolved since, and reads every contact as it is now, in the same query
+// (one join through the user's indexes): a suggestion whose contact was
+// archived or deleted, marked contacted, or given a frequency under which
+// it is no longer due is not returned, whether or not Generate has run
+// since. The others are re-scored and re-described with the contact's
+// current name, last contact, frequency and groups at the Generator's
+// clock, so the reason, DueSince and Score never contradict the contact,
+// and Rank is renumbered 1, 2, ... in the ranking's order. ID and
+// GeneratedAt are the stored suggestion's. It reads one committed state:
+// never half of a run's set.
+func (g *Generator) Pending(ctx context.Context, userID uuid.UUID, loc *time.Location) ([]Suggestion, error) {
+	if err := checkUser("pending", userID); err != nil {
+		return nil, err
+	}
+	cal := NewCalendar(g.now(), loc)
 	rows, err := g.db.QueryContext(ctx, g.q.pending, userID)
 	if err != nil {
 		return nil, fmt.Errorf("suggest: pending: %w", err)
 	}
 	defer rows.Close()
-	var out []Suggestion
+	type row struct {
+		cand        candidate
+		id          uuid.UUID
+		generatedAt time.Time
+	}
+	var kept []row
 	for rows.Next() {
-		var s Suggestion
-		var due, last sql.NullTime
-		var freq string
-		if err := rows.Scan(&s.ID, &s.ContactID, &s.Name, &s.Rank, &s.Score, &s.Reason, &due, &s.GeneratedAt, &last, &freq); err != nil {
+		var r row
+		m, err := scanMinimal(rows, &r.id, &r.generatedAt)
+		if err != nil {
 			return nil, fmt.Errorf("suggest: pending: %w", err)
 		}
-		if due.Valid {
-			s.DueSince = &due.Time
+		score, ok := g.scorer.Score(m, cal)
+		if !ok || score != score {
+			continue // no longer due
 		}
-		if last.Valid {
-			s.LastContactDate = &last.Time
-		}
-		s.Frequency = contacts.Frequency(freq)
-		out = append(out, s)
+		r.cand = newCandidate(m, score)
+		kept = append(kept, r)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("suggest: pending: %w", err)
 	}
+	slices.SortFunc(kept, func(a, b row) int {
+		if better(&a.cand, &b.cand) {
+			return -1
+		}
+		return 1
+	})
+	out := make([]Suggestion, len(kept))
+	for i := range kept {
+		out[i] = g.suggestion(&kept[i].cand, i+1, cal, kept[i].generatedAt)
+		out[i].ID = kept[i].id
+	}
 	return out, nil
+}
+
+// suggestion describes a ranked candidate in cal.
+func (g *Generator) suggestion(cand *candidate, rank int, cal *Calendar, generatedAt time.Time) Suggestion {
+	c := &cand.c
+	return Suggestion{
+		ContactID: c.ID, Name: c.Name, Rank: rank, Score: cand.score,
+		Reason:   cleanReason(g.scorer.Reason(*c, cal)),
+		DueSince: cal.Due(*c).Date, LastContactDate: c.LastContactDate, Frequency: c.Frequency,
+		GeneratedAt: generatedAt,
+	}
+}
+
+// scanMinimal scans the columns id, name, last_contact_date, frequency,
+// group_ids::text[], archived, after lead.
+func scanMinimal(rows *sql.Rows, lead ...any) (contacts.MinimalContact, error) {
+	var m contacts.MinimalContact
+	var last sql.NullTime
+	var freq string
+	var groups pq.StringArray
+	if err := rows.Scan(append(lead, &m.ID, &m.Name, &last, &freq, &groups, &m.Archived)...); err != nil {
+		return m, err
+	}
+	if last.Valid {
+		t := last.Time
+		m.LastContactDate = &t
+	}
+	m.Frequency = contacts.Frequency(freq)
+	if len(groups) > 0 {
+		m.GroupIDs = make([]uuid.UUID, len(groups))
+		for i, s := range groups {
+			id, err := uuid.Parse(s)
+			if err != nil {
+				return m, err
+			}
+			m.GroupIDs[i] = id
+		}
+	}
+	return m, nil
 }
 
 // Accept records that the user acted on the pending suggestion id: the

@@ -3,7 +3,6 @@ package suggest
 import (
 	"math"
 	"strconv"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/kithhq/kith/contacts"
@@ -12,39 +11,58 @@ import (
 // A Scorer decides which contacts are due and how urgently.
 //
 // Score is called once per streamed contact, millions of times per run: it
-// must be cheap, must not allocate, must not retain c, and must be safe for
-// concurrent use. It reports ok=false for a contact that should not be
-// suggested at all. Larger scores rank first; a NaN score is treated as
-// not ok. Reason is called only for the contacts that make the final list,
-// with the same now, and returns a short human-readable explanation.
+// must be cheap, must not allocate, must not retain c or cal, and must be
+// safe for concurrent use (each run passes its own cal). It reports
+// ok=false for a contact that should not be suggested at all. Larger scores
+// rank first; a NaN score is treated as not ok. Reason is called only for
+// the contacts that make the final list and for those Pending shows, with
+// a calendar of the same user, and returns a short human-readable
+// explanation.
+//
+// cal is the user's calendar at the run's instant: [Calendar.Due] gives a
+// contact's local due date, and every day count should come from it.
 type Scorer interface {
-	Score(c contacts.MinimalContact, now time.Time) (score float64, ok bool)
-	Reason(c contacts.MinimalContact, now time.Time) string
+	Score(c contacts.MinimalContact, cal *Calendar) (score float64, ok bool)
+	Reason(c contacts.MinimalContact, cal *Calendar) string
 }
 
 // DefaultScorer is the Scorer a [Generator] uses unless told otherwise.
 //
 // A contact with a frequency that has an interval (weekly ... annual) is due
-// once the time since its last contact reaches that interval. Its score is
-// the overdue ratio, elapsed / interval, times its group weight:
+// from the local due date the [Calendar] computes (the same day of the
+// next month for monthly, 7 local days for weekly, ...). Its score is the
+// overdue ratio in local calendar days times its group weight:
 //
-//	score = weight × elapsed / interval   (due when elapsed ≥ interval)
+//	score = weight × (today − last contact day) / (due date − last contact day)
 //
-// so a weekly friend last seen 4 weeks ago (ratio 4) outranks a yearly one
-// last seen 55 weeks ago (ratio 1.06), though both are 3 weeks late. A
-// contact that was never contacted is due with ratio 2, as if it were
-// overdue by one full interval. Contacts with no frequency or "flexible",
-// archived contacts, and contacts whose last contact lies in the future are
-// not suggested.
+// which is 1 on the due date (1 + days overdue / days of the interval), so a
+// weekly friend last seen 4 weeks ago (ratio 4) outranks a yearly one last
+// seen 55 weeks ago (ratio 1.06), though both are 3 weeks late. A contact
+// that was never contacted is due with ratio 2, as if it were overdue by
+// one full interval. Contacts with no frequency or "flexible", archived
+// contacts, and contacts whose last contact lies in the future are not
+// suggested.
 //
 // The weight is the largest GroupWeights entry among the contact's groups,
 // or 1 when none of its groups has one: {family: 2} makes family count
 // double. Weights must be positive and finite; [New] refuses others.
 //
-// The zero DefaultScorer has no weights. A DefaultScorer must not be
-// modified while a Generator uses it.
+// The zero DefaultScorer has no weights and English reasons. A
+// DefaultScorer must not be modified while a Generator uses it.
 type DefaultScorer struct {
 	GroupWeights map[uuid.UUID]float64
+
+	// Describe writes the reason shown with a suggestion (translate it
+	// here). nil means [DefaultReason]. It is called only for the
+	// suggestions a run keeps and those Pending returns; it must be safe
+	// for concurrent use.
+	Describe func(Explanation) string
+}
+
+// An Explanation is what a reason can say about a suggested contact.
+type Explanation struct {
+	Due    Due     // the contact in the user's calendar today
+	Weight float64 // the group weight applied (1 when none)
 }
 
 // neverContactedRatio is the overdue ratio given to due contacts that were
@@ -52,36 +70,74 @@ type DefaultScorer struct {
 const neverContactedRatio = 2
 
 // Score implements Scorer.
-func (s DefaultScorer) Score(c contacts.MinimalContact, now time.Time) (float64, bool) {
-	ratio, ok := overdueRatio(c, now)
+func (s DefaultScorer) Score(c contacts.MinimalContact, cal *Calendar) (float64, bool) {
+	ratio, ok := cal.overdueRatio(&c)
 	if !ok {
 		return 0, false
 	}
 	return ratio * s.weight(c.GroupIDs), true
 }
 
-// Reason implements Scorer: "monthly; last contact 47 days ago",
-// "weekly; never contacted", with "; weight 2" appended when a group weight
-// other than 1 applied.
-func (s DefaultScorer) Reason(c contacts.MinimalContact, now time.Time) string {
-	r := c.Frequency.String() + "; "
-	if c.LastContactDate == nil {
+// Reason implements Scorer with s.Describe, or [DefaultReason].
+func (s DefaultScorer) Reason(c contacts.MinimalContact, cal *Calendar) string {
+	e := Explanation{Due: cal.Due(c), Weight: s.weight(c.GroupIDs)}
+	if s.Describe != nil {
+		return s.Describe(e)
+	}
+	return DefaultReason(e)
+}
+
+// DefaultReason is the English reason of the DefaultScorer: the frequency,
+// then how long ago the last contact was in local calendar days, then the
+// weight when it is not 1:
+//
+//	weekly; last contact yesterday
+//	monthly; last contact 3 weeks ago
+//	quarterly; last contact 5 months ago; weight 2
+//	annual; never contacted
+//
+// Up to 13 days it counts days ("today", "yesterday", "9 days ago"), then
+// weeks up to two calendar months, then calendar months up to two years,
+// then years.
+func DefaultReason(e Explanation) string {
+	r := e.Due.Frequency.String() + "; "
+	if e.Due.Last.IsZero() {
 		r += "never contacted"
 	} else {
-		days := int(now.Sub(*c.LastContactDate) / (24 * time.Hour))
-		switch days {
-		case 0:
-			r += "last contact today"
-		case 1:
-			r += "last contact 1 day ago"
-		default:
-			r += "last contact " + strconv.Itoa(days) + " days ago"
-		}
+		r += "last contact " + Ago(e.Due.Last, e.Due.Today)
 	}
-	if w := s.weight(c.GroupIDs); w != 1 {
-		r += "; weight " + strconv.FormatFloat(w, 'g', 3, 64)
+	if e.Weight != 1 && e.Weight != 0 {
+		r += "; weight " + strconv.FormatFloat(e.Weight, 'g', 3, 64)
 	}
 	return r
+}
+
+// Ago says how long before today the date last was, in calendar units:
+// "today", "yesterday", "9 days ago", "3 weeks ago", "2 months ago",
+// "3 years ago"; "on 2006-01-02" for a date after today.
+func Ago(last, today Date) string {
+	days := today.DaysSince(last)
+	switch {
+	case days < 0:
+		return "on " + last.String()
+	case days == 0:
+		return "today"
+	case days == 1:
+		return "yesterday"
+	case days < 14:
+		return strconv.Itoa(days) + " days ago"
+	}
+	months := int64((today.Year-last.Year)*12 + int(today.Month-last.Month))
+	if addMonths(last.day(), months) > today.day() {
+		months-- // not a full month yet (Jan 31 + 1 month is Feb 28)
+	}
+	switch {
+	case months < 2:
+		return strconv.Itoa(days/7) + " weeks ago"
+	case months < 24:
+		return strconv.FormatInt(months, 10) + " months ago"
+	}
+	return strconv.FormatInt(months/12, 10) + " years ago"
 }
 
 // weight returns the largest weight among groups, 1 if none has one.
@@ -109,37 +165,6 @@ func (s DefaultScorer) validate() error {
 		}
 	}
 	return nil
-}
-
-// overdueRatio is elapsed/interval for a due contact, and false for a
-// contact that is not due or cannot be.
-func overdueRatio(c contacts.MinimalContact, now time.Time) (float64, bool) {
-	if c.Archived {
-		return 0, false
-	}
-	interval, ok := c.Frequency.Interval()
-	if !ok {
-		return 0, false
-	}
-	if c.LastContactDate == nil {
-		return neverContactedRatio, true
-	}
-	elapsed := now.Sub(*c.LastContactDate)
-	if elapsed < interval {
-		return 0, false
-	}
-	return float64(elapsed) / float64(interval), true
-}
-
-// dueSince is when c became due under its frequency: its last contact plus
-// its interval, or nil when it was never contacted or has no interval.
-func dueSince(c contacts.MinimalContact) *time.Time {
-	interval, ok := c.Frequency.Interval()
-	if !ok || c.LastContactDate == nil {
-		return nil
-	}
-	t := c.LastContactDate.Add(interval)
-	return &t
 }
 
 // checkScorer validates the scorers kith knows how to validate.

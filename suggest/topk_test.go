@@ -62,7 +62,7 @@ func bruteForce(cs []contacts.MinimalContact, s Scorer, k int, excluded map[uuid
 		if excluded[c.ID] {
 			continue
 		}
-		if score, ok := s.Score(c, testNow); ok {
+		if score, ok := s.Score(c, testCal()); ok {
 			all = append(all, newCandidate(c, score))
 		}
 	}
@@ -106,7 +106,7 @@ func TestRankMatchesBruteForce(t *testing.T) {
 				return nil
 			}
 		}
-		got, st, err := rank(context.Background(), seqOf(cs), scorer, testNow, k, exclude, memguard.Nop())
+		got, st, err := rank(context.Background(), seqOf(cs), scorer, testCal(), k, exclude, memguard.Nop())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -124,7 +124,7 @@ func TestRankMatchesBruteForce(t *testing.T) {
 		}
 		// Any order of the stream gives the same answer.
 		r.Shuffle(len(cs), func(i, j int) { cs[i], cs[j] = cs[j], cs[i] })
-		again, _, _ := rank(context.Background(), seqOf(cs), scorer, testNow, k, exclude, memguard.Nop())
+		again, _, _ := rank(context.Background(), seqOf(cs), scorer, testCal(), k, exclude, memguard.Nop())
 		for i := range want {
 			if again[i].c.ID != want[i].c.ID {
 				t.Fatalf("seed %d: shuffled stream changed winner %d", seed, i)
@@ -141,7 +141,7 @@ func TestRankStopsOnStreamError(t *testing.T) {
 			yield(contacts.MinimalContact{}, boom)
 		}
 	}
-	got, _, err := rank(context.Background(), seq, DefaultScorer{}, testNow, 5, nil, memguard.Nop())
+	got, _, err := rank(context.Background(), seq, DefaultScorer{}, testCal(), 5, nil, memguard.Nop())
 	if !errors.Is(err, boom) || got != nil {
 		t.Fatalf("rank = %v, %v; want nil, boom", got, err)
 	}
@@ -152,7 +152,7 @@ func TestRankBreakerRefusesExclusionLookup(t *testing.T) {
 	b.SetLevel(memguard.LevelHard)
 	cs := randomContacts(rand.New(rand.NewPCG(2, 2)), 100, nil)
 	exclude := func(context.Context, []uuid.UUID, map[uuid.UUID]struct{}) error { return nil }
-	_, _, err := rank(context.Background(), seqOf(cs), DefaultScorer{}, testNow, 5, exclude, &b)
+	_, _, err := rank(context.Background(), seqOf(cs), DefaultScorer{}, testCal(), 5, exclude, &b)
 	if !errors.Is(err, memguard.ErrMemoryPressure) {
 		t.Fatalf("err = %v, want memory pressure", err)
 	}
@@ -167,7 +167,7 @@ func TestRankDoesNotAllocatePerContact(t *testing.T) {
 	allocs := func(cs []contacts.MinimalContact) float64 {
 		seq := seqOf(cs)
 		return testing.AllocsPerRun(5, func() {
-			if _, _, err := rank(context.Background(), seq, scorer, testNow, 50, nil, memguard.Nop()); err != nil {
+			if _, _, err := rank(context.Background(), seq, scorer, testCal(), 50, nil, memguard.Nop()); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -186,3 +186,6 @@ func TestTopKZero(t *testing.T) {
 		t.Fatal("k = 0 kept a candidate")
 	}
 }
+
+// testCal is the UTC calendar at testNow.
+func testCal() *Calendar { return NewCalendar(testNow, time.UTC) }

@@ -158,7 +158,7 @@ func run(ctx context.Context, n int, naive bool, top int) error {
 		return err
 	}
 	peak = heappeak.Start()
-	res, err := gen.Generate(ctx, user)
+	res, err := gen.Generate(ctx, user, nil)
 	if err != nil {
 		return err
 	}
