@@ -17,9 +17,24 @@
 // contact (never contacted before any date), then the smaller contact ID.
 // So equal inputs give equal sets, in the same order.
 //
-// The default scoring is described on [DefaultScorer]: due once the time
-// since the last contact reaches the frequency's interval, ranked by the
-// overdue ratio elapsed/interval, times an optional per-group weight.
+// The default scoring is described on [DefaultScorer]: due from the local
+// due date of the frequency (weekly, monthly, ...), ranked by the overdue
+// ratio in local calendar days, times an optional per-group weight.
+//
+// # The user's calendar
+//
+// Every day a user sees is a day of their own calendar, in their IANA time
+// zone: Generate, Pending, NextDue and DueCounts take a *time.Location (nil
+// means UTC, the documented choice when a user's zone is unknown), and
+// GenerateAll takes a per-user look-up (AllOptions.Location). A [Calendar]
+// turns instants into local dates: due dates are calendar dates (monthly =
+// the same day next month, clamped at month end; annual from Feb 29 = Feb
+// 28), due from the start of that date in the user's zone, so daylight
+// saving moves nothing. Suggestion.DueSince is such a [Date]. Reasons count
+// local calendar days ("last contact yesterday", "3 weeks ago", "2 months
+// ago") and are written by DefaultScorer.Describe, which a host replaces to
+// translate them. The arithmetic is integer day numbers from a per-run
+// cache of the zone's offsets: no allocation per contact (see [Calendar]).
 //
 // # Memory pressure
 //
@@ -31,10 +46,16 @@
 //
 // # Persistence and lifecycle
 //
-// Migration 002 adds kith.suggestions and kith.suggestion_runs. Generate
-// replaces the user's pending suggestions in one transaction (readers see
-// the old set or the new one); a contact that stays in the set keeps its
-// suggestion ID. [Generator.Accept] marks the contact contacted now,
+// Migration 002 adds kith.suggestions and kith.suggestion_runs (003 makes
+// due dates local dates). Generate replaces the user's pending suggestions
+// in one transaction (readers see the old set or the new one); a contact
+// that stays in the set keeps its suggestion ID. [Generator.Pending] is
+// always true: it reads the stored set joined to the contacts as they are
+// now and drops a suggestion whose contact was archived, deleted, marked
+// contacted or given a frequency under which it is not due, whether or not
+// Generate ran since; the rest are re-scored and re-described for today.
+// Resolved suggestions are history: Generate deletes a bounded batch of
+// those past Config.Retention per run, and [Generator.Prune] catches up. [Generator.Accept] marks the contact contacted now,
 // [Generator.Dismiss] hides it for Config.DismissCoolDown, and
 // [Generator.Snooze] hides it until a time. Exclusions are looked up only
 // for contacts good enough to enter the heap, in one query per batch of
