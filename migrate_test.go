@@ -8,12 +8,13 @@ import (
 	"testing"
 
 	"github.com/jmoiron/sqlx"
+
 	"github.com/kithhq/kith"
-	"github.com/kithhq/kith/internal/pgtest"
+	"github.com/kithhq/kith/kithtest"
 )
 
 // The template database stays empty: these tests migrate by themselves.
-func TestMain(m *testing.M) { pgtest.Main(m, nil) }
+func TestMain(m *testing.M) { kithtest.Main(m) }
 
 func appliedVersions(t *testing.T, db *sqlx.DB, schema string) []int {
 	t.Helper()
@@ -26,7 +27,7 @@ func appliedVersions(t *testing.T, db *sqlx.DB, schema string) []int {
 
 func TestMigrateTwiceIsIdempotent(t *testing.T) {
 	t.Parallel()
-	db, ctx := pgtest.NewDB(t), context.Background()
+	db, ctx := kithtest.EmptyDB(t), context.Background()
 	for range 2 {
 		if err := kith.Migrate(ctx, db, kith.MigrateOptions{}); err != nil {
 			t.Fatal(err)
@@ -45,7 +46,7 @@ func TestMigrateTwiceIsIdempotent(t *testing.T) {
 // connection) at once: all succeed and every migration is applied once.
 func TestMigrateConcurrently(t *testing.T) {
 	t.Parallel()
-	db, ctx := pgtest.NewDB(t), context.Background()
+	db, ctx := kithtest.EmptyDB(t), context.Background()
 	const n = 8
 	db.SetMaxOpenConns(n)
 	var wg sync.WaitGroup
@@ -65,7 +66,7 @@ func TestMigrateConcurrently(t *testing.T) {
 
 func TestMigrateOtherSchema(t *testing.T) {
 	t.Parallel()
-	db, ctx := pgtest.NewDB(t), context.Background()
+	db, ctx := kithtest.EmptyDB(t), context.Background()
 	if err := kith.Migrate(ctx, db, kith.MigrateOptions{Schema: "crm"}); err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +86,7 @@ func TestMigrateOtherSchema(t *testing.T) {
 
 func TestMigrateRefusesBadSchema(t *testing.T) {
 	t.Parallel()
-	db := pgtest.NewDB(t)
+	db := kithtest.EmptyDB(t)
 	err := kith.Migrate(context.Background(), db, kith.MigrateOptions{Schema: `x"; DROP SCHEMA public; --`})
 	if !errors.Is(err, kith.ErrMigrate) || !errors.Is(err, kith.ErrInvalid) || !strings.HasPrefix(err.Error(), "kith: invalid: MigrateOptions.Schema") {
 		t.Fatalf("bad schema: %v", err)
@@ -123,7 +124,7 @@ func TestMigrationsExportedSQL(t *testing.T) {
 // leaves nothing behind.
 func TestMigrateCancelledContext(t *testing.T) {
 	t.Parallel()
-	db := pgtest.NewDB(t)
+	db := kithtest.EmptyDB(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := kith.Migrate(ctx, db, kith.MigrateOptions{}); !errors.Is(err, context.Canceled) {

@@ -6,8 +6,9 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+
 	"github.com/kithhq/kith/contacts"
-	"github.com/kithhq/kith/internal/pgtest"
+	"github.com/kithhq/kith/kithtest"
 )
 
 // BenchmarkUpsertGoogle writes pages of 1,000 synced contacts for a new
@@ -19,7 +20,7 @@ import (
 //	go test -run '^$' -bench UpsertGoogle -benchtime 20x -count 5 ./contacts/
 func BenchmarkUpsertGoogle(b *testing.B) {
 	const page = 1000
-	db := pgtest.NewDB(b)
+	db := kithtest.DB(b)
 	store, err := contacts.NewStore(db, contacts.Config{})
 	if err != nil {
 		b.Fatal(err)

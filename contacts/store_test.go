@@ -12,13 +12,14 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
+
 	"github.com/kithhq/kith/contacts"
-	"github.com/kithhq/kith/internal/pgtest"
+	"github.com/kithhq/kith/kithtest"
 )
 
 func newStore(t *testing.T) *contacts.Store {
 	t.Helper()
-	s, err := contacts.NewStore(pgtest.NewDB(t), contacts.Config{})
+	s, err := contacts.NewStore(kithtest.DB(t), contacts.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -413,7 +414,7 @@ func TestGroups(t *testing.T) {
 // from many goroutines; the mirrored group_ids must equal the join table.
 func TestConcurrentMembership(t *testing.T) {
 	t.Parallel()
-	db := pgtest.NewDB(t)
+	db := kithtest.DB(t)
 	s, _ := contacts.NewStore(db, contacts.Config{})
 	ctx, user := context.Background(), uuid.New()
 	c, _ := s.Create(ctx, user, contacts.Contact{Name: "Popular"})
@@ -528,7 +529,7 @@ func TestNewStoreRefusesBadInput(t *testing.T) {
 	if _, err := contacts.NewStore((*sqlx.DB)(nil), contacts.Config{}); err == nil || !errors.Is(err, contacts.ErrInvalid) {
 		t.Errorf("typed nil handle: %v, want ErrInvalid", err)
 	}
-	if _, err := contacts.NewStore(pgtest.NewDB(t), contacts.Config{Schema: `x"; drop`}); err == nil || !errors.Is(err, contacts.ErrInvalid) {
+	if _, err := contacts.NewStore(kithtest.DB(t), contacts.Config{Schema: `x"; drop`}); err == nil || !errors.Is(err, contacts.ErrInvalid) {
 		t.Errorf("bad schema: %v, want ErrInvalid", err)
 	}
 }

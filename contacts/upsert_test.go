@@ -8,8 +8,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
 	"github.com/kithhq/kith/contacts"
-	"github.com/kithhq/kith/internal/pgtest"
+	"github.com/kithhq/kith/kithtest"
 )
 
 func googlePage(n int, etag string) []contacts.Contact {
@@ -44,7 +45,7 @@ func TestUpsertGoogle(t *testing.T) {
 
 func TestUpsertGoogleKeepsUserFields(t *testing.T) {
 	t.Parallel()
-	db := pgtest.NewDB(t)
+	db := kithtest.DB(t)
 	s, _ := contacts.NewStore(db, contacts.Config{})
 	ctx, user := context.Background(), uuid.New()
 	if _, err := s.UpsertGoogle(ctx, user, googlePage(1, "v1")); err != nil {

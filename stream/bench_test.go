@@ -13,13 +13,14 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
 	"github.com/kithhq/kith/contacts"
 	"github.com/kithhq/kith/internal/benchdb"
 	"github.com/kithhq/kith/internal/contactsql"
 	"github.com/kithhq/kith/internal/heappeak"
 	"github.com/kithhq/kith/internal/pgtest"
 	"github.com/kithhq/kith/stream"
-	"github.com/lib/pq"
 )
 
 // BenchmarkWalk walks all unarchived contacts of one user, by name, in

@@ -7,7 +7,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/kithhq/kith/internal/pgtest"
+
+	"github.com/kithhq/kith/kithtest"
 	"github.com/kithhq/kith/stream"
 )
 
@@ -19,7 +20,7 @@ import (
 // yielded twice; nothing of another user appears.
 func TestConcurrentChanges(t *testing.T) {
 	t.Parallel()
-	db := pgtest.NewDB(t)
+	db := kithtest.DB(t)
 	ctx := context.Background()
 	user, other := uuid.New(), uuid.New()
 	fill(t, db, user, 600)

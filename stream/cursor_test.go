@@ -8,8 +8,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
 	"github.com/kithhq/kith/contacts"
-	"github.com/kithhq/kith/internal/pgtest"
+	"github.com/kithhq/kith/kithtest"
 	"github.com/kithhq/kith/stream"
 )
 
@@ -17,7 +18,7 @@ import (
 // exactly the rest of the full walk, in every order and direction.
 func TestResume(t *testing.T) {
 	t.Parallel()
-	db := pgtest.NewDB(t)
+	db := kithtest.DB(t)
 	ctx := context.Background()
 	user := uuid.New()
 	fill(t, db, user, 150)
@@ -75,7 +76,7 @@ func TestResume(t *testing.T) {
 // item of the batch.
 func TestResumeBatches(t *testing.T) {
 	t.Parallel()
-	db := pgtest.NewDB(t)
+	db := kithtest.DB(t)
 	ctx := context.Background()
 	user := uuid.New()
 	fill(t, db, user, 100)
@@ -108,7 +109,7 @@ func TestResumeBatches(t *testing.T) {
 // refused before any query; a tampered one does not parse.
 func TestCursorRefused(t *testing.T) {
 	t.Parallel()
-	sdb := pgtest.NewDB(t)
+	sdb := kithtest.DB(t)
 	db := &countingDB{DB: sdb}
 	ctx := context.Background()
 	user, other := uuid.New(), uuid.New()

@@ -12,9 +12,10 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
-	"github.com/kithhq/kith/internal/pgtest"
+
+	"github.com/kithhq/kith/internal/pgerr"
+	"github.com/kithhq/kith/kithtest"
 	"github.com/kithhq/kith/stream"
-	"github.com/lib/pq"
 )
 
 // waitFor polls cond every few milliseconds for up to 10 s.
@@ -33,7 +34,7 @@ func waitFor(tb testing.TB, what string, cond func() bool) {
 // pool (not discarded) when the loop statement ends, and no goroutine is
 // left behind.
 func TestEarlyBreak(t *testing.T) {
-	db := pgtest.NewDB(t) // not parallel: it counts goroutines
+	db := kithtest.DB(t) // not parallel: it counts goroutines
 	user := uuid.New()
 	fill(t, db, user, 3000)
 	db.SetMaxIdleConns(4)
@@ -77,7 +78,7 @@ func TestEarlyBreak(t *testing.T) {
 // context's error; so does a context cancelled before the first page.
 func TestCancel(t *testing.T) {
 	t.Parallel()
-	db := pgtest.NewDB(t)
+	db := kithtest.DB(t)
 	user := uuid.New()
 	fill(t, db, user, 400)
 
@@ -129,8 +130,9 @@ func bigRows(tb testing.TB, db *sqlx.DB, user uuid.UUID, n, size int) {
 // sitting in socket buffers already.
 func TestTerminateMidPage(t *testing.T) {
 	t.Parallel()
-	db, dsn := pgtest.NewDBWithDSN(t)
-	admin := sqlx.MustOpen("postgres", dsn)
+	db := kithtest.DB(t)
+	dsn := kithtest.DSN(t, db)
+	admin := sqlx.MustOpen(kithtest.Driver(t), dsn)
 	defer admin.Close()
 	user := uuid.New()
 	bigRows(t, db, user, 3000, 4096)
@@ -172,8 +174,9 @@ func TestTerminateMidPage(t *testing.T) {
 // are honest: the caller can always tell which happened.
 func TestTerminateBetweenPages(t *testing.T) {
 	t.Parallel()
-	db, dsn := pgtest.NewDBWithDSN(t)
-	admin := sqlx.MustOpen("postgres", dsn)
+	db := kithtest.DB(t)
+	dsn := kithtest.DSN(t, db)
+	admin := sqlx.MustOpen(kithtest.Driver(t), dsn)
 	defer admin.Close()
 	user := uuid.New()
 	fill(t, db, user, 500)
@@ -229,10 +232,10 @@ func TestTerminateBetweenPages(t *testing.T) {
 // the DSN, as a host would set it.
 func TestStatementTimeout(t *testing.T) {
 	t.Parallel()
-	_, dsn := pgtest.NewDBWithDSN(t)
-	db := sqlx.MustOpen("postgres", dsn+" statement_timeout=300")
+	dsn := kithtest.DSN(t, kithtest.DB(t))
+	db := sqlx.MustOpen(kithtest.Driver(t), dsn+" statement_timeout=300")
 	defer db.Close()
-	admin := sqlx.MustOpen("postgres", dsn)
+	admin := sqlx.MustOpen(kithtest.Driver(t), dsn)
 	defer admin.Close()
 	user := uuid.New()
 	fill(t, admin, user, 200)
@@ -267,8 +270,7 @@ func TestStatementTimeout(t *testing.T) {
 	if lerr := <-locked; lerr != nil {
 		t.Fatal(lerr)
 	}
-	var pe *pq.Error
-	if n != 100 || after != 0 || !errors.As(err, &pe) || pe.Code != "57014" {
+	if n != 100 || after != 0 || pgerr.Code(err) != pgerr.QueryCanceled {
 		t.Fatalf("%d items, then %v, then %d; want 100 items then one 57014 error", n, err, after)
 	}
 	if !strings.Contains(err.Error(), "statement timeout") {

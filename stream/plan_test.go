@@ -8,8 +8,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/kithhq/kith/internal/pgtest"
+
 	"github.com/kithhq/kith/internal/seed"
+	"github.com/kithhq/kith/kithtest"
 	"github.com/kithhq/kith/stream"
 )
 
@@ -21,7 +22,7 @@ import (
 // the heap.
 func TestPlans(t *testing.T) {
 	t.Parallel()
-	db := pgtest.NewDB(t)
+	db := kithtest.DB(t)
 	ctx := context.Background()
 	user, other := uuid.New(), uuid.New()
 	if err := seed.Contacts(ctx, db, other, 5000, seed.Options{Seed: 7}); err != nil {

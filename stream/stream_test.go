@@ -9,8 +9,9 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
+
 	"github.com/kithhq/kith"
-	"github.com/kithhq/kith/internal/pgtest"
+	"github.com/kithhq/kith/kithtest"
 	"github.com/kithhq/kith/memguard"
 	"github.com/kithhq/kith/memguard/memguardtest"
 	"github.com/kithhq/kith/stream"
@@ -21,7 +22,7 @@ import (
 // projections, and never another user's contacts.
 func TestOrders(t *testing.T) {
 	t.Parallel()
-	db := pgtest.NewDB(t)
+	db := kithtest.DB(t)
 	ctx := context.Background()
 	user, other := uuid.New(), uuid.New()
 	fill(t, db, user, 400)
@@ -58,7 +59,7 @@ func TestOrders(t *testing.T) {
 // MinimalContact carries the same values as the full contact.
 func TestMinimalMatchesFull(t *testing.T) {
 	t.Parallel()
-	db := pgtest.NewDB(t)
+	db := kithtest.DB(t)
 	ctx := context.Background()
 	user := uuid.New()
 	fill(t, db, user, 120)
@@ -91,7 +92,7 @@ func TestMinimalMatchesFull(t *testing.T) {
 
 func TestArchived(t *testing.T) {
 	t.Parallel()
-	db := pgtest.NewDB(t)
+	db := kithtest.DB(t)
 	ctx := context.Background()
 	user := uuid.New()
 	fill(t, db, user, 200) // every 20th archived
@@ -133,7 +134,7 @@ func (c *countingDB) QueryContext(ctx context.Context, q string, args ...any) (*
 
 func TestBadOptions(t *testing.T) {
 	t.Parallel()
-	db := &countingDB{DB: pgtest.NewDB(t)}
+	db := &countingDB{DB: kithtest.DB(t)}
 	ctx := context.Background()
 	user := uuid.New()
 	for name, tc := range map[string]struct {
@@ -176,7 +177,7 @@ func TestBadOptions(t *testing.T) {
 // The breaker is checked before every page; a refusal is yielded once.
 func TestBreaker(t *testing.T) {
 	t.Parallel()
-	db := pgtest.NewDB(t)
+	db := kithtest.DB(t)
 	ctx := context.Background()
 	user := uuid.New()
 	fill(t, db, user, 100)
@@ -211,7 +212,7 @@ func TestBreaker(t *testing.T) {
 // MaxPageSize.
 func TestPageSize(t *testing.T) {
 	t.Parallel()
-	sdb := pgtest.NewDB(t)
+	sdb := kithtest.DB(t)
 	ctx := context.Background()
 	user := uuid.New()
 	fill(t, sdb, user, 60) // 57 unarchived

@@ -6,14 +6,14 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/kithhq/kith/internal/pgtest"
+	"github.com/kithhq/kith/kithtest"
 	"github.com/kithhq/kith/stream"
 )
 
 // The engine is not tied to contacts: walk generate_series by its value.
 func TestWalkGeneric(t *testing.T) {
 	t.Parallel()
-	db := pgtest.NewDB(t)
+	db := kithtest.DB(t)
 	ks := stream.Keyset[int, int]{
 		Query: func(after, limit int) (string, []any) {
 			return `SELECT i FROM generate_series(1, 1000) i WHERE i > $1 ORDER BY i LIMIT $2`, []any{after, limit}

@@ -12,10 +12,11 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
+
 	"github.com/kithhq/kith"
 	"github.com/kithhq/kith/contacts"
-	"github.com/kithhq/kith/internal/pgtest"
 	"github.com/kithhq/kith/internal/seed"
+	"github.com/kithhq/kith/kithtest"
 	"github.com/kithhq/kith/memguard"
 	"github.com/kithhq/kith/memguard/memguardtest"
 	"github.com/kithhq/kith/stream"
@@ -32,7 +33,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, cfg Config) *fixture {
 	t.Helper()
-	db := pgtest.NewDB(t)
+	db := kithtest.DB(t)
 	store, err := contacts.NewStore(db, contacts.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -198,7 +199,7 @@ func TestGenerateZeroContacts(t *testing.T) {
 // another user's contacts never appear.
 func TestGenerateMatchesBruteForceOnSeededData(t *testing.T) {
 	t.Parallel()
-	db := pgtest.NewDB(t)
+	db := kithtest.DB(t)
 	ctx := context.Background()
 	user, other := uuid.New(), uuid.New()
 	if err := seed.Contacts(ctx, db, user, 3000, seed.Options{}); err != nil {

@@ -30,7 +30,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq"
 
 	"github.com/kithhq/kith"
@@ -69,10 +68,7 @@ func run(ctx context.Context, n int, naive bool, top int) error {
 	if os.Getenv(pgtest.EnvURL) != "" {
 		where = "the server in " + pgtest.EnvURL
 	}
-	if err := server.CreateDatabase(ctx, "kith_demo", ""); err != nil && os.Getenv(pgtest.EnvURL) == "" {
-		return err
-	}
-	db, err := sqlx.Open("postgres", server.DSN("kith_demo"))
+	db, err := openDemoDB(ctx, server)
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,8 @@ const (
 	UndefinedObject           = "42704"
 	UndefinedFunction         = "42883"
 	InsufficientPrivilege     = "42501"
+	DuplicateDatabase         = "42P04"
+	InvalidCatalogName        = "3D000"
 	QueryCanceled             = "57014"
 	AdminShutdown             = "57P01"
 )

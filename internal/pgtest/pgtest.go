@@ -7,10 +7,12 @@
 // socket. The throwaway server is killed when the process that started it
 // dies, and [Server.Close] removes it.
 //
-// For tests, call [Main] from TestMain and [NewDB] from each test: NewDB
-// clones a template database (built once per test process by a setup
-// function) with CREATE DATABASE ... TEMPLATE and drops the clone when the
-// test ends, so tests get full database isolation and may run in parallel.
+// For tests, the public package kithtest is the face of this one: [Main]
+// runs a package's tests and then removes what they used, [Shared] starts
+// the process's server on first use, and [Template.NewDB] clones a template
+// database (built once per test process by a setup function) with CREATE
+// DATABASE ... TEMPLATE and drops the clone when the test ends, so tests get
+// full database isolation and may run in parallel.
 package pgtest
 
 import (
@@ -33,6 +35,8 @@ import (
 	"time"
 
 	"github.com/lib/pq"
+
+	"github.com/kithhq/kith/internal/pgerr"
 )
 
 // EnvURL is the environment variable that names an existing PostgreSQL
@@ -68,6 +72,8 @@ const (
 	stopTimeout  = 10 * time.Second
 	maxLogBytes  = 1 << 20
 	staleAge     = 10 * time.Minute
+	logTailLines = 20
+	logTailBytes = 4 << 10
 )
 
 // defaultBinGlobs are the glob patterns searched (after PATH) for a directory
@@ -293,24 +299,37 @@ func runAs() (*syscall.Credential, error) {
 
 // startThrowaway starts a server in a new temporary directory; its cluster
 // lives there too unless keepData names a directory to keep it in.
-func startThrowaway(ctx context.Context, bin, keepData string) (s *Server, err error) {
+func startThrowaway(ctx context.Context, bin, keepData string) (*Server, error) {
+	base := tempBase()
+	removeStale(base)
+	return startIn(ctx, base, bin, keepData)
+}
+
+// startIn is startThrowaway with the temporary directory created in base.
+// On failure nothing is left behind: a postmaster that was started is
+// stopped and the temporary directory is removed (a KITH_PGDATA directory
+// is kept), and the error carries the tail of initdb's or the server's log.
+func startIn(ctx context.Context, base, bin, keepData string) (_ *Server, err error) {
 	began := time.Now()
 	cred, err := runAs()
 	if err != nil {
 		return nil, err
 	}
-	base := tempBase()
-	removeStale(base)
 	// Short path: the socket path must stay under ~107 bytes.
 	dir, err := os.MkdirTemp(base, "kithpg-")
 	if err != nil {
 		return nil, fmt.Errorf("pgtest: %w", err)
 	}
-	s = &Server{dir: dir, log: &tailBuffer{max: maxLogBytes}}
+	s := &Server{dir: dir, log: &tailBuffer{max: maxLogBytes}}
 	defer func() {
 		if err != nil {
+			if s.admin != nil {
+				s.admin.Close()
+			}
 			s.stop(s.keep)
-			os.RemoveAll(dir)
+			if rerr := os.RemoveAll(dir); rerr != nil {
+				err = errors.Join(err, fmt.Errorf("pgtest: clean up after failed start: %w", rerr))
+			}
 		}
 	}()
 	if cred != nil {
@@ -323,7 +342,7 @@ func startThrowaway(ctx context.Context, bin, keepData string) (s *Server, err e
 		if data, err = filepath.Abs(keepData); err != nil {
 			return nil, fmt.Errorf("pgtest: %s: %w", EnvDataDir, err)
 		}
-		s.data, s.keep = data, true
+		s.keep = true
 		if err := os.MkdirAll(data, 0o700); err != nil {
 			return nil, fmt.Errorf("pgtest: %s: %w", EnvDataDir, err)
 		}
@@ -342,7 +361,7 @@ func startThrowaway(ctx context.Context, bin, keepData string) (s *Server, err e
 		initdb.Dir, initdb.Env = dir, env
 		initdb.SysProcAttr = sysProcAttr(cred)
 		if out, err := initdb.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("pgtest: initdb: %w\n%s", err, out)
+			return nil, fmt.Errorf("pgtest: initdb failed (%w); its output ends:\n%s", err, logTail(string(out)))
 		}
 	}
 
@@ -359,6 +378,12 @@ func startThrowaway(ctx context.Context, bin, keepData string) (s *Server, err e
 		"-c", "max_connections=300",
 		"-c", "logging_collector=off",
 	)
+	if !s.keep {
+		// Dynamic shared memory in the data directory, not in /dev/shm:
+		// an immediate shutdown leaves its segments behind, and they go
+		// with the directory.
+		cmd.Args = append(cmd.Args, "-c", "dynamic_shared_memory_type=mmap")
+	}
 	cmd.Dir, cmd.Env = dir, env
 	cmd.SysProcAttr = sysProcAttr(cred)
 	cmd.Stdout, cmd.Stderr = s.log, s.log
@@ -399,9 +424,9 @@ func (s *Server) waitReady(ctx context.Context) error {
 		}
 		select {
 		case <-s.exited:
-			return fmt.Errorf("pgtest: postgres exited during startup (%v); log:\n%s", s.cmd.ProcessState, s.log.String())
+			return fmt.Errorf("pgtest: postgres exited during startup (%v); its log ends:\n%s", s.cmd.ProcessState, logTail(s.log.String()))
 		case <-ctx.Done():
-			return fmt.Errorf("pgtest: postgres not ready: %w (last error: %v); log:\n%s", ctx.Err(), err, s.log.String())
+			return fmt.Errorf("pgtest: postgres not ready: %w (last error: %v); its log ends:\n%s", ctx.Err(), err, logTail(s.log.String()))
 		case <-t.C:
 		}
 	}
@@ -461,7 +486,11 @@ func (s *Server) stop(clean bool) error {
 	if clean {
 		sig = syscall.SIGINT // fast shutdown: a checkpoint, no recovery on next start
 	}
-	_ = syscall.Kill(pid, sig)
+	select {
+	case <-s.exited: // already gone (a failed start): do not signal a reused pid
+	default:
+		_ = syscall.Kill(pid, sig)
+	}
 	select {
 	case <-s.exited:
 	case <-time.After(stopTimeout):
@@ -518,6 +547,9 @@ func (s *Server) CreateDatabase(ctx context.Context, name, template string) erro
 		defer s.cloneMu.Unlock()
 	}
 	if _, err := s.admin.ExecContext(ctx, q); err != nil {
+		if pgerr.Code(err) == pgerr.InsufficientPrivilege {
+			return fmt.Errorf("pgtest: create database %s: the role may not create databases (grant it CREATEDB): %w", name, err)
+		}
 		return fmt.Errorf("pgtest: create database %s: %w", name, err)
 	}
 	return nil
@@ -592,6 +624,27 @@ func (b *tailBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// logTail returns the last logTailLines lines of a log (at most
+// logTailBytes), each indented, for an error message: the cause of a failed
+// start is at the end of initdb's or postgres' output.
+func logTail(log string) string {
+	log = strings.TrimRight(log, "\n")
+	if log == "" {
+		return "\t(empty)"
+	}
+	if len(log) > logTailBytes {
+		log = log[len(log)-logTailBytes:]
+		if i := strings.IndexByte(log, '\n'); i >= 0 {
+			log = log[i+1:]
+		}
+	}
+	lines := strings.Split(log, "\n")
+	if len(lines) > logTailLines {
+		lines = lines[len(lines)-logTailLines:]
+	}
+	return "\t" + strings.Join(lines, "\n\t")
 }
 
 // debugf prints to stderr when PGTEST_DEBUG is set.

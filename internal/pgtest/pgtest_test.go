@@ -17,16 +17,27 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-func TestMain(m *testing.M) {
-	Main(m, func(ctx context.Context, db *sqlx.DB) error {
-		_, err := db.ExecContext(ctx, `CREATE TABLE marker (id int PRIMARY KEY); INSERT INTO marker VALUES (1)`)
-		return err
-	})
+func TestMain(m *testing.M) { Main(m) }
+
+// marker is the template the tests clone: one table with one row.
+var marker = NewTemplate("kith_tpl", "postgres", func(ctx context.Context, db *sqlx.DB) error {
+	_, err := db.ExecContext(ctx, `CREATE TABLE marker (id int PRIMARY KEY); INSERT INTO marker VALUES (1)`)
+	return err
+})
+
+// markerServer returns the shared server and the marker template's name.
+func markerServer(tb testing.TB) (*Server, string) {
+	tb.Helper()
+	s, err := marker.build()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s, marker.name
 }
 
 func TestNewDBClonesTemplate(t *testing.T) {
 	t.Parallel()
-	db := NewDB(t)
+	db, _ := marker.NewDB(t)
 	var n int
 	if err := db.Get(&n, `SELECT count(*) FROM marker`); err != nil {
 		t.Fatal(err)
@@ -38,8 +49,8 @@ func TestNewDBClonesTemplate(t *testing.T) {
 
 func TestNewDBIsolated(t *testing.T) {
 	t.Parallel()
-	a, dsnA := NewDBWithDSN(t)
-	b, dsnB := NewDBWithDSN(t)
+	a, dsnA := marker.NewDB(t)
+	b, dsnB := marker.NewDB(t)
 	if dsnA == dsnB {
 		t.Fatalf("same DSN twice: %s", dsnA)
 	}
@@ -67,7 +78,7 @@ func TestNewDBParallel(t *testing.T) {
 	for i := range 8 {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			t.Parallel()
-			db := NewDB(t)
+			db, _ := marker.NewDB(t)
 			if _, err := db.Exec(`INSERT INTO marker VALUES ($1)`, i+2); err != nil {
 				t.Fatal(err)
 			}
@@ -84,12 +95,12 @@ func TestNewDBParallel(t *testing.T) {
 
 func TestCloneFromGoroutines(t *testing.T) {
 	t.Parallel()
-	s, tpl := env.server, env.template
+	s, tpl := markerServer(t)
 	var wg sync.WaitGroup
 	errs := make([]error, 6)
 	for i := range errs {
 		wg.Go(func() {
-			db, _, cleanup, err := s.cloneDB(UniqueName("kith_g"), tpl)
+			db, _, cleanup, err := s.cloneDB(UniqueName("kith_g"), tpl, "postgres")
 			if err != nil {
 				errs[i] = err
 				return
@@ -169,7 +180,7 @@ func TestStartClose(t *testing.T) {
 // in both connection string forms.
 func TestStartURL(t *testing.T) {
 	t.Parallel()
-	main := env.server
+	main, tpl := markerServer(t)
 	for _, u := range []string{
 		main.DSN("postgres"),
 		"postgres://postgres@/postgres?sslmode=disable&host=" + main.dir,
@@ -186,7 +197,7 @@ func TestStartURL(t *testing.T) {
 			t.Fatal(err)
 		}
 		name := UniqueName("kith_url")
-		if err := s.CreateDatabase(t.Context(), name, env.template); err != nil {
+		if err := s.CreateDatabase(t.Context(), name, tpl); err != nil {
 			t.Fatal(err)
 		}
 		db, err := sqlx.Connect("postgres", s.DSN(name))
@@ -318,14 +329,11 @@ func TestReplaceDBName(t *testing.T) {
 // BenchmarkNewDB measures per-test isolation: clone the template, connect
 // (one round trip), close the pool and drop the database.
 func BenchmarkNewDB(b *testing.B) {
-	s, tpl := env.server, env.template
-	if s == nil {
-		b.Fatal(env.err)
-	}
+	s, tpl := markerServer(b)
 	var durs []time.Duration
 	for i := 0; b.Loop(); i++ {
 		t0 := time.Now()
-		_, _, cleanup, err := s.cloneDB(fmt.Sprintf("%s_b%d", tpl, i), tpl)
+		_, _, cleanup, err := s.cloneDB(fmt.Sprintf("%s_b%d", tpl, i), tpl, "postgres")
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -336,4 +344,164 @@ func BenchmarkNewDB(b *testing.B) {
 	}
 	slices.Sort(durs)
 	b.ReportMetric(float64(durs[len(durs)/2].Microseconds())/1000, "median-ms/op")
+}
+
+// openDir returns a new directory that the account PostgreSQL runs as (when
+// the tests run as root) may enter, removed when t ends.
+func openDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "kithfake-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// fakeBin writes shell scripts named initdb and postgres into a new
+// directory and returns it.
+func fakeBin(t *testing.T, initdb, postgres string) string {
+	t.Helper()
+	dir := openDir(t)
+	for name, body := range map[string]string{"initdb": initdb, "postgres": postgres} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// assertEmpty fails t unless dir holds nothing: a failed start must leave
+// nothing behind.
+func assertEmpty(t *testing.T, dir string) {
+	t.Helper()
+	left, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range left {
+		t.Errorf("left behind in %s: %s", dir, e.Name())
+	}
+}
+
+// initdbMakesData is a fake initdb that creates the data directory as the
+// real one would, enough for the server start to be attempted.
+const initdbMakesData = `while [ $# -gt 0 ]; do if [ "$1" = -D ]; then mkdir -p "$2" && echo 15 > "$2/PG_VERSION"; fi; shift; done`
+
+func TestStartInitdbFails(t *testing.T) {
+	t.Parallel()
+	bin := fakeBin(t,
+		`echo "initdb: starting"; echo "initdb: error: could not create directory: No space left on device (fake)" >&2; exit 1`,
+		`echo "postgres must not run" >&2; exit 1`)
+	base := openDir(t)
+	s, err := startIn(t.Context(), base, bin, "")
+	if err == nil {
+		s.Close()
+		t.Fatal("start succeeded with a failing initdb")
+	}
+	for _, want := range []string{"pgtest: initdb failed", "exit status 1", "No space left on device (fake)", "initdb: starting"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not contain %q:\n%v", want, err)
+		}
+	}
+	assertEmpty(t, base)
+}
+
+func TestStartPostgresExits(t *testing.T) {
+	t.Parallel()
+	bin := fakeBin(t, initdbMakesData,
+		`echo 'FATAL:  could not create shared memory segment: Cannot allocate memory (fake)' >&2; exit 1`)
+	base := openDir(t)
+	s, err := startIn(t.Context(), base, bin, "")
+	if err == nil {
+		s.Close()
+		t.Fatal("start succeeded with a postgres that exits")
+	}
+	for _, want := range []string{"postgres exited during startup", "FATAL:  could not create shared memory segment: Cannot allocate memory (fake)"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not contain %q:\n%v", want, err)
+		}
+	}
+	assertEmpty(t, base)
+}
+
+// TestStartNotReady: a postgres that never accepts connections is given up
+// on when ctx ends, stopped, and its directory removed.
+func TestStartNotReady(t *testing.T) {
+	t.Parallel()
+	bin := fakeBin(t, `echo "initdb must not run: the data directory exists" >&2; exit 1`, `exec sleep 600`)
+	base, data := openDir(t), openDir(t)
+	if err := os.WriteFile(filepath.Join(data, "PG_VERSION"), []byte("15\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel() // the first ping fails, then the canceled ctx ends the wait
+	s, err := startIn(ctx, base, bin, data)
+	if err == nil {
+		s.Close()
+		t.Fatal("start succeeded with a postgres that never listens")
+	}
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "postgres not ready") {
+		t.Errorf("err = %v; want context.Canceled from waiting for the server", err)
+	}
+	// startIn returned, so the fake server was stopped and reaped.
+	assertEmpty(t, base)
+}
+
+// TestStartDataDirInUse starts a real server on a kept data directory and
+// then a second one on the same directory: the second fails with the
+// server's own reason, leaves no directory and does not disturb the first.
+func TestStartDataDirInUse(t *testing.T) {
+	t.Parallel()
+	bin, err := findBinDir(os.Getenv("PATH"), defaultBinGlobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, data := openDir(t), filepath.Join(openDir(t), "data")
+	first, err := startIn(t.Context(), base, bin, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	second, err := startIn(t.Context(), base, bin, data)
+	if err == nil {
+		second.Close()
+		t.Fatal("second server on one data directory started")
+	}
+	if !strings.Contains(err.Error(), `lock file "postmaster.pid" already exists`) {
+		t.Errorf("error does not carry the server's reason:\n%v", err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(base, "kithpg-*")); len(left) != 1 || left[0] != first.dir {
+		t.Errorf("directories in base = %v, want only the first server's %s", left, first.dir)
+	}
+	if err := first.admin.Ping(); err != nil {
+		t.Errorf("first server disturbed: %v", err)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	assertEmpty(t, base)
+	if _, err := os.Stat(filepath.Join(data, "PG_VERSION")); err != nil {
+		t.Errorf("kept data directory lost: %v", err)
+	}
+}
+
+func TestLogTail(t *testing.T) {
+	var b strings.Builder
+	for i := range 100 {
+		fmt.Fprintf(&b, "line %d\n", i)
+	}
+	got := logTail(b.String())
+	if !strings.HasSuffix(got, "\tline 99") || !strings.HasPrefix(got, "\tline 80\n") || strings.Count(got, "\n") != logTailLines-1 {
+		t.Errorf("logTail = %q", got)
+	}
+	if got := logTail(strings.Repeat("x", 3*logTailBytes) + "\nlast"); len(got) > logTailBytes || !strings.HasSuffix(got, "last") {
+		t.Errorf("logTail of a long line: %d bytes, ends %q", len(got), got[max(0, len(got)-10):])
+	}
+	if got := logTail(""); got != "\t(empty)" {
+		t.Errorf("logTail(\"\") = %q", got)
+	}
 }

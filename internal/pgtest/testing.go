@@ -14,56 +14,54 @@ import (
 	"github.com/lib/pq"
 )
 
-// setupTimeout bounds server start plus template setup in Main;
-// dbTimeout bounds one clone or drop in NewDB.
+// setupTimeout bounds server start, and then one template's setup;
+// dbTimeout bounds one clone or drop.
 const (
 	setupTimeout = 5 * time.Minute
 	dbTimeout    = time.Minute
 )
 
-// env is the process-wide state set by Main.
-var env struct {
-	mu       sync.Mutex
-	ran      bool    // Main was called
-	err      error   // why no server/template is available
-	server   *Server // nil if err != nil
-	template string
-	seq      atomic.Uint64
+// proc is the process-wide state behind Main: one server, started on first
+// use, and the templates built on it.
+var proc struct {
+	mu        sync.Mutex
+	ran       bool // Main (or Run) is running the tests
+	done      bool // Run has cleaned up: no new server or template
+	started   bool // the server start was attempted
+	server    *Server
+	err       error    // why there is no server
+	templates []string // names of the templates to drop at the end
+	seq       atomic.Uint64
 }
 
-// Main is for TestMain. It starts a server with [Start] (so it honours
-// KITH_DATABASE_URL), creates a uniquely named template database and runs
-// setup (which may be nil) on it, runs m, then drops the template, closes
-// the server and calls os.Exit with m.Run's code.
-//
-// If no server can be had or setup fails, the tests still run, and every
-// call to [NewDB] or [NewDBWithDSN] fails the calling test with the reason
-// (for example that PostgreSQL is not installed): tests are not skipped, so
-// CI notices.
-//
-// The setup connection is closed before any clone is made; setup must not
-// leave other sessions connected to the template (any that remain are
-// terminated).
-func Main(m *testing.M, setup func(ctx context.Context, db *sqlx.DB) error) {
-	os.Exit(runMain(m, setup))
+// Main is for TestMain: it calls [Run] and exits with its code.
+func Main(m *testing.M) {
+	os.Exit(Run(m))
 }
 
-func runMain(m *testing.M, setup func(ctx context.Context, db *sqlx.DB) error) int {
-	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
-	s, tpl, err := prepare(ctx, setup)
-	cancel()
-
-	env.mu.Lock()
-	env.ran, env.err, env.server, env.template = true, err, s, tpl
-	env.mu.Unlock()
+// Run runs m's tests and then removes what they used: the templates built
+// by [Template.NewDB] are dropped and the server, if one was started, is
+// stopped and its directory removed. The server is started by the first
+// test that needs one, not by Run, so tests that need no database start
+// none. Run returns m.Run's exit code.
+func Run(m *testing.M) int {
+	proc.mu.Lock()
+	proc.ran = true
+	proc.mu.Unlock()
 
 	code := m.Run()
 
+	proc.mu.Lock()
+	s, tpls := proc.server, proc.templates
+	proc.done, proc.server, proc.templates = true, nil, nil
+	proc.mu.Unlock()
 	if s != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), dbTimeout)
 		defer cancel()
-		if err := s.DropDatabase(ctx, tpl); err != nil {
-			fmt.Fprintln(os.Stderr, err)
+		for _, name := range tpls {
+			if err := s.DropDatabase(ctx, name); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+			}
 		}
 		if err := s.Close(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -72,82 +70,69 @@ func runMain(m *testing.M, setup func(ctx context.Context, db *sqlx.DB) error) i
 	return code
 }
 
-// prepare starts a server and builds the template database.
-func prepare(ctx context.Context, setup func(ctx context.Context, db *sqlx.DB) error) (*Server, string, error) {
-	s, err := Start(ctx)
-	if err != nil {
-		return nil, "", err
-	}
-	tpl, err := s.buildTemplate(ctx, setup)
-	if err != nil {
-		s.Close()
-		return nil, "", err
-	}
-	return s, tpl, nil
-}
-
-// buildTemplate creates a uniquely named database, runs setup on it and
-// makes it ready for cloning: no sessions remain and new connections are
-// refused.
-func (s *Server) buildTemplate(ctx context.Context, setup func(ctx context.Context, db *sqlx.DB) error) (name string, err error) {
-	name = UniqueName("kith_tpl")
-	if err := s.CreateDatabase(ctx, name, ""); err != nil {
-		return "", err
-	}
-	defer func() {
-		if err != nil {
-			s.DropDatabase(context.Background(), name)
-		}
-	}()
-	if setup != nil {
-		db, err := sqlx.Open("postgres", s.DSN(name))
-		if err != nil {
-			return "", fmt.Errorf("pgtest: %w", err)
-		}
-		err = setup(ctx, db)
-		if cerr := db.Close(); err == nil && cerr != nil {
-			err = cerr
-		}
-		if err != nil {
-			return "", fmt.Errorf("pgtest: template setup: %w", err)
-		}
-	}
-	// Refuse new connections and end any the setup leaked: CREATE DATABASE
-	// ... TEMPLATE fails while anyone is connected to the template.
-	if _, err := s.admin.ExecContext(ctx, "ALTER DATABASE "+pq.QuoteIdentifier(name)+" WITH ALLOW_CONNECTIONS false"); err != nil {
-		return "", fmt.Errorf("pgtest: template: %w", err)
-	}
-	if _, err := s.admin.ExecContext(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name); err != nil {
-		return "", fmt.Errorf("pgtest: template: %w", err)
-	}
-	return name, nil
-}
-
-// NewDB returns a handle (driver "postgres", lib/pq) to a new database cloned
-// from the template built by [Main]. The handle is closed and the database
-// dropped in tb.Cleanup. NewDB is safe to call from parallel tests. It fails
-// tb (tb.Fatal) if Main was not used or found no server.
-func NewDB(tb testing.TB) *sqlx.DB {
+// Shared returns the process's server, starting it on first use (see
+// [Start]). It fails tb if Main is not running the tests or no server
+// could be had; a failed start is not retried, every later caller gets the
+// same error.
+func Shared(tb testing.TB) *Server {
 	tb.Helper()
-	db, _ := NewDBWithDSN(tb)
-	return db
-}
-
-// NewDBWithDSN is [NewDB] that also returns the lib/pq DSN of the new
-// database, for tests that open another pool or a pq.Listener on it.
-func NewDBWithDSN(tb testing.TB) (*sqlx.DB, string) {
-	tb.Helper()
-	env.mu.Lock()
-	ran, err, s, tpl := env.ran, env.err, env.server, env.template
-	env.mu.Unlock()
-	switch {
-	case !ran:
-		tb.Fatal("pgtest: NewDB needs TestMain to call pgtest.Main")
-	case err != nil:
+	s, err := shared()
+	if err != nil {
 		tb.Fatal(err)
 	}
-	name := fmt.Sprintf("%s_%d", tpl, env.seq.Add(1))
-	db, dsn, cleanup, err := s.cloneDB(name, tpl)
+	return s
+}
+
+func shared() (*Server, error) {
+	proc.mu.Lock()
+	defer proc.mu.Unlock()
+	switch {
+	case !proc.ran:
+		return nil, errors.New("pgtest: no TestMain: call kithtest.Main(m) from the package's TestMain")
+	case proc.done:
+		return nil, errors.New("pgtest: the tests have finished")
+	case !proc.started:
+		proc.started = true
+		ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
+		proc.server, proc.err = Start(ctx)
+		cancel()
+	}
+	return proc.server, proc.err
+}
+
+// A Template is a database built once per test process, on first use, by
+// a setup function, and cloned for each test by [Template.NewDB].
+type Template struct {
+	prefix string
+	setup  func(ctx context.Context, db *sqlx.DB) error
+	driver string
+
+	once sync.Once
+	name string
+	err  error
+}
+
+// NewTemplate returns a template whose database name starts with prefix and
+// that setup (which may be nil) fills, connected with driverName ("postgres"
+// for lib/pq, "pgx" for pgx/v5/stdlib). setup must not leave sessions
+// connected to the database: any that remain are terminated.
+func NewTemplate(prefix, driverName string, setup func(ctx context.Context, db *sqlx.DB) error) *Template {
+	return &Template{prefix: prefix, setup: setup, driver: driverName}
+}
+
+// NewDB returns a handle opened with the template's driver to a new
+// database cloned from the template (built on first use). The handle is
+// closed and the database dropped in tb.Cleanup. NewDB is safe to call from
+// parallel tests. It fails tb (tb.Fatal) if Main is not running the tests,
+// no server could be had or the template could not be built.
+func (t *Template) NewDB(tb testing.TB) (*sqlx.DB, string) {
+	tb.Helper()
+	s, err := t.build()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	name := fmt.Sprintf("%s_%d", t.name, proc.seq.Add(1))
+	db, dsn, cleanup, err := s.cloneDB(name, t.name, t.driver)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -159,9 +144,71 @@ func NewDBWithDSN(tb testing.TB) (*sqlx.DB, string) {
 	return db, dsn
 }
 
-// cloneDB creates database name from template and connects to it. cleanup
-// closes the pool and drops the database.
-func (s *Server) cloneDB(name, template string) (db *sqlx.DB, dsn string, cleanup func() error, err error) {
+// build returns the server with the template built on it.
+func (t *Template) build() (*Server, error) {
+	s, err := shared()
+	if err != nil {
+		return nil, err
+	}
+	t.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
+		defer cancel()
+		name := UniqueName(t.prefix)
+		proc.mu.Lock()
+		done := proc.done
+		if !done {
+			// Registered before it exists: Run drops it whatever happens.
+			proc.templates = append(proc.templates, name)
+		}
+		proc.mu.Unlock()
+		if done {
+			t.err = errors.New("pgtest: the tests have finished")
+			return
+		}
+		t.err = s.buildTemplate(ctx, name, t.driver, t.setup)
+		t.name = name
+	})
+	return s, t.err
+}
+
+// buildTemplate creates database name, runs setup on it and makes it ready
+// for cloning: no sessions remain and new connections are refused.
+func (s *Server) buildTemplate(ctx context.Context, name, driver string, setup func(ctx context.Context, db *sqlx.DB) error) (err error) {
+	if err := s.CreateDatabase(ctx, name, ""); err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			s.DropDatabase(context.Background(), name)
+		}
+	}()
+	if setup != nil {
+		db, err := sqlx.Open(driver, s.DSN(name))
+		if err != nil {
+			return fmt.Errorf("pgtest: %w", err)
+		}
+		err = setup(ctx, db)
+		if cerr := db.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("pgtest: template setup: %w", err)
+		}
+	}
+	// Refuse new connections and end any the setup leaked: CREATE DATABASE
+	// ... TEMPLATE fails while anyone is connected to the template.
+	if _, err := s.admin.ExecContext(ctx, "ALTER DATABASE "+pq.QuoteIdentifier(name)+" WITH ALLOW_CONNECTIONS false"); err != nil {
+		return fmt.Errorf("pgtest: template: %w", err)
+	}
+	if err := s.endSessions(ctx, name); err != nil {
+		return fmt.Errorf("pgtest: template: %w", err)
+	}
+	return nil
+}
+
+// cloneDB creates database name from template and connects to it with
+// driver. cleanup closes the pool and drops the database.
+func (s *Server) cloneDB(name, template, driver string) (db *sqlx.DB, dsn string, cleanup func() error, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), dbTimeout)
 	defer cancel()
 	if err := s.CreateDatabase(ctx, name, template); err != nil {
@@ -173,7 +220,7 @@ func (s *Server) cloneDB(name, template string) (db *sqlx.DB, dsn string, cleanu
 		defer cancel()
 		return s.DropDatabase(ctx, name)
 	}
-	db, err = sqlx.ConnectContext(ctx, "postgres", dsn)
+	db, err = sqlx.ConnectContext(ctx, driver, dsn)
 	if err != nil {
 		return nil, "", nil, errors.Join(fmt.Errorf("pgtest: connect to %s: %w", name, err), drop())
 	}
@@ -181,21 +228,4 @@ func (s *Server) cloneDB(name, template string) (db *sqlx.DB, dsn string, cleanu
 		return errors.Join(db.Close(), drop())
 	}
 	return db, dsn, cleanup, nil
-}
-
-// Shared returns the server Main started, for tests and benchmarks that
-// keep their own long-lived databases on it (see internal/benchdb). It
-// fails tb if Main was not called or no server could be had.
-func Shared(tb testing.TB) *Server {
-	tb.Helper()
-	env.mu.Lock()
-	ran, err, s := env.ran, env.err, env.server
-	env.mu.Unlock()
-	switch {
-	case !ran:
-		tb.Fatal("pgtest: Shared called without pgtest.Main in TestMain")
-	case err != nil:
-		tb.Fatal(err)
-	}
-	return s
 }

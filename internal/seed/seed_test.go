@@ -8,14 +8,13 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jmoiron/sqlx"
-	"github.com/kithhq/kith"
-	"github.com/kithhq/kith/internal/pgtest"
+
 	"github.com/kithhq/kith/internal/seed"
+	"github.com/kithhq/kith/kithtest"
 )
 
 func TestMain(m *testing.M) {
-	pgtest.Main(m, func(ctx context.Context, db *sqlx.DB) error { return kith.Migrate(ctx, db, kith.MigrateOptions{}) })
+	kithtest.Main(m)
 }
 
 func TestContacts(t *testing.T) {
@@ -23,7 +22,7 @@ func TestContacts(t *testing.T) {
 	if s := os.Getenv("KITH_SEED_N"); s != "" {
 		n, _ = strconv.Atoi(s)
 	}
-	db := pgtest.NewDB(t)
+	db := kithtest.DB(t)
 	ctx, user := context.Background(), uuid.New()
 	start := time.Now()
 	if err := seed.Contacts(ctx, db, user, n, seed.Options{}); err != nil {
