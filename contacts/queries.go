@@ -14,6 +14,7 @@ type queries struct {
 	upsertGoogle                                                   string
 	groups, createGroup, renameGroup, deleteGroup                  string
 	addMembers, removeMembers                                      string
+	bulk                                                           bulkQueries
 }
 
 // writableColumns are the columns a user writes, in writeArgs order.
@@ -56,6 +57,7 @@ func newQueries(schema string) queries {
 		deleteGroup:   `DELETE FROM kith.groups WHERE user_id = $1 AND id = $2`,
 		addMembers:    addMembersSQL,
 		removeMembers: removeMembersSQL,
+		bulk:          newBulkQueries(schema),
 	}
 	for _, p := range []*string{
 		&q.insert, &q.get, &q.update, &q.setArchived, &q.delete, &q.count, &q.markContacted, &q.upsertGoogle,
