@@ -1,0 +1,493 @@
+package contactsio_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+	"github.com/kithhq/kith/contacts"
+	"github.com/kithhq/kith/contacts/contactsio"
+	"github.com/kithhq/kith/internal/pgtest"
+	"github.com/kithhq/kith/memguard"
+	"github.com/kithhq/kith/stream"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+// fixture is a set of contacts covering every mapped field and the text
+// that formats must escape: Unicode names, commas, quotes, semicolons,
+// backslashes and line breaks.
+func fixture() []contacts.Contact {
+	at := time.Date(2026, 3, 1, 12, 30, 45, 123456000, time.UTC)
+	return []contacts.Contact{
+		{
+			Name: "Ada Lovelace", Email: "ada@example.com", Phone: "+44 20 7946 0000",
+			LinkedIn: "https://linkedin.com/in/ada", Instagram: "ada", XHandle: "@ada",
+			OtherSocial: map[string]string{"mastodon": "@ada@example.social", "github": "ada"},
+			Location:    "London, UK", TimeZone: "Europe/London", Notes: "Likes engines.\nSecond line, with \"quotes\", commas; semicolons and a \\ backslash.",
+			LastContactDate: ptr(at), Frequency: contacts.FrequencyMonthly, Tags: []string{"math", "history", "über"},
+			Circle: contacts.CircleClose, CircleAssignedAt: ptr(at.Add(-time.Hour)),
+		},
+		{Name: "Chloé Éric-Ñúñez 王小明", Email: "chloe@example.org", Notes: "日本語のメモ 🎉", TimeZone: "Asia/Tokyo"},
+		{Name: "O'Brien, \"Bob\"", Phone: "555-0100", Archived: true, Frequency: contacts.FrequencyWeekly},
+		{Name: "Ünïcode Ω", Location: "Zürich", Notes: "line one\n\nline three\n"},
+		{Name: "Minimal"},
+	}
+}
+
+// seed creates cs for a new user and returns the user.
+func seed(t *testing.T, db *sqlx.DB, cs []contacts.Contact) uuid.UUID {
+	t.Helper()
+	s, err := contacts.NewStore(db, contacts.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := uuid.New()
+	res, err := s.CreateMany(context.Background(), user, cs)
+	if err != nil || res.Created != len(cs) {
+		t.Fatalf("seed: %+v, %v", res.Rejected, err)
+	}
+	return user
+}
+
+// all returns every contact of user, archived included, keyed by name.
+func all(t *testing.T, db *sqlx.DB, user uuid.UUID) map[string]contacts.Contact {
+	t.Helper()
+	cs, err := stream.Collect(stream.Contacts(context.Background(), db, user, stream.IncludeArchived()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]contacts.Contact{}
+	for _, c := range cs {
+		out[c.Name] = c
+	}
+	return out
+}
+
+// sameMapped fails unless got and want agree on every mapped field.
+func sameMapped(t *testing.T, got, want contacts.Contact) {
+	t.Helper()
+	times := func(a, b *time.Time) bool {
+		return (a == nil) == (b == nil) && (a == nil || a.Equal(*b))
+	}
+	if got.Name != want.Name || got.Email != want.Email || got.Phone != want.Phone ||
+		got.LinkedIn != want.LinkedIn || got.Instagram != want.Instagram || got.XHandle != want.XHandle ||
+		!maps.Equal(got.OtherSocial, want.OtherSocial) && len(got.OtherSocial)+len(want.OtherSocial) > 0 ||
+		got.Location != want.Location || got.TimeZone != want.TimeZone || got.Notes != want.Notes ||
+		!times(got.LastContactDate, want.LastContactDate) || got.Frequency != want.Frequency ||
+		!slices.Equal(got.Tags, want.Tags) && len(got.Tags)+len(want.Tags) > 0 ||
+		got.Archived != want.Archived || got.Circle != want.Circle || !times(got.CircleAssignedAt, want.CircleAssignedAt) {
+		t.Errorf("%q differs:\n got %+v\nwant %+v", want.Name, got, want)
+	}
+}
+
+var formats = []struct {
+	format contactsio.Format
+	export func(ctx context.Context, w io.Writer, db *sqlx.DB, user uuid.UUID, opts contactsio.ExportOptions) (int, error)
+}{
+	{contactsio.VCard, func(ctx context.Context, w io.Writer, db *sqlx.DB, user uuid.UUID, opts contactsio.ExportOptions) (int, error) {
+		return contactsio.ExportVCard(ctx, w, db, user, opts)
+	}},
+	{contactsio.CSV, func(ctx context.Context, w io.Writer, db *sqlx.DB, user uuid.UUID, opts contactsio.ExportOptions) (int, error) {
+		return contactsio.ExportCSV(ctx, w, db, user, opts)
+	}},
+}
+
+// Export then import into another user gives back every mapped field;
+// importing the file again into the first user skips every contact.
+func TestRoundTrip(t *testing.T) {
+	db := pgtest.NewDB(t)
+	ctx := context.Background()
+	want := fixture()
+	alice := seed(t, db, want)
+	for _, f := range formats {
+		t.Run(f.format.String(), func(t *testing.T) {
+			var buf bytes.Buffer
+			n, err := f.export(ctx, &buf, db, alice, contactsio.ExportOptions{})
+			if err != nil || n != len(want) {
+				t.Fatalf("export: %d, %v; want %d", n, err, len(want))
+			}
+			bob := uuid.New()
+			rep, err := contactsio.Import(ctx, db, bob, bytes.NewReader(buf.Bytes()), f.format, contactsio.ImportOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Imported != len(want) || rep.RejectedTotal != 0 || rep.Skipped != 0 || rep.Records != len(want) {
+				t.Fatalf("import: %+v\n%s", rep, buf.String())
+			}
+			got := all(t, db, bob)
+			for _, w := range want {
+				g, ok := got[w.Name]
+				if !ok {
+					t.Fatalf("%q missing after import", w.Name)
+				}
+				sameMapped(t, g, w)
+				if g.Source != "import" {
+					t.Errorf("%q: source %q, want import", w.Name, g.Source)
+				}
+			}
+
+			// Re-importing into the owner: every contact is still there.
+			rep, err = contactsio.Import(ctx, db, alice, bytes.NewReader(buf.Bytes()), f.format, contactsio.ImportOptions{})
+			if err != nil || rep.Skipped != len(want) || rep.Imported != 0 {
+				t.Fatalf("re-import: %+v, %v", rep, err)
+			}
+			// SkipArchived leaves the archived contact out.
+			buf.Reset()
+			if n, err := f.export(ctx, &buf, db, alice, contactsio.ExportOptions{SkipArchived: true}); err != nil || n != len(want)-1 {
+				t.Fatalf("export without archived: %d, %v", n, err)
+			}
+		})
+	}
+}
+
+func TestExportVCardText(t *testing.T) {
+	db := pgtest.NewDB(t)
+	user := seed(t, db, fixture()[:1])
+	var buf bytes.Buffer
+	if _, err := contactsio.ExportVCard(context.Background(), &buf, db, user, contactsio.ExportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, line := range []string{
+		"BEGIN:VCARD\r\nVERSION:4.0\r\n", "FN:Ada Lovelace\r\n", "EMAIL;PREF=1:ada@example.com\r\n",
+		"TEL;VALUE=text:+44 20 7946 0000\r\n", "ADR:;;;London\\, UK;;;\r\n", "TZ:Europe/London\r\n",
+		"CATEGORIES:math\r\n", "CATEGORIES:über\r\n", "X-SOCIALPROFILE;TYPE=linkedin:https://linkedin.com/in/ada\r\n",
+		"X-SOCIALPROFILE;TYPE=mastodon:@ada@example.social\r\n", "X-KITH-FREQUENCY:monthly\r\n",
+		"X-KITH-LAST-CONTACT:2026-03-01T12:30:45.123456Z\r\n", "NOTE:Likes engines.\\nSecond line\\, with",
+		"END:VCARD\r\n",
+	} {
+		if !strings.Contains(out, line) {
+			t.Errorf("export lacks %q:\n%s", line, out)
+		}
+	}
+}
+
+func TestExportCSVHeader(t *testing.T) {
+	db := pgtest.NewDB(t)
+	var buf bytes.Buffer
+	n, err := contactsio.ExportCSV(context.Background(), &buf, db, uuid.New(), contactsio.ExportOptions{})
+	if err != nil || n != 0 {
+		t.Fatal(n, err)
+	}
+	const header = "id,name,email,phone,linkedin,instagram,x_handle,other_social,location,time_zone,notes,tags,frequency,circle,circle_assigned_at,last_contact_date,archived,created_at,updated_at\n"
+	if buf.String() != header {
+		t.Fatalf("empty export %q, want the header alone", buf.String())
+	}
+}
+
+// A file with bad records imports the good ones and names each bad one's
+// line and reason.
+func TestImportBadRecords(t *testing.T) {
+	db := pgtest.NewDB(t)
+	ctx := context.Background()
+	type rejected struct {
+		line  int
+		field string
+	}
+	cases := []struct {
+		name   string
+		format contactsio.Format
+		file   string
+		names  []string // imported
+		bad    []rejected
+	}{
+		{"csv", contactsio.CSV, "Name,Email,Notes,Favourite colour\n" + // line 1: header, an unknown column
+			"Ann,ann@example.com,\"multi\nline, \"\"quoted\"\"\",red\n" + // lines 2-3
+			"Bob,not-an-email,,blue\n" + // line 4: bad email
+			",nobody@example.com,,\n" + // line 5: no name
+			"Cleo,cleo@example.com,\n" + // line 6: 3 fields
+			"Dan,dan@example.com,bad \"quote,\n" + // line 7: bare quote
+			"Eve,eve@example.com,,green\n", // line 8
+			[]string{"Ann", "Eve"},
+			[]rejected{{4, "email"}, {5, "name"}, {6, ""}, {7, ""}},
+		},
+		{"vcard", contactsio.VCard, "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Ann\r\nEMAIL:ann@example.com\r\nEND:VCARD\r\n" + // lines 1-5
+			"BEGIN:VCARD\nVERSION:4.0\nFN:Bob\nEMAIL:not-an-email\nEND:VCARD\n" + // lines 6-10: bad email
+			"BEGIN:VCARD\nVERSION:3.0\nN:Doe;Jane;;Dr.;\nX-KITH-FREQUENCY:hourly\nEND:VCARD\n" + // 11-15: bad frequency
+			"BEGIN:VCARD\nVERSION:4.0\nFN:Cleo\n" + // 16-18: never ends
+			"BEGIN:VCARD\nVERSION:4.0\nFN:Dan\nX-KITH-LAST-CONTACT:yesterday\nEND:VCARD\n" + // 19-23
+			"stray text\n" + // 24
+			"BEGIN:VCARD\nVERSION:3.0\nN:Doe;Jane;;Dr.;\nTEL;TYPE=cell:111\nTEL;PREF=1:tel:+1-222\nEND:VCARD\n" + // 25-30
+			"BEGIN:VCARD\nVERSION:4.0\nEND:VCARD\n", // 31-33: no name
+			[]string{"Ann", "Dr. Jane Doe"},
+			[]rejected{{6, "email"}, {11, "frequency"}, {16, ""}, {19, "last_contact_date"}, {24, ""}, {31, "name"}},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, dry := range []bool{true, false} {
+				user := uuid.New()
+				rep, err := contactsio.Import(ctx, db, user, strings.NewReader(tc.file), tc.format, contactsio.ImportOptions{DryRun: dry})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []rejected
+				for _, e := range rep.Rejected {
+					got = append(got, rejected{e.Line, e.Field})
+					if !errors.Is(e, contactsio.ErrInvalid) || e.Reason == "" {
+						t.Errorf("%v: no reason or not ErrInvalid", e)
+					}
+				}
+				if !slices.Equal(got, tc.bad) || rep.RejectedTotal != len(tc.bad) || rep.Imported != len(tc.names) {
+					t.Fatalf("dry run %t: imported %d, rejected %v; want %d, %v\n%+v", dry, rep.Imported, got, len(tc.names), tc.bad, rep.Rejected)
+				}
+				stored := all(t, db, user)
+				if dry {
+					if len(stored) != 0 {
+						t.Fatalf("dry run wrote %d contacts", len(stored))
+					}
+					continue
+				}
+				if got := slices.Sorted(maps.Keys(stored)); !slices.Equal(got, tc.names) {
+					t.Fatalf("stored %v, want %v", got, tc.names)
+				}
+				if tc.format == contactsio.CSV {
+					if n := stored["Ann"].Notes; n != "multi\nline, \"quoted\"" {
+						t.Errorf("notes %q", n)
+					}
+					if !slices.Equal(rep.IgnoredColumns, []string{"Favourite colour"}) {
+						t.Errorf("ignored columns %q", rep.IgnoredColumns)
+					}
+				} else if p := stored["Dr. Jane Doe"].Phone; p != "+1-222" {
+					t.Errorf("phone %q, want the preferred one without tel:", p)
+				}
+			}
+		})
+	}
+}
+
+func TestImportMaxRejected(t *testing.T) {
+	db := pgtest.NewDB(t)
+	var file strings.Builder
+	file.WriteString("name,email\n")
+	for i := range 10 {
+		fmt.Fprintf(&file, "P%d,bad%d\n", i, i)
+	}
+	rep, err := contactsio.Import(context.Background(), db, uuid.New(), strings.NewReader(file.String()), contactsio.CSV, contactsio.ImportOptions{MaxRejected: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Rejected) != 3 || rep.RejectedTotal != 10 || rep.Rejected[2].Line != 4 {
+		t.Fatalf("%+v", rep)
+	}
+}
+
+func TestImportFileErrors(t *testing.T) {
+	db := pgtest.NewDB(t)
+	ctx := context.Background()
+	user := uuid.New()
+	for name, file := range map[string]string{
+		"empty":        "",
+		"no name":      "email,phone\nann@example.com,1\n",
+		"twice":        "name,Name\na,b\n",
+		"unterminated": "name,notes\nAnn,\"" + strings.Repeat("x\n", contactsio.MaxRecordBytes),
+	} {
+		_, err := contactsio.Import(ctx, db, user, strings.NewReader(file), contactsio.CSV, contactsio.ImportOptions{})
+		if !errors.Is(err, contactsio.ErrInvalid) {
+			t.Errorf("%s: %v, want ErrInvalid", name, err)
+		}
+	}
+	// A card too long is rejected alone.
+	big := "BEGIN:VCARD\nVERSION:4.0\nFN:Big\nNOTE:" + strings.Repeat("x", contactsio.MaxRecordBytes) + "\nEND:VCARD\n" +
+		"BEGIN:VCARD\nVERSION:4.0\nFN:Small\nEND:VCARD\n"
+	rep, err := contactsio.Import(ctx, db, user, strings.NewReader(big), contactsio.VCard, contactsio.ImportOptions{})
+	if err != nil || rep.Imported != 1 || rep.RejectedTotal != 1 || rep.Rejected[0].Line != 1 {
+		t.Fatalf("%+v, %v", rep, err)
+	}
+}
+
+func TestArguments(t *testing.T) {
+	db := pgtest.NewDB(t)
+	ctx := context.Background()
+	user := uuid.New()
+	var nilDB *sqlx.DB
+	check := func(name string, err error) {
+		t.Helper()
+		if !errors.Is(err, contactsio.ErrInvalid) {
+			t.Errorf("%s: %v, want ErrInvalid", name, err)
+		}
+	}
+	_, err := contactsio.ExportVCard(ctx, io.Discard, db, uuid.Nil, contactsio.ExportOptions{})
+	check("export nil user", err)
+	_, err = contactsio.ExportCSV(ctx, io.Discard, nilDB, user, contactsio.ExportOptions{})
+	check("export typed-nil db", err)
+	_, err = contactsio.ExportCSV(ctx, io.Discard, db, user, contactsio.ExportOptions{Schema: "Bad-Schema"})
+	check("export bad schema", err)
+	file := func() io.Reader { return strings.NewReader("name\nAnn\n") }
+	_, err = contactsio.Import(ctx, db, uuid.Nil, file(), contactsio.CSV, contactsio.ImportOptions{})
+	check("import nil user", err)
+	_, err = contactsio.Import(ctx, nil, user, file(), contactsio.CSV, contactsio.ImportOptions{})
+	check("import nil db", err)
+	_, err = contactsio.Import(ctx, db, user, file(), 0, contactsio.ImportOptions{})
+	check("import no format", err)
+	_, err = contactsio.Import(ctx, db, user, file(), contactsio.CSV, contactsio.ImportOptions{PageSize: contacts.MaxCreateMany + 1})
+	check("import page size", err)
+	_, err = contactsio.Import(ctx, db, user, nil, contactsio.CSV, contactsio.ImportOptions{})
+	check("import nil reader", err)
+	if got := all(t, db, user); len(got) != 0 {
+		t.Fatalf("refused calls wrote %d contacts", len(got))
+	}
+}
+
+// cancelWriter cancels its context once it has taken more than after
+// bytes.
+type cancelWriter struct {
+	after  int
+	n      int
+	cancel context.CancelFunc
+}
+
+func (w *cancelWriter) Write(p []byte) (int, error) {
+	w.n += len(p)
+	if w.n > w.after {
+		w.cancel()
+	}
+	return len(p), nil
+}
+
+// manyContacts seeds n small contacts for a new user.
+func manyContacts(t *testing.T, db *sqlx.DB, n int) uuid.UUID {
+	t.Helper()
+	cs := make([]contacts.Contact, n)
+	for i := range cs {
+		cs[i] = contacts.Contact{Name: fmt.Sprintf("Person %05d", i), Email: fmt.Sprintf("p%d@example.com", i), Notes: strings.Repeat("n", 100)}
+	}
+	var user uuid.UUID
+	for chunk := range slices.Chunk(cs, contacts.MaxCreateMany) {
+		if user == uuid.Nil {
+			user = seed(t, db, chunk)
+			continue
+		}
+		s, _ := contacts.NewStore(db, contacts.Options{})
+		if _, err := s.CreateMany(context.Background(), user, chunk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return user
+}
+
+// Cancelling the context ends an export early with the context's error.
+func TestExportCancel(t *testing.T) {
+	db := pgtest.NewDB(t)
+	const total = 5000
+	user := manyContacts(t, db, total)
+	for _, f := range formats {
+		ctx, cancel := context.WithCancel(context.Background())
+		w := &cancelWriter{after: 100 << 10, cancel: cancel}
+		n, err := f.export(ctx, w, db, user, contactsio.ExportOptions{})
+		cancel()
+		if !errors.Is(err, context.Canceled) || n == 0 || n >= total {
+			t.Fatalf("%v: wrote %d of %d, %v; want context.Canceled part way", f.format, n, total, err)
+		}
+	}
+}
+
+// cancelReader cancels its context once it has given more than after
+// bytes.
+type cancelReader struct {
+	r      io.Reader
+	after  int
+	n      int
+	cancel context.CancelFunc
+}
+
+func (r *cancelReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p[:min(len(p), 512)])
+	r.n += n
+	if r.n > r.after {
+		r.cancel()
+	}
+	return n, err
+}
+
+// Cancelling the context ends an import after the last page written; the
+// report says how far it got, and resuming from there imports the rest once.
+func TestImportCancelAndResume(t *testing.T) {
+	db := pgtest.NewDB(t)
+	const total = 3000
+	src := manyContacts(t, db, total)
+	var file bytes.Buffer
+	if _, err := contactsio.ExportCSV(context.Background(), &file, db, src, contactsio.ExportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	user := uuid.New()
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &cancelReader{r: bytes.NewReader(file.Bytes()), after: file.Len() / 2, cancel: cancel}
+	rep, err := contactsio.Import(ctx, db, user, r, contactsio.CSV, contactsio.ImportOptions{PageSize: 200})
+	cancel()
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("%v, want context.Canceled", err)
+	}
+	stored := len(all(t, db, user))
+	if rep.Records == 0 || rep.Records >= total || rep.Imported != stored || rep.Records != stored {
+		t.Fatalf("report %+v, %d stored", rep, stored)
+	}
+	rep2, err := contactsio.Import(context.Background(), db, user, bytes.NewReader(file.Bytes()), contactsio.CSV,
+		contactsio.ImportOptions{SkipRecords: rep.Records})
+	if err != nil || rep2.Imported != total-stored || rep2.Records != total {
+		t.Fatalf("resume: %+v, %v", rep2, err)
+	}
+	if n := len(all(t, db, user)); n != total {
+		t.Fatalf("%d contacts after resuming, want %d", n, total)
+	}
+}
+
+// fakeBreaker reports a fixed level and counts Check calls (one per page).
+type fakeBreaker struct {
+	level  memguard.Level
+	refuse bool
+	checks atomic.Int32
+}
+
+func (b *fakeBreaker) Check(context.Context) error {
+	b.checks.Add(1)
+	if b.refuse {
+		return &memguard.PressureError{}
+	}
+	return nil
+}
+func (b *fakeBreaker) Level() memguard.Level { return b.level }
+
+// Pages shrink while the breaker reports pressure, and a refusal stops the
+// import before the page is written.
+func TestImportBreaker(t *testing.T) {
+	db := pgtest.NewDB(t)
+	var file strings.Builder
+	file.WriteString("name\n")
+	for i := range 2000 {
+		fmt.Fprintf(&file, "P%d\n", i)
+	}
+	pages := func(level memguard.Level) int {
+		b := &fakeBreaker{level: level}
+		rep, err := contactsio.Import(context.Background(), db, uuid.New(), strings.NewReader(file.String()), contactsio.CSV,
+			contactsio.ImportOptions{Breaker: b, PageSize: 1000})
+		if err != nil || rep.Imported != 2000 {
+			t.Fatalf("level %v: %+v, %v", level, rep, err)
+		}
+		return int(b.checks.Load())
+	}
+	// Normal: 1000 + 1000. Soft: 1000, 500, 250, 125, 62, 50, 13.
+	if normal, soft := pages(memguard.LevelNormal), pages(memguard.LevelSoft); normal != 2 || soft != 7 {
+		t.Fatalf("pages: %d at LevelNormal, %d at LevelSoft; want 2 and 7", normal, soft)
+	}
+	user := uuid.New()
+	rep, err := contactsio.Import(context.Background(), db, user, strings.NewReader(file.String()), contactsio.CSV,
+		contactsio.ImportOptions{Breaker: &fakeBreaker{refuse: true}})
+	if !errors.Is(err, memguard.ErrMemoryPressure) || rep.Imported != 0 || rep.Records != 0 {
+		t.Fatalf("refused: %+v, %v", rep, err)
+	}
+	if n := len(all(t, db, user)); n != 0 {
+		t.Fatalf("refused import wrote %d", n)
+	}
+}
