@@ -58,7 +58,7 @@ func TestCreateMany(t *testing.T) {
 	if res.Created != 1 || len(res.Skipped) != 1 || res.Skipped[0] != 1 || res.IDs[1] == again[1].ID {
 		t.Fatalf("re-import: %+v", res)
 	}
-	if n, _ := s.Count(ctx, user, true); n != 3 {
+	if n, _ := s.Count(ctx, user, contacts.CountOptions{IncludeArchived: true}); n != 3 {
 		t.Fatalf("user has %d contacts, want 3", n)
 	}
 	// The same contact ID under another user is not a match.

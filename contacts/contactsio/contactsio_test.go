@@ -48,7 +48,7 @@ func fixture() []contacts.Contact {
 // seed creates cs for a new user and returns the user.
 func seed(t *testing.T, db *sqlx.DB, cs []contacts.Contact) uuid.UUID {
 	t.Helper()
-	s, err := contacts.NewStore(db, contacts.Options{})
+	s, err := contacts.NewStore(db, contacts.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func seed(t *testing.T, db *sqlx.DB, cs []contacts.Contact) uuid.UUID {
 // all returns every contact of user, archived included, keyed by name.
 func all(t *testing.T, db *sqlx.DB, user uuid.UUID) map[string]contacts.Contact {
 	t.Helper()
-	cs, err := stream.Collect(stream.Contacts(context.Background(), db, user, stream.IncludeArchived()))
+	cs, err := stream.Collect(stream.Contacts(context.Background(), db, user, stream.Options{IncludeArchived: true}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -369,7 +369,7 @@ func manyContacts(t *testing.T, db *sqlx.DB, n int) uuid.UUID {
 			user = seed(t, db, chunk)
 			continue
 		}
-		s, _ := contacts.NewStore(db, contacts.Options{})
+		s, _ := contacts.NewStore(db, contacts.Config{})
 		if _, err := s.CreateMany(context.Background(), user, chunk); err != nil {
 			t.Fatal(err)
 		}

@@ -61,18 +61,14 @@ func export(ctx context.Context, bw *bufio.Writer, db kith.DB, userID uuid.UUID,
 	if err := checkArgs(db, userID, opts.Schema); err != nil {
 		return 0, err
 	}
-	so := []stream.Option{stream.OrderBy(stream.ByCreatedAt, stream.Ascending)}
-	if opts.Schema != "" {
-		so = append(so, stream.Schema(opts.Schema))
-	}
-	if opts.Breaker != nil {
-		so = append(so, stream.Breaker(opts.Breaker))
-	}
-	if !opts.SkipArchived {
-		so = append(so, stream.IncludeArchived())
+	so := stream.Options{
+		Order:           stream.ByCreatedAt,
+		IncludeArchived: !opts.SkipArchived,
+		Breaker:         opts.Breaker,
+		Schema:          opts.Schema,
 	}
 	n := 0
-	for c, err := range stream.Contacts(ctx, db, userID, so...) {
+	for c, err := range stream.Contacts(ctx, db, userID, so) {
 		if err != nil {
 			bw.Flush() // best effort: end after the last whole record
 			return n, fmt.Errorf("contactsio: export %s: %w", format, err)

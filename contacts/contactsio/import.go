@@ -148,7 +148,7 @@ func Import(ctx context.Context, db kith.DB, userID uuid.UUID, r io.Reader, form
 	if opts.Breaker == nil {
 		opts.Breaker = memguard.Nop()
 	}
-	store, err := contacts.NewStore(db, contacts.Options{Schema: opts.Schema})
+	store, err := contacts.NewStore(db, contacts.Config{Schema: opts.Schema})
 	if err != nil {
 		return rep, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
