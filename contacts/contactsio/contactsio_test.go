@@ -17,7 +17,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/kithhq/kith/contacts"
 	"github.com/kithhq/kith/contacts/contactsio"
-	"github.com/kithhq/kith/internal/pgtest"
+	"github.com/kithhq/kith/kithtest"
 	"github.com/kithhq/kith/memguard"
 	"github.com/kithhq/kith/stream"
 )
@@ -106,7 +106,7 @@ var formats = []struct {
 // Export then import into another user gives back every mapped field;
 // importing the file again into the first user skips every contact.
 func TestRoundTrip(t *testing.T) {
-	db := pgtest.NewDB(t)
+	db := kithtest.DB(t)
 	ctx := context.Background()
 	want := fixture()
 	alice := seed(t, db, want)
@@ -152,7 +152,7 @@ func TestRoundTrip(t *testing.T) {
 }
 
 func TestExportVCardText(t *testing.T) {
-	db := pgtest.NewDB(t)
+	db := kithtest.DB(t)
 	user := seed(t, db, fixture()[:1])
 	var buf bytes.Buffer
 	if _, err := contactsio.ExportVCard(context.Background(), &buf, db, user, contactsio.ExportOptions{}); err != nil {
@@ -174,7 +174,7 @@ func TestExportVCardText(t *testing.T) {
 }
 
 func TestExportCSVHeader(t *testing.T) {
-	db := pgtest.NewDB(t)
+	db := kithtest.DB(t)
 	var buf bytes.Buffer
 	n, err := contactsio.ExportCSV(context.Background(), &buf, db, uuid.New(), contactsio.ExportOptions{})
 	if err != nil || n != 0 {
@@ -189,7 +189,7 @@ func TestExportCSVHeader(t *testing.T) {
 // A file with bad records imports the good ones and names each bad one's
 // line and reason.
 func TestImportBadRecords(t *testing.T) {
-	db := pgtest.NewDB(t)
+	db := kithtest.DB(t)
 	ctx := context.Background()
 	type rejected struct {
 		line  int
@@ -268,7 +268,7 @@ func TestImportBadRecords(t *testing.T) {
 }
 
 func TestImportMaxRejected(t *testing.T) {
-	db := pgtest.NewDB(t)
+	db := kithtest.DB(t)
 	var file strings.Builder
 	file.WriteString("name,email\n")
 	for i := range 10 {
@@ -284,7 +284,7 @@ func TestImportMaxRejected(t *testing.T) {
 }
 
 func TestImportFileErrors(t *testing.T) {
-	db := pgtest.NewDB(t)
+	db := kithtest.DB(t)
 	ctx := context.Background()
 	user := uuid.New()
 	for name, file := range map[string]string{
@@ -308,7 +308,7 @@ func TestImportFileErrors(t *testing.T) {
 }
 
 func TestArguments(t *testing.T) {
-	db := pgtest.NewDB(t)
+	db := kithtest.DB(t)
 	ctx := context.Background()
 	user := uuid.New()
 	var nilDB *sqlx.DB
@@ -379,7 +379,7 @@ func manyContacts(t *testing.T, db *sqlx.DB, n int) uuid.UUID {
 
 // Cancelling the context ends an export early with the context's error.
 func TestExportCancel(t *testing.T) {
-	db := pgtest.NewDB(t)
+	db := kithtest.DB(t)
 	const total = 5000
 	user := manyContacts(t, db, total)
 	for _, f := range formats {
@@ -414,7 +414,7 @@ func (r *cancelReader) Read(p []byte) (int, error) {
 // Cancelling the context ends an import after the last page written; the
 // report says how far it got, and resuming from there imports the rest once.
 func TestImportCancelAndResume(t *testing.T) {
-	db := pgtest.NewDB(t)
+	db := kithtest.DB(t)
 	const total = 3000
 	src := manyContacts(t, db, total)
 	var file bytes.Buffer
@@ -462,7 +462,7 @@ func (b *fakeBreaker) Level() memguard.Level { return b.level }
 // Pages shrink while the breaker reports pressure, and a refusal stops the
 // import before the page is written.
 func TestImportBreaker(t *testing.T) {
-	db := pgtest.NewDB(t)
+	db := kithtest.DB(t)
 	var file strings.Builder
 	file.WriteString("name\n")
 	for i := range 2000 {

@@ -1,14 +1,11 @@
 package contactsio_test
 
 import (
-	"context"
 	"testing"
 
-	"github.com/jmoiron/sqlx"
-	"github.com/kithhq/kith"
-	"github.com/kithhq/kith/internal/pgtest"
+	"github.com/kithhq/kith/kithtest"
 )
 
 func TestMain(m *testing.M) {
-	pgtest.Main(m, func(ctx context.Context, db *sqlx.DB) error { return kith.Migrate(ctx, db, kith.MigrateOptions{}) })
+	kithtest.Main(m)
 }
