@@ -8,9 +8,13 @@
 //  2. streams the user's contacts with stream.MinimalContacts and prints
 //     contacts/s and the peak Go heap, next to the peak heap of loading every
 //     full contact into a slice (what the system kith replaces did);
-//  3. generates "reach out" suggestions with suggest (the group "family"
-//     weighted double) and prints the top ten with their reasons; the
-//     generator's memguard.Monitor logs the run's duration and peak memory.
+//  3. generates "reach out" suggestions with suggest in the user's time
+//     zone (-zone; groups weighted: family 2, close friends 1.5, work 0.5)
+//     and prints the top ten with their local due dates and reasons; the
+//     generator's memguard.Monitor logs the run's duration and peak memory;
+//  4. counts the contacts due today and this week without generating, marks
+//     the top contact as seen (as a calendar sync would) and shows that the
+//     pending list drops it at once.
 //
 // With KITH_DATABASE_URL set it uses that server instead (it creates a
 // database kith_demo there if needed, and a new demo user on every run).
@@ -41,6 +45,9 @@ import (
 	"github.com/kithhq/kith/stream"
 	"github.com/kithhq/kith/suggest"
 )
+
+// zoneFlag is the demo user's IANA time zone.
+var zoneFlag = flag.String("zone", "Europe/Berlin", "the demo user's IANA time zone")
 
 func main() {
 	n := flag.Int("contacts", 100_000, "how many synthetic contacts to seed for the demo user")
@@ -138,12 +145,21 @@ func run(ctx context.Context, n int, naive bool, top int) error {
 		loaded = nil
 	}
 
-	// Family counts double.
+	// Family counts double, close friends half again, work half.
 	weights := map[uuid.UUID]float64{}
 	for _, g := range groups {
-		if g.Name == "family" {
+		switch g.Name {
+		case "family":
 			weights[g.ID] = 2
+		case "close friends":
+			weights[g.ID] = 1.5
+		case "work":
+			weights[g.ID] = 0.5
 		}
+	}
+	loc, err := time.LoadLocation(*zoneFlag)
+	if err != nil {
+		return err
 	}
 	// The monitor logs each run's duration and peak memory through slog.
 	gen, err := suggest.New(db, suggest.Config{
@@ -154,7 +170,7 @@ func run(ctx context.Context, n int, naive bool, top int) error {
 		return err
 	}
 	peak = heappeak.Start()
-	res, err := gen.Generate(ctx, user, nil)
+	res, err := gen.Generate(ctx, user, loc)
 	if err != nil {
 		return err
 	}
@@ -162,8 +178,38 @@ func run(ctx context.Context, n int, naive bool, top int) error {
 	step("Suggest", "scored %d contacts, %d due, kept the best %d in %v: %s contacts/s, peak heap %.1f MiB",
 		res.Scanned, res.Eligible, len(res.Suggestions), res.Duration.Round(time.Millisecond),
 		rate(int(res.Scanned), res.Duration), heappeak.MiB(genPeak))
+	fmt.Printf("           today is %v in %v\n", res.Today, loc)
 	for _, s := range res.Suggestions[:min(top, len(res.Suggestions))] {
-		fmt.Printf("   %2d. %-24s score %5.2f  %s\n", s.Rank, s.Name, s.Score, s.Reason)
+		due := s.DueSince.String()
+		if s.DueSince.IsZero() {
+			due = "-"
+		}
+		fmt.Printf("   %2d. %-22s score %5.2f  due %-10s  %s\n", s.Rank, s.Name, s.Score, due, s.Reason)
+	}
+
+	// Without generating: how many are due, for a badge or a digest.
+	counts, err := gen.DueCounts(ctx, user, loc)
+	if err != nil {
+		return err
+	}
+	step("Due", "%d contacts due today, %d within the week (snoozed and dismissed ones not counted)", counts.Today, counts.Week)
+
+	// A calendar sync finds a meeting with the top contact: the pending
+	// list never shows a suggestion the contact contradicts.
+	if len(res.Suggestions) > 0 {
+		first := res.Suggestions[0]
+		if _, err := store.MarkContacted(ctx, user, []uuid.UUID{first.ContactID}, time.Now()); err != nil {
+			return err
+		}
+		pending, err := gen.Pending(ctx, user, loc)
+		if err != nil {
+			return err
+		}
+		next := "nobody"
+		if len(pending) > 0 {
+			next = pending[0].Name + " (" + pending[0].Reason + ")"
+		}
+		step("Pending", "%s seen today: %d pending, first now %s", first.Name, len(pending), next)
 	}
 	fmt.Printf("\nDone in %v.\n", since(began))
 	return nil

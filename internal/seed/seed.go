@@ -53,10 +53,13 @@ func (o *Options) defaults() {
 }
 
 // Contacts gives userID n synthetic contacts (and their groups), then runs
-// VACUUM ANALYZE so index-only scans and plans reflect the new rows. About a
-// fifth of the contacts were never contacted; the others were last
-// contacted up to 2.5 intervals of their frequency ago (a year for those
-// with none), so a little over half are due. Frequencies cover every value,
+// VACUUM ANALYZE so index-only scans and plans reflect the new rows. The
+// spread is a realistic one: 3% were never contacted; 75% were seen
+// within the last interval of their frequency (a year for those with
+// none), so most are not due; the other 22% are overdue with a long tail
+// (1 + an exponential number of intervals with mean 0.5, up to about 7),
+// so the most overdue stand out. Times of day are spread over the day.
+// Frequencies cover every value,
 // and names repeat, so keyset paging meets ties. The data is a
 // function of the contact's number and Options.Seed: the same call gives
 // the same contacts.
@@ -177,9 +180,10 @@ SELECT $1,
        (ARRAY['Europe/London','Europe/Paris','Africa/Lagos','Asia/Tokyo','Europe/Berlin','America/Lima',
               'Europe/Oslo','Asia/Kolkata','America/Toronto','Australia/Sydney'])[1 + (h / 900) % 10],
        notes.body,
-       CASE WHEN r3 < 0.2 THEN NULL
-            ELSE now() - (r3 - 0.2) / 0.8 * 2.5 * interval '1 day'
-                 * (ARRAY[365, 365, 7, 14, 30, 30, 91, 91, 182, 365, 365])[1 + (h / 27000) % 11] END,
+       CASE WHEN r3 < 0.03 THEN NULL
+            ELSE now() - interval '1 day' * (ARRAY[365, 365, 7, 14, 30, 30, 91, 91, 182, 365, 365])[1 + (h / 27000) % 11]
+                 * CASE WHEN r3 < 0.78 THEN (r3 - 0.03) / 0.75 * 0.97
+                        ELSE 1 - 0.5 * ln(1 - (r3 - 0.78) / 0.22) END END,
        (ARRAY['','','weekly','biweekly','monthly','monthly','quarterly','quarterly','biannual','annual','flexible'])[1 + (h / 27000) % 11],
        CASE WHEN r4 < 0.5 THEN '{}'::text[] ELSE ARRAY['friend', 'tag' || (h % 20)] END,
        (h / 7) % 100 < $5::int,
