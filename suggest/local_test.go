@@ -3,7 +3,9 @@ package suggest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -397,4 +399,159 @@ func TestConcurrentGenerateWithResolutions(t *testing.T) {
 		t.Fatalf("%d contacts with several pending rows (%v)", dup, err)
 	}
 	t.Logf("%d of 48 runs superseded", superseded)
+}
+
+// GenerateAll runs each user in the zone the host's look-up returns; a
+// failed look-up fails that user only, and no look-up means UTC.
+func TestGenerateAllLocation(t *testing.T) {
+	t.Parallel()
+	tonga, pago := zone(t, "Pacific/Tongatapu"), zone(t, "Pacific/Pago_Pago")
+	now := time.Date(2026, 6, 22, 11, 0, 0, 0, time.UTC) // the 23rd in Tonga, the 22nd in Pago Pago and UTC
+	f := newFixture(t, Config{Now: func() time.Time { return now }})
+	inTonga, inPago, unknown, broken := uuid.New(), uuid.New(), uuid.New(), uuid.New()
+	last := time.Date(2026, 6, 15, 11, 30, 0, 0, time.UTC)
+	for _, u := range []uuid.UUID{inTonga, inPago, unknown, broken} {
+		f.addAt(u, "c", contacts.FrequencyWeekly, &last)
+	}
+	boom := errors.New("profile service down")
+	var mu sync.Mutex
+	results := map[uuid.UUID]Result{}
+	rep, err := f.g.GenerateAll(context.Background(), usersOf(inTonga, inPago, unknown, broken), AllOptions{
+		Location: func(_ context.Context, u uuid.UUID) (*time.Location, error) {
+			switch u {
+			case inTonga:
+				return tonga, nil
+			case inPago:
+				return pago, nil
+			case broken:
+				return nil, boom
+			}
+			return nil, nil
+		},
+		Progress: func(p Progress) { mu.Lock(); results[p.UserID] = p.Result; mu.Unlock() },
+	})
+	if !errors.Is(err, boom) || rep.Succeeded != 3 || len(rep.Failed) != 1 || rep.Failed[0].UserID != broken {
+		t.Fatalf("report %+v, err %v", rep, err)
+	}
+	// Seen at 00:30 on the 16th in Tonga: due on the 23rd, today there.
+	// In Pago Pago seen at 00:30 on the 15th, due on the 22nd: today.
+	// In UTC (unknown zone) seen on the 15th at 11:30: due on the 22nd.
+	for u, want := range map[uuid.UUID]Date{inTonga: d(2026, 6, 23), inPago: d(2026, 6, 22), unknown: d(2026, 6, 22)} {
+		if r := results[u]; len(r.Suggestions) != 1 || r.Suggestions[0].DueSince != want {
+			t.Errorf("user %v: %+v, want due %v", u, r.Suggestions, want)
+		}
+	}
+}
+
+// Reasons come from a function the host replaces, to translate them.
+func TestReasonIsReplaceable(t *testing.T) {
+	t.Parallel()
+	german := func(e Explanation) string {
+		switch n := e.Due.DaysSince(); {
+		case n < 0:
+			return "noch nie kontaktiert"
+		case n == 1:
+			return "zuletzt gestern"
+		default:
+			return fmt.Sprintf("zuletzt vor %d Tagen, fällig seit %s", n, e.Due.Date)
+		}
+	}
+	f := newFixture(t, Config{Scorer: DefaultScorer{Describe: german}})
+	user := uuid.New()
+	f.add(user, "a", contacts.FrequencyWeekly, 10*day)
+	f.add(user, "b", contacts.FrequencyWeekly, -1)
+	res := f.generate(user)
+	if got := []string{res.Suggestions[0].Reason, res.Suggestions[1].Reason}; !slices.Equal(got,
+		[]string{"noch nie kontaktiert", "zuletzt vor 10 Tagen, fällig seit 2023-12-29"}) {
+		t.Fatalf("reasons %q", got)
+	}
+	if p := f.pending(user); p[1].Reason != res.Suggestions[1].Reason {
+		t.Fatalf("pending reason %q", p[0].Reason)
+	}
+}
+
+// The statements this file's features added reach a user's rows through
+// indexes leading with user_id, beside a much larger second tenant.
+func TestLocalStatementPlans(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, Config{})
+	ctx := context.Background()
+	user, big := uuid.New(), uuid.New()
+	if err := seed.Contacts(ctx, f.db, big, 20000, seed.Options{NotesLen: 10, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	if err := seed.Contacts(ctx, f.db, user, 200, seed.Options{NotesLen: 10}); err != nil {
+		t.Fatal(err)
+	}
+	f.g.now = time.Now
+	// The big tenant's history: a resolved suggestion per contact, and a
+	// large pending set.
+	if _, err := f.db.Exec(`INSERT INTO kith.suggestions (user_id, contact_id, status, rank, score, generated_at, run_seq, resolved_at, resolved_seq)
+		SELECT user_id, id, 'accepted', 1, 1, now(), 0, now() - interval '1 day' * (1 + abs(hashint8(i)) % 400), 0
+		FROM (SELECT user_id, id, row_number() OVER () AS i FROM kith.contacts WHERE user_id = $1) c`, big); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []uuid.UUID{big, user} {
+		res, err := f.g.Generate(ctx, u, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range res.Suggestions[:10] {
+			if err := f.g.Dismiss(ctx, u, s.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	bigGen, err := New(f.db, Config{MaxSuggestions: 5000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bigGen.Generate(ctx, big, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.Exec(`ANALYZE kith.contacts; ANALYZE kith.suggestions`); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	ids := pgarrayOf(uuid.New(), uuid.New())
+	stamps := `{2026-01-01T00:00:00Z,2026-01-01T00:00:00Z,2026-01-01T00:00:00Z,2026-01-01T00:00:00Z,2026-01-01T00:00:00Z,2026-01-01T00:00:00Z}`
+	freqs := `{weekly,biweekly,monthly,quarterly,biannual,annual}`
+	for name, st := range map[string]struct {
+		sql  string
+		args []any
+	}{
+		"pending":    {f.g.q.pending, []any{user}},
+		"prune":      {f.g.q.prune, []any{user, now, now, 1000}},
+		"due counts": {f.g.q.dueCounts, []any{user, stamps, stamps, freqs, now, now}},
+		"stale":      {f.g.q.stale, []any{user, ids, 1, now, now}},
+		"next due":   {f.g.q.minimal, []any{user, uuid.New()}},
+	} {
+		rows, err := f.db.Query("EXPLAIN "+st.sql, st.args...)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var plan []string
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, line)
+		}
+		rows.Close()
+		for _, line := range plan {
+			if strings.Contains(line, "Seq Scan") {
+				t.Errorf("%s: sequential scan:\n%s", name, strings.Join(plan, "\n"))
+				break
+			}
+		}
+	}
+}
+
+func pgarrayOf(ids ...uuid.UUID) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = id.String()
+	}
+	return "{" + strings.Join(s, ",") + "}"
 }
