@@ -6,27 +6,6 @@ import (
 	"sync"
 )
 
-// BatchSizer tells a pipeline how big its next batch should be. Pipelines
-// call Next before each batch and Done after it. Implementations must be
-// safe for concurrent use.
-type BatchSizer interface {
-	// Next returns the size of the next batch, always >= 1.
-	Next() int
-	// Done reports how the batch went: requested is what Next returned,
-	// got how many items the batch actually had, err its error. A full
-	// (got == requested), unrefused (err == nil) batch allows growth.
-	Done(requested, got int, err error)
-}
-
-// FixedBatch returns a BatchSizer whose Next always returns n; n < 1 is
-// treated as 1. Done is ignored.
-func FixedBatch(n int) BatchSizer { return fixedBatch(max(n, 1)) }
-
-type fixedBatch int
-
-func (f fixedBatch) Next() int          { return int(f) }
-func (fixedBatch) Done(int, int, error) {}
-
 // AdaptiveConfig configures [NewAdaptive]. The zero value is valid.
 type AdaptiveConfig struct {
 	// Min and Max bound the batch size. 0 means 1 and 1000. 1 <= Min <= Max.
@@ -41,7 +20,10 @@ type AdaptiveConfig struct {
 	Increase int
 }
 
-// Adaptive is an AIMD batch-size controller fed by a [Breaker]:
+// Adaptive is an AIMD batch-size controller fed by a [Breaker], for
+// batches a pipeline holds in memory (a page of imported contacts, a page
+// of a sync being written). The pipeline calls Next before each batch and
+// Done after it:
 //
 //   - Next returns Min while the breaker is at LevelHard, else the current
 //     size.
@@ -53,6 +35,9 @@ type AdaptiveConfig struct {
 //
 // The size is always within [Min, Max]. Adaptive is safe for concurrent use;
 // it must be created with [NewAdaptive].
+//
+// The pages of a database read need none: lib/pq and pgx do not buffer a
+// result, so a stream's page size does not change its memory.
 type Adaptive struct {
 	b                  Breaker
 	min, max, increase int
@@ -61,8 +46,6 @@ type Adaptive struct {
 	mu   sync.Mutex
 	size int
 }
-
-var _ BatchSizer = (*Adaptive)(nil)
 
 // NewAdaptive returns an Adaptive controller reading b's level (nil b means
 // [Nop]). Errors match [ErrInvalid] and name the field, its value and the
@@ -101,7 +84,8 @@ func NewAdaptive(b Breaker, cfg AdaptiveConfig) (*Adaptive, error) {
 	return &Adaptive{b: b, min: cfg.Min, max: cfg.Max, increase: cfg.Increase, decrease: cfg.Decrease, size: cfg.Initial}, nil
 }
 
-// Next implements [BatchSizer].
+// Next returns the size of the next batch: Min while the breaker is at
+// LevelHard, else the current size.
 func (a *Adaptive) Next() int {
 	if a.b.Level() >= LevelHard {
 		return a.min
@@ -118,7 +102,9 @@ func (a *Adaptive) Size() int {
 	return a.size
 }
 
-// Done implements [BatchSizer].
+// Done reports how a batch went: requested is what Next returned, got how
+// many items the batch actually had, err its error. See [Adaptive] for how
+// it moves the size.
 func (a *Adaptive) Done(requested, got int, err error) {
 	lvl := a.b.Level()
 	a.mu.Lock()

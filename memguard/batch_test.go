@@ -12,16 +12,6 @@ import (
 	"github.com/kithhq/kith/memguard/memguardtest"
 )
 
-func TestFixedBatch(t *testing.T) {
-	for n, want := range map[int]int{-3: 1, 0: 1, 1: 1, 50: 50} {
-		b := memguard.FixedBatch(n)
-		b.Done(want, 0, memguard.ErrMemoryPressure)
-		if got := b.Next(); got != want {
-			t.Errorf("FixedBatch(%d).Next() = %d", n, got)
-		}
-	}
-}
-
 func TestAdaptive(t *testing.T) {
 	var br memguardtest.Breaker
 	a, err := memguard.NewAdaptive(&br, memguard.AdaptiveConfig{Min: 10, Max: 100, Initial: 40, Increase: 25})

@@ -86,6 +86,16 @@ func (o AllOptions) location(ctx context.Context, userID uuid.UUID) (*time.Locat
 // unique by user ID): it is idempotent and bounded in time by its ctx and
 // in memory by the Generator's configuration.
 func (g *Generator) GenerateAll(ctx context.Context, users iter.Seq2[uuid.UUID, error], opts AllOptions) (Report, error) {
+	var rep Report
+	err := g.monitor.Wrap(ctx, "suggest.generate_all", func(ctx context.Context) error {
+		var err error
+		rep, err = g.generateAll(ctx, users, opts)
+		return err
+	})
+	return rep, err
+}
+
+func (g *Generator) generateAll(ctx context.Context, users iter.Seq2[uuid.UUID, error], opts AllOptions) (Report, error) {
 	start := time.Now()
 	conc := opts.Concurrency
 	switch {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -642,9 +643,27 @@ func TestMonitorRecordsRuns(t *testing.T) {
 	t.Parallel()
 	var rec memguardtest.Recorder
 	f := newFixture(t, Config{Monitor: memguard.NewMonitor(memguard.MonitorConfig{Recorder: &rec, SampleInterval: -1})})
-	f.generate(uuid.New())
+	user := uuid.New()
+	f.generate(user)
 	ops := rec.Ops()
 	if len(ops) != 1 || ops[0].Name != "suggest.generate" || ops[0].Outcome != memguard.OutcomeOK {
 		t.Fatalf("ops %+v", ops)
+	}
+	if _, err := f.g.Prune(context.Background(), user); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.g.GenerateAll(context.Background(), func(yield func(uuid.UUID, error) bool) { yield(user, nil) }, AllOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range rec.Ops()[1:] {
+		if o.Outcome != memguard.OutcomeOK {
+			t.Errorf("%s: outcome %s", o.Name, o.Outcome)
+		}
+		got = append(got, o.Name)
+	}
+	// The user's run finishes before the run over all users.
+	if want := "suggest.prune suggest.generate suggest.generate_all"; strings.Join(got, " ") != want {
+		t.Fatalf("ops %q, want %q", got, want)
 	}
 }

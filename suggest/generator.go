@@ -35,8 +35,10 @@ type Config struct {
 	// nothing written. nil means memguard.Nop().
 	Breaker memguard.Breaker
 
-	// Monitor wraps each Generate as the operation "suggest.generate".
-	// nil means none.
+	// Monitor records every run: Generate as the operation
+	// "suggest.generate" (so also each user of GenerateAll), GenerateAll
+	// as "suggest.generate_all" and Prune as "suggest.prune". nil means
+	// none.
 	Monitor *memguard.Monitor
 
 	// MaxSuggestions is K, how many suggestions a run keeps. 0 means

@@ -25,6 +25,16 @@ const (
 // up a large history, or when Config.Retention is negative (no pruning by
 // Generate) to prune on the host's schedule with the given retention.
 func (g *Generator) Prune(ctx context.Context, userID uuid.UUID) (int64, error) {
+	var n int64
+	err := g.monitor.Wrap(ctx, "suggest.prune", func(ctx context.Context) error {
+		var err error
+		n, err = g.prune(ctx, userID)
+		return err
+	})
+	return n, err
+}
+
+func (g *Generator) prune(ctx context.Context, userID uuid.UUID) (int64, error) {
 	if err := checkUser("prune", userID); err != nil {
 		return 0, err
 	}
