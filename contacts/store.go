@@ -36,8 +36,10 @@ type Config struct {
 // (*sql.Tx, *sqlx.Tx) joins the host's transaction and a Store over a pool
 // (*sql.DB, *sqlx.DB) autocommits each call.
 type Store struct {
-	db kith.DB
-	q  queries
+	db     kith.DB
+	q      queries
+	schema string
+	search searchState
 }
 
 // NewStore returns a Store over db. It validates cfg (errors match
@@ -50,7 +52,7 @@ func NewStore(db kith.DB, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: Config.Schema: %w", ErrInvalid, err)
 	}
-	return &Store{db: db, q: newQueries(schema)}, nil
+	return &Store{db: db, q: newQueries(schema), schema: schema}, nil
 }
 
 // Create validates c and stores it as a new contact of userID. c.ID,
