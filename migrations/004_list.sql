@@ -1,4 +1,4 @@
--- kith 003: reading for a UI. Names sort the way people expect, list pages
+-- kith 004: reading for a UI. Names sort the way people expect, list pages
 -- have an index per filter, and contacts can be searched with typos.
 
 -- Names sort in Unicode's root collation (ICU "und"), whatever the
