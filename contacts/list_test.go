@@ -12,7 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/kithhq/kith/contacts"
-	"github.com/kithhq/kith/internal/pgtest"
+	"github.com/kithhq/kith/kithtest"
 )
 
 var listNow = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
@@ -28,7 +28,7 @@ type listFixture struct {
 
 func newListFixture(t *testing.T, n int) *listFixture {
 	t.Helper()
-	db := pgtest.NewDB(t)
+	db := kithtest.DB(t)
 	s, err := contacts.NewStore(db, contacts.Config{})
 	if err != nil {
 		t.Fatal(err)

@@ -12,8 +12,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/kithhq/kith/contacts"
-	"github.com/kithhq/kith/internal/pgtest"
 	"github.com/kithhq/kith/internal/seed"
+	"github.com/kithhq/kith/kithtest"
 )
 
 // explainer is a Store handle that runs EXPLAIN (ANALYZE, BUFFERS) of every
@@ -69,7 +69,7 @@ func TestListPlans(t *testing.T) {
 		t.Skip("seeds 40,000 contacts")
 	}
 	t.Parallel()
-	db := pgtest.NewDB(t)
+	db := kithtest.DB(t)
 	ctx := context.Background()
 	user, neighbour := uuid.New(), uuid.New()
 	for _, u := range []uuid.UUID{user, neighbour} {

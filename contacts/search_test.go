@@ -9,12 +9,12 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/kithhq/kith/contacts"
-	"github.com/kithhq/kith/internal/pgtest"
+	"github.com/kithhq/kith/kithtest"
 )
 
 func TestSearch(t *testing.T) {
 	t.Parallel()
-	db := pgtest.NewDB(t)
+	db := kithtest.DB(t)
 	s, err := contacts.NewStore(db, contacts.Config{})
 	if err != nil {
 		t.Fatal(err)
