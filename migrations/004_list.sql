@@ -62,10 +62,14 @@ CREATE INDEX contacts_user_frequency_name_idx ON kith.contacts (user_id, frequen
 DO $$
 DECLARE
     trgm text;
+    home text := (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                   WHERE c.oid = 'kith.contacts'::regclass);
 BEGIN
+    -- Into kith's own schema (where the migrating role may create), unless
+    -- the database has them already.
     BEGIN
-        CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA kith;
-        CREATE EXTENSION IF NOT EXISTS btree_gist SCHEMA kith;
+        EXECUTE format('CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA %I', home);
+        EXECUTE format('CREATE EXTENSION IF NOT EXISTS btree_gist SCHEMA %I', home);
     EXCEPTION WHEN insufficient_privilege OR undefined_file OR feature_not_supported OR object_not_in_prerequisite_state THEN
         RAISE NOTICE 'kith: contacts search disabled: %', SQLERRM;
     END;
