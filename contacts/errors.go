@@ -1,17 +1,21 @@
 package contacts
 
 import (
+	"database/sql"
 	"errors"
 	"fmt"
+
+	"github.com/kithhq/kith/internal/pgerr"
 )
 
 var (
 	// ErrNotFound reports a contact or group that does not exist for the
 	// user asking, whether it never existed or belongs to someone else.
 	ErrNotFound = errors.New("contacts: not found")
-	// ErrInvalid is wrapped by every validation failure; the concrete error
-	// is a *FieldError naming the field.
-	ErrInvalid = errors.New("contacts: invalid input")
+	// ErrInvalid is matched by every refused input: a *FieldError naming
+	// the field of a contact or group, or an invalid argument of NewStore
+	// (naming the Config field). Nothing is written.
+	ErrInvalid = errors.New("contacts: invalid")
 	// ErrDuplicate reports a write that would break a uniqueness rule: a
 	// second contact with the same Google resource name for one user, a
 	// second group with the same name.
@@ -38,3 +42,55 @@ func (e *FieldError) Error() string {
 
 // Is makes errors.Is(err, ErrInvalid) true for every FieldError.
 func (e *FieldError) Is(target error) bool { return target == ErrInvalid }
+
+// fail wraps err, the failure of what the format describes ("get contact
+// %s"), so that the package name appears once:
+//
+//   - a driver error that means one of the package's sentinels reads as
+//     the sentinel, then the context: "contacts: not found: get contact
+//     …", "contacts: duplicate: create group". The driver's error stays in
+//     the chain for errors.As but not in the text, which so never shows
+//     Postgres constraint names or SQL.
+//   - a *FieldError is returned as it is: it names the field.
+//   - any other error reads "contacts: get contact …: " and its text.
+func fail(err error, format string, args ...any) error {
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		return err
+	}
+	context := fmt.Sprintf(format, args...)
+	if sentinel := sentinelOf(err); sentinel != nil {
+		return &sentinelError{sentinel: sentinel, context: context, cause: err}
+	}
+	return fmt.Errorf("contacts: %s: %w", context, err)
+}
+
+// sentinelOf returns the package sentinel err stands for, or nil.
+func sentinelOf(err error) error {
+	switch {
+	case errors.Is(err, sql.ErrNoRows), errors.Is(err, ErrNotFound):
+		return ErrNotFound
+	case errors.Is(err, ErrDuplicate), pgerr.Is(err, pgerr.UniqueViolation):
+		return ErrDuplicate
+	case errors.Is(err, ErrInvalid), pgerr.Is(err, pgerr.CheckViolation, pgerr.StringDataRightTruncation, pgerr.InvalidTextRepresentation):
+		return ErrInvalid
+	}
+	return nil
+}
+
+// A sentinelError reads "<sentinel>: <context>" and matches both the
+// sentinel and its cause.
+type sentinelError struct {
+	sentinel error
+	context  string
+	cause    error
+}
+
+func (e *sentinelError) Error() string { return e.sentinel.Error() + ": " + e.context }
+
+func (e *sentinelError) Unwrap() []error {
+	if e.cause == e.sentinel {
+		return []error{e.sentinel}
+	}
+	return []error{e.sentinel, e.cause}
+}

@@ -7,26 +7,26 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/kithhq/kith/internal/pgarray"
-	"github.com/lib/pq/pqerror"
+	"github.com/kithhq/kith/internal/pgerr"
 )
 
 // Groups returns userID's groups ordered by name.
 func (s *Store) Groups(ctx context.Context, userID uuid.UUID) ([]Group, error) {
 	rows, err := s.db.QueryContext(ctx, s.q.groups, userID)
 	if err != nil {
-		return nil, fmt.Errorf("contacts: list groups: %w", err)
+		return nil, fail(err, "list groups")
 	}
 	defer rows.Close()
 	groups := []Group{}
 	for rows.Next() {
 		var g Group
 		if err := rows.Scan(&g.ID, &g.UserID, &g.Name, &g.CreatedAt, &g.UpdatedAt); err != nil {
-			return nil, fmt.Errorf("contacts: list groups: %w", err)
+			return nil, fail(err, "list groups")
 		}
 		groups = append(groups, g)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("contacts: list groups: %w", err)
+		return nil, fail(err, "list groups")
 	}
 	return groups, nil
 }
@@ -40,7 +40,7 @@ func (s *Store) CreateGroup(ctx context.Context, userID uuid.UUID, name string) 
 	var g Group
 	err := s.db.QueryRowContext(ctx, s.q.createGroup, userID, name).Scan(&g.ID, &g.UserID, &g.Name, &g.CreatedAt, &g.UpdatedAt)
 	if err != nil {
-		return Group{}, fmt.Errorf("contacts: create group: %w", dbError(err))
+		return Group{}, fail(err, "create group")
 	}
 	return g, nil
 }
@@ -54,7 +54,7 @@ func (s *Store) RenameGroup(ctx context.Context, userID, id uuid.UUID, name stri
 	var g Group
 	err := s.db.QueryRowContext(ctx, s.q.renameGroup, userID, id, name).Scan(&g.ID, &g.UserID, &g.Name, &g.CreatedAt, &g.UpdatedAt)
 	if err != nil {
-		return Group{}, fmt.Errorf("contacts: rename group %s: %w", id, dbError(err))
+		return Group{}, fail(err, "rename group %s", id)
 	}
 	return g, nil
 }
@@ -64,7 +64,7 @@ func (s *Store) RenameGroup(ctx context.Context, userID, id uuid.UUID, name stri
 func (s *Store) DeleteGroup(ctx context.Context, userID, id uuid.UUID) error {
 	res, err := s.db.ExecContext(ctx, s.q.deleteGroup, userID, id)
 	if err := affectedOne(res, err); err != nil {
-		return fmt.Errorf("contacts: delete group %s: %w", id, err)
+		return fail(err, "delete group %s", id)
 	}
 	return nil
 }
@@ -79,11 +79,11 @@ func (s *Store) AddToGroup(ctx context.Context, userID, groupID uuid.UUID, conta
 	err := s.db.QueryRowContext(ctx, s.q.addMembers, userID, groupID, pgarray.UUIDs(ids), len(ids)).Scan(&groups, &found, &added)
 	switch {
 	case err != nil:
-		return fmt.Errorf("contacts: add to group %s: %w", groupID, membershipError(err))
+		return fail(membershipError(err), "add to group %s", groupID)
 	case groups == 0:
-		return fmt.Errorf("contacts: add to group %s: group %w", groupID, ErrNotFound)
+		return fail(ErrNotFound, "add to group %s: no such group", groupID)
 	case found < len(ids):
-		return fmt.Errorf("contacts: add to group %s: %d of %d contacts %w", groupID, len(ids)-found, len(ids), ErrNotFound)
+		return fail(ErrNotFound, "add to group %s: %d of %d contacts", groupID, len(ids)-found, len(ids))
 	}
 	return nil
 }
@@ -95,9 +95,9 @@ func (s *Store) RemoveFromGroup(ctx context.Context, userID, groupID uuid.UUID, 
 	err := s.db.QueryRowContext(ctx, s.q.removeMembers, userID, groupID, pgarray.UUIDs(distinct(contactIDs))).Scan(&groups, &removed)
 	switch {
 	case err != nil:
-		return fmt.Errorf("contacts: remove from group %s: %w", groupID, dbError(err))
+		return fail(err, "remove from group %s", groupID)
 	case groups == 0:
-		return fmt.Errorf("contacts: remove from group %s: group %w", groupID, ErrNotFound)
+		return fail(ErrNotFound, "remove from group %s: no such group", groupID)
 	}
 	return nil
 }
@@ -105,11 +105,10 @@ func (s *Store) RemoveFromGroup(ctx context.Context, userID, groupID uuid.UUID, 
 // membershipError maps a race with a concurrent delete (the foreign key
 // fails) to ErrNotFound, and the per-contact group bound to a FieldError.
 func membershipError(err error) error {
-	err = dbError(err)
-	switch pqCode(err) {
-	case pqerror.ForeignKeyViolation:
-		return fmt.Errorf("%w: %w", ErrNotFound, err)
-	case pqerror.CheckViolation:
+	switch pgerr.Code(err) {
+	case pgerr.ForeignKeyViolation:
+		return &sentinelError{sentinel: ErrNotFound, context: "a contact or the group was deleted meanwhile", cause: err}
+	case pgerr.CheckViolation:
 		return &FieldError{Field: "group_ids", Reason: fmt.Sprintf("a contact can be in at most %d groups", MaxGroupsPerContact), Max: MaxGroupsPerContact}
 	}
 	return err

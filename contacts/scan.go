@@ -32,7 +32,7 @@ func scanContact(s contactsql.Scanner, c *Contact) error {
 	c.OtherSocial = nil
 	if len(social) > 0 && !bytes.Equal(social, []byte("{}")) {
 		if err := json.Unmarshal(social, &c.OtherSocial); err != nil {
-			return fmt.Errorf("contacts: decode other_social: %w", err)
+			return fmt.Errorf("decode other_social: %w", err)
 		}
 	}
 	return nil
@@ -56,7 +56,7 @@ func (n nullTime) Scan(src any) error {
 	case time.Time:
 		*n.t = &v
 	default:
-		return fmt.Errorf("contacts: cannot scan %T into a time", src)
+		return fmt.Errorf("cannot scan %T into a time", src)
 	}
 	return nil
 }
@@ -68,7 +68,7 @@ type frequencyDest struct{ f *Frequency }
 func (d frequencyDest) Scan(src any) error {
 	b, ok := textOf(src)
 	if !ok {
-		return fmt.Errorf("contacts: cannot scan %T into a frequency", src)
+		return fmt.Errorf("cannot scan %T into a frequency", src)
 	}
 	for _, f := range frequencies {
 		if string(f) == string(b) {
@@ -80,12 +80,13 @@ func (d frequencyDest) Scan(src any) error {
 		*d.f = FrequencyNone
 		return nil
 	}
-	return fmt.Errorf("contacts: unknown frequency %q in the database", b)
+	return fmt.Errorf("unknown frequency %q in the database", b)
 }
 
 // uuidArray scans a Postgres uuid[] in text form ({a,b,...}) straight into
 // a []uuid.UUID. It is several times faster than pq.Array's reflective path
-// and allocates one slice per non-empty array, none for an empty one.
+// and allocates one slice per non-empty array, none for an empty one: an
+// empty array is an empty, non-nil slice (JSON [], like Tags), NULL is nil.
 type uuidArray struct{ ids *[]uuid.UUID }
 
 func (a uuidArray) Scan(src any) error {
@@ -95,30 +96,30 @@ func (a uuidArray) Scan(src any) error {
 	}
 	b, ok := textOf(src)
 	if !ok {
-		return fmt.Errorf("contacts: cannot scan %T into []uuid.UUID", src)
+		return fmt.Errorf("cannot scan %T into []uuid.UUID", src)
 	}
 	if len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' {
-		return fmt.Errorf("contacts: malformed uuid array %q", b)
+		return fmt.Errorf("malformed uuid array %q", b)
 	}
 	body := b[1 : len(b)-1]
 	if len(body) == 0 {
-		*a.ids = nil
+		*a.ids = []uuid.UUID{} // zero-length: points at the runtime's zero base, no allocation
 		return nil
 	}
 	const textLen = 36 // 8-4-4-4-12
 	n := (len(body) + 1) / (textLen + 1)
 	if n*(textLen+1)-1 != len(body) {
-		return fmt.Errorf("contacts: malformed uuid array %q", b)
+		return fmt.Errorf("malformed uuid array %q", b)
 	}
 	ids := make([]uuid.UUID, n)
 	for i := range ids {
 		elem := body[i*(textLen+1) : i*(textLen+1)+textLen]
 		if i < n-1 && body[i*(textLen+1)+textLen] != ',' {
-			return fmt.Errorf("contacts: malformed uuid array %q", b)
+			return fmt.Errorf("malformed uuid array %q", b)
 		}
 		id, err := uuid.ParseBytes(elem)
 		if err != nil {
-			return fmt.Errorf("contacts: malformed uuid array: %w", err)
+			return fmt.Errorf("malformed uuid array: %w", err)
 		}
 		ids[i] = id
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -14,7 +13,6 @@ import (
 	"github.com/kithhq/kith/internal/dbschema"
 	"github.com/kithhq/kith/internal/pgarray"
 	"github.com/lib/pq"
-	"github.com/lib/pq/pqerror"
 )
 
 // Config configures a Store. The zero value means the defaults.
@@ -60,14 +58,14 @@ func NewStore(db kith.DB, cfg Config) (*Store, error) {
 // the store; the stored contact is returned. A second contact of the same
 // user with the same non-empty GoogleResourceName is ErrDuplicate.
 func (s *Store) Create(ctx context.Context, userID uuid.UUID, c Contact) (Contact, error) {
-	return s.write(ctx, "create", s.q.insert, &c, userID)
+	return s.write(ctx, "create contact", s.q.insert, &c, userID)
 }
 
 // Get returns the contact id of userID, or ErrNotFound.
 func (s *Store) Get(ctx context.Context, userID, id uuid.UUID) (Contact, error) {
 	var c Contact
 	if err := scanContact(s.db.QueryRowContext(ctx, s.q.get, userID, id), &c); err != nil {
-		return Contact{}, fmt.Errorf("contacts: get %s: %w", id, dbError(err))
+		return Contact{}, fail(err, "get contact %s", id)
 	}
 	return c, nil
 }
@@ -77,7 +75,7 @@ func (s *Store) Get(ctx context.Context, userID, id uuid.UUID) (Contact, error) 
 // patch: read, change, write. GroupIDs, CreatedAt and UpdatedAt in c are
 // ignored. A missing contact is ErrNotFound.
 func (s *Store) Update(ctx context.Context, userID uuid.UUID, c Contact) (Contact, error) {
-	return s.write(ctx, "update "+c.ID.String(), s.q.update, &c, userID, c.ID)
+	return s.write(ctx, "update contact "+c.ID.String(), s.q.update, &c, userID, c.ID)
 }
 
 // write validates c, then runs query (an insert or an update) with lead
@@ -94,7 +92,7 @@ func (s *Store) write(ctx context.Context, op, query string, c *Contact, lead ..
 	}
 	var out Contact
 	if err := scanContact(s.db.QueryRowContext(ctx, query, append(lead, args...)...), &out); err != nil {
-		return Contact{}, fmt.Errorf("contacts: %s: %w", op, dbError(err))
+		return Contact{}, fail(err, "%s", op)
 	}
 	return out, nil
 }
@@ -113,7 +111,10 @@ func (s *Store) Unarchive(ctx context.Context, userID, id uuid.UUID) error {
 func (s *Store) setArchived(ctx context.Context, userID, id uuid.UUID, archived bool) error {
 	res, err := s.db.ExecContext(ctx, s.q.setArchived, userID, id, archived)
 	if err := affectedOne(res, err); err != nil {
-		return fmt.Errorf("contacts: set archived=%t on %s: %w", archived, id, err)
+		if archived {
+			return fail(err, "archive contact %s", id)
+		}
+		return fail(err, "unarchive contact %s", id)
 	}
 	return nil
 }
@@ -122,7 +123,7 @@ func (s *Store) setArchived(ctx context.Context, userID, id uuid.UUID, archived 
 func (s *Store) Delete(ctx context.Context, userID, id uuid.UUID) error {
 	res, err := s.db.ExecContext(ctx, s.q.delete, userID, id)
 	if err := affectedOne(res, err); err != nil {
-		return fmt.Errorf("contacts: delete %s: %w", id, err)
+		return fail(err, "delete contact %s", id)
 	}
 	return nil
 }
@@ -138,7 +139,7 @@ type CountOptions struct {
 func (s *Store) Count(ctx context.Context, userID uuid.UUID, opts CountOptions) (int64, error) {
 	var n int64
 	if err := s.db.QueryRowContext(ctx, s.q.count, userID, opts.IncludeArchived).Scan(&n); err != nil {
-		return 0, fmt.Errorf("contacts: count: %w", err)
+		return 0, fail(err, "count contacts")
 	}
 	return n, nil
 }
@@ -156,11 +157,11 @@ func (s *Store) MarkContacted(ctx context.Context, userID uuid.UUID, contactIDs 
 	}
 	res, err := s.db.ExecContext(ctx, s.q.markContacted, userID, pgarray.UUIDs(contactIDs), at)
 	if err != nil {
-		return 0, fmt.Errorf("contacts: mark contacted: %w", err)
+		return 0, fail(err, "mark contacted")
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return 0, fmt.Errorf("contacts: mark contacted: %w", err)
+		return 0, fail(err, "mark contacted")
 	}
 	return int(n), nil
 }
@@ -187,28 +188,10 @@ func writeArgs(c *Contact) ([]any, error) {
 	}, nil
 }
 
-// dbError maps driver errors onto the package's sentinels, keeping the
-// cause in the chain.
-func dbError(err error) error {
-	if errors.Is(err, sql.ErrNoRows) {
-		return ErrNotFound
-	}
-	var pqErr *pq.Error
-	if errors.As(err, &pqErr) {
-		switch pqErr.Code {
-		case pqerror.UniqueViolation:
-			return fmt.Errorf("%w: %s", ErrDuplicate, pqErr.Message)
-		case pqerror.CheckViolation, pqerror.StringDataRightTruncation, pqerror.InvalidTextRepresentation:
-			return fmt.Errorf("%w: %w", ErrInvalid, err)
-		}
-	}
-	return err
-}
-
 // affectedOne turns an Exec result that touched no row into ErrNotFound.
 func affectedOne(res sql.Result, err error) error {
 	if err != nil {
-		return dbError(err)
+		return err
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
@@ -218,13 +201,4 @@ func affectedOne(res sql.Result, err error) error {
 		return ErrNotFound
 	}
 	return nil
-}
-
-// pqCode returns the SQLSTATE of the first *pq.Error in err's chain, or "".
-func pqCode(err error) pqerror.Code {
-	var pqErr *pq.Error
-	if errors.As(err, &pqErr) {
-		return pqErr.Code
-	}
-	return ""
 }

@@ -62,11 +62,11 @@ func (s *Store) UpsertGoogle(ctx context.Context, userID uuid.UUID, batch []Cont
 	}
 	payload, err := json.Marshal(rows)
 	if err != nil {
-		return UpsertResult{}, fmt.Errorf("contacts: upsert: encode batch: %w", err)
+		return UpsertResult{}, fail(err, "upsert: encode batch")
 	}
 	var r UpsertResult
 	if err := s.db.QueryRowContext(ctx, s.q.upsertGoogle, userID, string(payload)).Scan(&r.Inserted, &r.Updated); err != nil {
-		return UpsertResult{}, fmt.Errorf("contacts: upsert %d contacts: %w", len(batch), dbError(err))
+		return UpsertResult{}, fail(err, "upsert %d contacts", len(batch))
 	}
 	r.Unchanged = len(batch) - r.Inserted - r.Updated
 	return r, nil

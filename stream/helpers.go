@@ -4,11 +4,11 @@ import "iter"
 
 // Collect ranges over seq and returns its items. If seq yields an error,
 // Collect stops there and returns the items before it together with the
-// error (slices.Collect cannot carry one). It returns a nil slice for an
-// empty stream. Collect holds every item in memory: use it for bounded
+// error (slices.Collect cannot carry one). The slice is never nil: an empty
+// stream gives an empty slice. Collect holds every item in memory: use it for bounded
 // streams, not to load a user's whole contact list.
 func Collect[T any](seq iter.Seq2[T, error]) ([]T, error) {
-	var out []T
+	out := []T{}
 	for v, err := range seq {
 		if err != nil {
 			return out, err

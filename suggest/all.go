@@ -51,7 +51,7 @@ type Report struct {
 	Started    int           // users whose generation began
 	Succeeded  int           // of which completed (superseded ones included)
 	Superseded int           // of which found a newer run's set and wrote nothing
-	Failed     []*UserError  // of which failed, in order of completion
+	Failed     int           // of which failed: each is a *UserError in the returned error
 	Duration   time.Duration // wall time
 }
 
@@ -71,15 +71,19 @@ func (o AllOptions) location(ctx context.Context, userID uuid.UUID) (*time.Locat
 // for it (UTC without one). Before starting each user it waits for a free
 // slot and checks the Breaker.
 //
-// One user's failure does not stop the others: failures are collected in
-// the Report and returned as a *BatchError. GenerateAll stops starting
-// users, waits for those running, and returns when users is exhausted,
-// users yields an error, the Breaker refuses (its error is returned,
-// matching memguard.ErrMemoryPressure: retry later), or ctx ends (ctx's
-// error is returned; running users stop promptly). The returned error
-// joins the reason for stopping early, if any, with the *BatchError, if
-// any. Each user's write is one transaction, so a stop never leaves a user
-// with half a set.
+// One user's failure does not stop the others: each failure is a
+// *UserError, counted in Report.Failed. GenerateAll stops starting users,
+// waits for those running, and returns when users is exhausted, users
+// yields an error, the Breaker refuses (its error is returned, matching
+// memguard.ErrMemoryPressure: retry later), or ctx ends (ctx's error is
+// returned; running users stop promptly). The returned error is
+// errors.Join of the reason for stopping early, if any, and the
+// *UserErrors in order of completion: errors.Is looks through all of them
+// (errors.Is(err, memguard.ErrMemoryPressure) is true if any user was
+// refused for memory), errors.As finds the first *UserError, and
+// Unwrap() []error lists them all. It is nil when every user succeeded.
+// Each user's write is one transaction, so a stop never leaves a user with
+// half a set.
 //
 // GenerateAll is for one process. To spread users across machines, run
 // Generate as a per-user job on the host's queue (for example a River job
@@ -102,18 +106,19 @@ func (g *Generator) generateAll(ctx context.Context, users iter.Seq2[uuid.UUID, 
 	case conc == 0:
 		conc = DefaultConcurrency
 	case conc < 0:
-		return Report{}, invalid("AllOptions.Concurrency %d: negative", conc)
+		return Report{}, invalid("AllOptions.Concurrency %d: must be >= 0", conc)
 	}
 	if users == nil {
-		return Report{}, invalid("nil users sequence")
+		return Report{}, invalid("GenerateAll: nil users sequence")
 	}
 
 	var (
 		eg       errgroup.Group // no WithContext: one failure must not cancel the others
 		sem      = semaphore.NewWeighted(int64(conc))
-		mu       sync.Mutex // guards rep and doneN below
+		mu       sync.Mutex // guards rep, doneN and userErrs below
 		doneN    int
 		rep      Report
+		userErrs []error // *UserError, in order of completion
 		stopErr  error
 		started  int
 		finished = func(p Progress) {
@@ -154,14 +159,15 @@ func (g *Generator) generateAll(ctx context.Context, users iter.Seq2[uuid.UUID, 
 			doneN++
 			if err != nil {
 				p.Result = Result{UserID: userID}
-				rep.Failed = append(rep.Failed, &UserError{UserID: userID, Err: err})
+				rep.Failed++
+				userErrs = append(userErrs, &UserError{UserID: userID, Err: err})
 			} else {
 				rep.Succeeded++
 				if res.Superseded {
 					rep.Superseded++
 				}
 			}
-			p.Done, p.Failed = doneN, len(rep.Failed)
+			p.Done, p.Failed = doneN, rep.Failed
 			mu.Unlock()
 			finished(p) // outside the lock
 			return nil
@@ -169,9 +175,5 @@ func (g *Generator) generateAll(ctx context.Context, users iter.Seq2[uuid.UUID, 
 	}
 	_ = eg.Wait() // workers never return errors; failures are in rep
 	rep.Started, rep.Duration = started, time.Since(start)
-	var batchErr error
-	if len(rep.Failed) > 0 {
-		batchErr = &BatchError{Failed: rep.Failed, Total: started}
-	}
-	return rep, errors.Join(stopErr, batchErr)
+	return rep, errors.Join(append([]error{stopErr}, userErrs...)...)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -64,11 +65,15 @@ func TestGenerateAll(t *testing.T) {
 			maxDone = max(maxDone, p.Done)
 		},
 	})
-	var be *BatchError
-	if !errors.As(err, &be) || !errors.Is(err, boom) || len(be.Failed) != 1 || be.Failed[0].UserID != bad || be.Total != 6 {
+	var ue *UserError
+	joined, _ := err.(interface{ Unwrap() []error })
+	if !errors.As(err, &ue) || !errors.Is(err, boom) || joined == nil || len(joined.Unwrap()) != 1 || ue.UserID != bad {
 		t.Fatalf("err = %v", err)
 	}
-	if rep.Started != 6 || rep.Succeeded != 5 || len(rep.Failed) != 1 {
+	if msg := err.Error(); strings.Count(msg, "suggest:") != 1 || !strings.Contains(msg, bad.String()) || !strings.HasSuffix(msg, ": boom") {
+		t.Errorf("error text %q: want the package name once, the user and the cause", msg)
+	}
+	if rep.Started != 6 || rep.Succeeded != 5 || rep.Failed != 1 {
 		t.Fatalf("report %+v", rep)
 	}
 	if len(seen) != 6 || maxDone != 6 || seen[bad].Err == nil {

@@ -85,7 +85,7 @@ func BenchmarkGenerate(b *testing.B) {
 			b.Run("generate", func(b *testing.B) {
 				measure(b, func() (int64, error) {
 					res, err := g.Generate(ctx, user, nil)
-					if err == nil && len(res.Suggestions) != DefaultMaxSuggestions {
+					if err == nil && len(res.Suggestions) != DefaultLimit {
 						err = fmt.Errorf("%d suggestions", len(res.Suggestions))
 					}
 					return res.Scanned, err

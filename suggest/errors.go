@@ -3,6 +3,7 @@ package suggest
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/kithhq/kith/internal/argcheck"
@@ -16,8 +17,9 @@ var (
 	// suggestion that was already resolved. Nothing is changed.
 	ErrNotPending = errors.New("suggest: suggestion is not pending")
 	// ErrInvalid is wrapped by every refusal of bad input (a configuration
-	// field, a snooze time in the past). Nothing is changed.
-	ErrInvalid = errors.New("suggest: invalid input")
+	// field, named with its value and bound; a snooze time in the past).
+	// Nothing is changed.
+	ErrInvalid = errors.New("suggest: invalid")
 	// ErrConflict reports a generation run that kept meeting concurrent
 	// changes to the user's suggestions (a suggestion resolved or a contact
 	// deleted while it ran) and gave up after a few attempts. Nothing was
@@ -38,38 +40,51 @@ func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
 }
 
-// A UserError is the failure of one user in [Generator.GenerateAll].
-type UserError struct {
-	UserID uuid.UUID
-	Err    error
+// fail wraps err, the failure of what the format describes ("accept %s"),
+// so that the package name appears once. An error of this package (a
+// sentinel, or one wrapping it with details after its text) reads as the
+// sentinel, then the context, then the details: "suggest: suggestion is
+// not pending: accept … (it is accepted)". Any other error reads
+// "suggest: accept …: " and its text.
+func fail(err error, format string, args ...any) error {
+	context := fmt.Sprintf(format, args...)
+	for _, s := range sentinels {
+		if errors.Is(err, s) {
+			detail, _ := strings.CutPrefix(err.Error(), s.Error())
+			return &sentinelError{text: s.Error() + ": " + context + detail, err: err}
+		}
+	}
+	return fmt.Errorf("suggest: %s: %w", context, err)
 }
 
-func (e *UserError) Error() string { return fmt.Sprintf("suggest: user %s: %v", e.UserID, e.Err) }
+var sentinels = []error{ErrNotFound, ErrNotPending, ErrInvalid, ErrConflict}
+
+// A sentinelError reads text and unwraps to the error it rewords.
+type sentinelError struct {
+	text string
+	err  error
+}
+
+func (e *sentinelError) Error() string { return e.text }
+func (e *sentinelError) Unwrap() error { return e.err }
+
+// A UserError is the failure of one user in [Generator.GenerateAll], which
+// returns errors.Join of one UserError per failed user: get them with
+// errors.As, or all of them through Unwrap() []error.
+type UserError struct {
+	UserID uuid.UUID
+	Err    error // what Generate returned for the user
+}
+
+// Error returns the user's error, which names the user; an error that does
+// not is prefixed with "suggest: user <id>: ".
+func (e *UserError) Error() string {
+	msg := e.Err.Error()
+	if strings.HasPrefix(msg, "suggest: ") && strings.Contains(msg, e.UserID.String()) {
+		return msg
+	}
+	return fmt.Sprintf("suggest: user %s: %s", e.UserID, msg)
+}
 
 // Unwrap returns the user's error.
 func (e *UserError) Unwrap() error { return e.Err }
-
-// A BatchError lists the users [Generator.GenerateAll] failed for. The other
-// users' runs completed. errors.Is and errors.As look through every
-// failure, so errors.Is(err, memguard.ErrMemoryPressure) is true if any
-// user was refused for memory.
-type BatchError struct {
-	Failed []*UserError // in order of completion
-	Total  int          // users attempted
-}
-
-func (e *BatchError) Error() string {
-	if len(e.Failed) == 1 {
-		return fmt.Sprintf("suggest: 1 of %d users failed: %v", e.Total, e.Failed[0])
-	}
-	return fmt.Sprintf("suggest: %d of %d users failed; first: %v", len(e.Failed), e.Total, e.Failed[0])
-}
-
-// Unwrap returns the per-user errors.
-func (e *BatchError) Unwrap() []error {
-	errs := make([]error, len(e.Failed))
-	for i, f := range e.Failed {
-		errs[i] = f
-	}
-	return errs
-}

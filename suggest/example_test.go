@@ -69,7 +69,7 @@ func ExampleGenerator_Generate() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	g, err := suggest.New(db, suggest.Config{Breaker: breaker, MaxSuggestions: 20})
+	g, err := suggest.New(db, suggest.Config{Breaker: breaker, Limit: 20})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -129,5 +129,5 @@ func ExampleGenerator_GenerateAll() {
 		Concurrency: 8,
 		Progress:    func(p suggest.Progress) { log.Printf("%d users done, %d failed", p.Done, p.Failed) },
 	})
-	log.Printf("%d succeeded, %d failed in %v: %v", rep.Succeeded, len(rep.Failed), rep.Duration, err)
+	log.Printf("%d succeeded, %d failed in %v: %v", rep.Succeeded, rep.Failed, rep.Duration, err)
 }

@@ -221,7 +221,7 @@ func TestGenerateMatchesBruteForceOnSeededData(t *testing.T) {
 	}
 	scorer := DefaultScorer{GroupWeights: map[uuid.UUID]float64{groups[0].ID: 2, groups[1].ID: 1.5}}
 	for _, k := range []int{1, 25, 400} {
-		g, err := New(db, Config{Now: func() time.Time { return now }, MaxSuggestions: k, Scorer: scorer})
+		g, err := New(db, Config{Now: func() time.Time { return now }, Limit: k, Scorer: scorer})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -386,7 +386,7 @@ func TestLifecycleIsScopedByUser(t *testing.T) {
 // suggested contact, and the same set a lone run computes.
 func TestConcurrentGenerateForOneUser(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, Config{MaxSuggestions: 20})
+	f := newFixture(t, Config{Limit: 20})
 	user := uuid.New()
 	if err := seed.Contacts(context.Background(), f.db, user, 600, seed.Options{}); err != nil {
 		t.Fatal(err)
@@ -397,7 +397,7 @@ func TestConcurrentGenerateForOneUser(t *testing.T) {
 	errs := make(chan error, 8)
 	for range 8 {
 		wg.Go(func() {
-			g, err := New(f.db, Config{MaxSuggestions: 20, Now: f.g.now})
+			g, err := New(f.db, Config{Limit: 20, Now: f.g.now})
 			if err == nil {
 				g.pageSize = 50
 				_, err = g.Generate(context.Background(), user, nil)
@@ -545,13 +545,13 @@ func TestResolutionDuringRunIsNotUndone(t *testing.T) {
 // it starts over and still writes the exact top K.
 func TestManyStaleCandidatesRerun(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, Config{MaxSuggestions: 2})
+	f := newFixture(t, Config{Limit: 2})
 	user := uuid.New()
 	var all []contacts.Contact
 	for i := range spareWinners + 5 {
 		all = append(all, f.add(user, fmt.Sprintf("c%02d", i), contacts.FrequencyWeekly, time.Duration(100-i)*day))
 	}
-	slow, err := New(f.db, Config{Now: f.clock.Now, MaxSuggestions: 2})
+	slow, err := New(f.db, Config{Now: f.clock.Now, Limit: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

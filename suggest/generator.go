@@ -17,8 +17,8 @@ import (
 
 // Defaults and bounds of [Config].
 const (
-	DefaultMaxSuggestions  = 50
-	MaxMaxSuggestions      = 10_000
+	DefaultLimit           = 50
+	MaxLimit               = 10_000
 	DefaultDismissCoolDown = 30 * 24 * time.Hour
 )
 
@@ -41,9 +41,9 @@ type Config struct {
 	// none.
 	Monitor *memguard.Monitor
 
-	// MaxSuggestions is K, how many suggestions a run keeps. 0 means
-	// DefaultMaxSuggestions; at most MaxMaxSuggestions.
-	MaxSuggestions int
+	// Limit is K, how many suggestions a run keeps: 0 means DefaultLimit,
+	// else 1 to MaxLimit.
+	Limit int
 
 	// Now is the clock used for scoring, snoozes and cool-downs. nil
 	// means time.Now.
@@ -106,7 +106,7 @@ func New(db kith.Beginner, cfg Config) (*Generator, error) {
 	g := &Generator{
 		db: db, schema: schema, q: newQueries(schema),
 		breaker: cfg.Breaker, monitor: cfg.Monitor,
-		k: cfg.MaxSuggestions, now: cfg.Now, scorer: cfg.Scorer, coolDown: cfg.DismissCoolDown,
+		k: cfg.Limit, now: cfg.Now, scorer: cfg.Scorer, coolDown: cfg.DismissCoolDown,
 		retention: cfg.Retention, pruneBatchSize: cfg.PruneBatch,
 		src: streamSource,
 	}
@@ -121,15 +121,15 @@ func New(db kith.Beginner, cfg Config) (*Generator, error) {
 	}
 	switch {
 	case g.k == 0:
-		g.k = DefaultMaxSuggestions
-	case g.k < 0 || g.k > MaxMaxSuggestions:
-		return nil, invalid("Config.MaxSuggestions %d: want 1 to %d", g.k, MaxMaxSuggestions)
+		g.k = DefaultLimit
+	case g.k < 0 || g.k > MaxLimit:
+		return nil, invalid("Config.Limit %d: must be in [1, %d], or 0 for the default", g.k, MaxLimit)
 	}
 	switch {
 	case g.coolDown == 0:
 		g.coolDown = DefaultDismissCoolDown
 	case g.coolDown < 0:
-		return nil, invalid("Config.DismissCoolDown %v: negative", g.coolDown)
+		return nil, invalid("Config.DismissCoolDown %v: must be >= 0", g.coolDown)
 	}
 	if g.scorer == nil {
 		g.scorer = DefaultScorer{}
@@ -163,7 +163,7 @@ type Suggestion struct {
 // Result is what one [Generator.Generate] run did.
 type Result struct {
 	UserID      uuid.UUID
-	Suggestions []Suggestion // best first, at most MaxSuggestions
+	Suggestions []Suggestion // best first, at most Config.Limit; never nil
 	Scanned     int64        // contacts streamed (archived ones are not streamed)
 	Eligible    int64        // contacts the Scorer found due
 	// Excluded counts due contacts that ranked high enough to be kept
@@ -194,7 +194,7 @@ const spareWinners = 16
 // errRetry makes Generate rerun: something it read changed under it.
 var errRetry = errors.New("suggest: retry")
 
-// Generate computes userID's top MaxSuggestions suggestions over all of
+// Generate computes userID's top Config.Limit suggestions over all of
 // its unarchived contacts and replaces the user's pending suggestions with
 // them in one transaction.
 //
@@ -203,7 +203,7 @@ var errRetry = errors.New("suggest: retry")
 // host should pass when the user's zone is unknown. See [Calendar] for how
 // due dates are computed.
 //
-// Memory is O(MaxSuggestions), whatever the number of contacts: rows are
+// Memory is O(Config.Limit), whatever the number of contacts: rows are
 // scored as the driver reads them, a page is never held. The result is exact: the best K by the Scorer's score among all
 // due contacts that are neither snoozed nor within their dismissal
 // cool-down, ties broken by older last contact (never contacted first),
@@ -216,7 +216,7 @@ var errRetry = errors.New("suggest: retry")
 // writes nothing (for a job queue, that is done, not a failure). A
 // suggestion accepted, dismissed or snoozed while the run streamed, or a
 // contact deleted or archived meanwhile, is never written back as pending:
-// the run keeps a few spare candidates beyond MaxSuggestions and moves the
+// the run keeps a few spare candidates beyond Config.Limit and moves the
 // next ones up at write time. Only when more than that went stale during
 // one run does it start over (Result.Attempts), and only after several such
 // attempts does it fail with ErrConflict. On any error nothing is written.
@@ -247,11 +247,11 @@ func (g *Generator) generate(ctx context.Context, userID uuid.UUID, loc *time.Lo
 			if attempt < maxAttempts {
 				continue
 			}
-			err = fmt.Errorf("%w after %d attempts", ErrConflict, attempt)
+			err = fmt.Errorf("%w, %d attempts", ErrConflict, attempt)
 		}
 		if err != nil {
 			return Result{UserID: userID, Attempts: attempt, Duration: time.Since(start)},
-				fmt.Errorf("suggest: generate for user %s: %w", userID, err)
+				fail(err, "generate for user %s", userID)
 		}
 		return res, nil
 	}

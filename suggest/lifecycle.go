@@ -34,7 +34,7 @@ func (g *Generator) Pending(ctx context.Context, userID uuid.UUID, loc *time.Loc
 	cal := NewCalendar(g.now(), loc)
 	rows, err := g.db.QueryContext(ctx, g.q.pending, userID)
 	if err != nil {
-		return nil, fmt.Errorf("suggest: pending: %w", err)
+		return nil, fail(err, "pending")
 	}
 	defer rows.Close()
 	type row struct {
@@ -47,7 +47,7 @@ func (g *Generator) Pending(ctx context.Context, userID uuid.UUID, loc *time.Loc
 		var r row
 		m, err := scanMinimal(rows, &r.id, &r.generatedAt)
 		if err != nil {
-			return nil, fmt.Errorf("suggest: pending: %w", err)
+			return nil, fail(err, "pending")
 		}
 		score, ok := g.scorer.Score(m, cal)
 		if !ok || score != score {
@@ -57,7 +57,7 @@ func (g *Generator) Pending(ctx context.Context, userID uuid.UUID, loc *time.Loc
 		kept = append(kept, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("suggest: pending: %w", err)
+		return nil, fail(err, "pending")
 	}
 	slices.SortFunc(kept, func(a, b row) int {
 		if better(&a.cand, &b.cand) {
@@ -128,7 +128,7 @@ func (g *Generator) Accept(ctx context.Context, userID, id uuid.UUID) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("suggest: accept %s: %w", id, err)
+		return fail(err, "accept %s", id)
 	}
 	return nil
 }
@@ -138,7 +138,7 @@ func (g *Generator) Accept(ctx context.Context, userID, id uuid.UUID) error {
 // for Accept.
 func (g *Generator) Dismiss(ctx context.Context, userID, id uuid.UUID) error {
 	if err := g.resolve(ctx, userID, id, "dismissed", g.now(), nil, nil); err != nil {
-		return fmt.Errorf("suggest: dismiss %s: %w", id, err)
+		return fail(err, "dismiss %s", id)
 	}
 	return nil
 }
@@ -150,10 +150,10 @@ func (g *Generator) Dismiss(ctx context.Context, userID, id uuid.UUID) error {
 func (g *Generator) Snooze(ctx context.Context, userID, id uuid.UUID, until time.Time) error {
 	now := g.now()
 	if until.IsZero() || !until.After(now) {
-		return fmt.Errorf("suggest: snooze %s: %w", id, invalid("snooze until %s is not after now (%s)", until.Format(time.RFC3339), now.Format(time.RFC3339)))
+		return fail(invalid("until %s must be after now (%s)", until.Format(time.RFC3339), now.Format(time.RFC3339)), "snooze %s", id)
 	}
 	if err := g.resolve(ctx, userID, id, "snoozed", now, &until, nil); err != nil {
-		return fmt.Errorf("suggest: snooze %s: %w", id, err)
+		return fail(err, "snooze %s", id)
 	}
 	return nil
 }

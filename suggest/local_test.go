@@ -332,7 +332,7 @@ func TestRetention(t *testing.T) {
 // and one pending row per contact remains.
 func TestConcurrentGenerateWithResolutions(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, Config{MaxSuggestions: 30})
+	f := newFixture(t, Config{Limit: 30})
 	user := uuid.New()
 	ctx := context.Background()
 	if err := seed.Contacts(ctx, f.db, user, 800, seed.Options{NotesLen: 10}); err != nil {
@@ -346,7 +346,7 @@ func TestConcurrentGenerateWithResolutions(t *testing.T) {
 	superseded := 0
 	for range 6 {
 		wg.Go(func() {
-			g, err := New(f.db, Config{MaxSuggestions: 30})
+			g, err := New(f.db, Config{Limit: 30})
 			for range 8 {
 				var res Result
 				if err == nil {

@@ -71,8 +71,8 @@ func TestDefaultScorerDoesNotAllocate(t *testing.T) {
 func TestNewRefusesBadConfig(t *testing.T) {
 	db := fakeDB{}
 	bad := []Config{
-		{MaxSuggestions: -1},
-		{MaxSuggestions: MaxMaxSuggestions + 1},
+		{Limit: -1},
+		{Limit: MaxLimit + 1},
 		{DismissCoolDown: -time.Hour},
 		{Schema: "Bad-Schema"},
 		{Scorer: DefaultScorer{GroupWeights: map[uuid.UUID]float64{uuid.New(): 0}}},
@@ -92,7 +92,7 @@ func TestNewRefusesBadConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g.k != DefaultMaxSuggestions || g.coolDown != DefaultDismissCoolDown {
+	if g.k != DefaultLimit || g.coolDown != DefaultDismissCoolDown {
 		t.Errorf("defaults: k %d, cool-down %v", g.k, g.coolDown)
 	}
 }
