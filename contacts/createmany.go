@@ -71,21 +71,21 @@ func (s *Store) CreateMany(ctx context.Context, userID uuid.UUID, batch []Contac
 	if len(ids) > 0 {
 		rows, err := s.db.QueryContext(ctx, s.q.bulk.existingIDs, userID, pgarray.UUIDs(ids))
 		if err != nil {
-			return res, fmt.Errorf("contacts: create many: %w", err)
+			return res, fail(err, "create many")
 		}
 		for rows.Next() {
 			var id uuid.UUID
 			if err := rows.Scan(&id); err != nil {
 				rows.Close()
-				return res, fmt.Errorf("contacts: create many: %w", err)
+				return res, fail(err, "create many")
 			}
 			existing[id] = true
 		}
 		if err := rows.Close(); err != nil {
-			return res, fmt.Errorf("contacts: create many: %w", err)
+			return res, fail(err, "create many")
 		}
 		if err := rows.Err(); err != nil {
-			return res, fmt.Errorf("contacts: create many: %w", err)
+			return res, fail(err, "create many")
 		}
 	}
 
@@ -154,10 +154,10 @@ func (s *Store) insertMany(ctx context.Context, userID uuid.UUID, batch []Contac
 	}
 	data, err := json.Marshal(payload)
 	if err != nil {
-		return nil, fmt.Errorf("contacts: create many: encode batch: %w", err)
+		return nil, fail(err, "create many: encode batch")
 	}
 	if _, err := s.db.ExecContext(ctx, s.q.bulk.createMany, userID, string(data)); err != nil {
-		return nil, fmt.Errorf("contacts: create %d contacts: %w", len(rows), dbError(err))
+		return nil, fail(err, "create %d contacts", len(rows))
 	}
 	return ids, nil
 }

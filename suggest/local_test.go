@@ -430,7 +430,8 @@ func TestGenerateAllLocation(t *testing.T) {
 		},
 		Progress: func(p Progress) { mu.Lock(); results[p.UserID] = p.Result; mu.Unlock() },
 	})
-	if !errors.Is(err, boom) || rep.Succeeded != 3 || len(rep.Failed) != 1 || rep.Failed[0].UserID != broken {
+	var ue *UserError
+	if !errors.Is(err, boom) || rep.Succeeded != 3 || rep.Failed != 1 || !errors.As(err, &ue) || ue.UserID != broken {
 		t.Fatalf("report %+v, err %v", rep, err)
 	}
 	// Seen at 00:30 on the 16th in Tonga: due on the 23rd, today there.
@@ -502,7 +503,7 @@ func TestLocalStatementPlans(t *testing.T) {
 			}
 		}
 	}
-	bigGen, err := New(f.db, Config{MaxSuggestions: 5000})
+	bigGen, err := New(f.db, Config{Limit: 5000})
 	if err != nil {
 		t.Fatal(err)
 	}
