@@ -19,6 +19,7 @@ import (
 	"github.com/kithhq/kith/contacts/contactsio"
 	"github.com/kithhq/kith/kithtest"
 	"github.com/kithhq/kith/memguard"
+	"github.com/kithhq/kith/memguard/memguardtest"
 	"github.com/kithhq/kith/stream"
 )
 
@@ -489,5 +490,31 @@ func TestImportBreaker(t *testing.T) {
 	}
 	if n := len(all(t, db, user)); n != 0 {
 		t.Fatalf("refused import wrote %d", n)
+	}
+}
+
+// Imports and exports are operations of ImportOptions.Monitor and
+// ExportOptions.Monitor.
+func TestMonitor(t *testing.T) {
+	db := kithtest.DB(t)
+	var rec memguardtest.Recorder
+	mon := memguard.NewMonitor(memguard.MonitorConfig{Recorder: &rec, SampleInterval: -1})
+	user := uuid.New()
+	if _, err := contactsio.Import(context.Background(), db, user, strings.NewReader("name\nAda\n"), contactsio.CSV,
+		contactsio.ImportOptions{Monitor: mon}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := contactsio.ExportVCard(context.Background(), io.Discard, db, user, contactsio.ExportOptions{Monitor: mon}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := contactsio.ExportCSV(context.Background(), io.Discard, db, uuid.Nil, contactsio.ExportOptions{Monitor: mon}); err == nil {
+		t.Fatal("export for uuid.Nil accepted")
+	}
+	var got []string
+	for _, o := range rec.Ops() {
+		got = append(got, o.Name+" "+string(o.Outcome))
+	}
+	if want := "contactsio.import ok, contactsio.export_vcard ok, contactsio.export_csv error"; strings.Join(got, ", ") != want {
+		t.Fatalf("ops %q, want %q", got, want)
 	}
 }

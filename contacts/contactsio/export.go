@@ -24,6 +24,10 @@ type ExportOptions struct {
 	// ends the export with an error matching memguard.ErrMemoryPressure.
 	// nil means memguard.Nop().
 	Breaker memguard.Breaker
+	// Monitor records the export as the operation "contactsio.export_vcard"
+	// or "contactsio.export_csv" (duration, peak memory, outcome). nil
+	// means none.
+	Monitor *memguard.Monitor
 	// SkipArchived leaves archived contacts out.
 	SkipArchived bool
 }
@@ -40,21 +44,29 @@ const bufferSize = 64 << 10
 // refused) what was written so far stays written, ending after the last
 // whole card, and n counts the cards written.
 func ExportVCard(ctx context.Context, w io.Writer, db kith.DB, userID uuid.UUID, opts ExportOptions) (n int, err error) {
-	bw := bufio.NewWriterSize(w, bufferSize)
-	enc := newCardEncoder(bw)
-	return export(ctx, bw, db, userID, opts, "vcard", enc.encode)
+	err = opts.Monitor.Wrap(ctx, "contactsio.export_vcard", func(ctx context.Context) error {
+		bw := bufio.NewWriterSize(w, bufferSize)
+		enc := newCardEncoder(bw)
+		n, err = export(ctx, bw, db, userID, opts, "vcard", enc.encode)
+		return err
+	})
+	return n, err
 }
 
 // ExportCSV writes every contact of userID to w as CSV: the header the
 // package documentation gives, then one row per contact. It returns how
 // many contacts it wrote; errors are as ExportVCard's.
 func ExportCSV(ctx context.Context, w io.Writer, db kith.DB, userID uuid.UUID, opts ExportOptions) (n int, err error) {
-	bw := bufio.NewWriterSize(w, bufferSize)
-	enc := newCSVEncoder(bw)
-	if err := enc.header(); err != nil {
-		return 0, fmt.Errorf("contactsio: export csv: %w", err)
-	}
-	return export(ctx, bw, db, userID, opts, "csv", enc.encode)
+	err = opts.Monitor.Wrap(ctx, "contactsio.export_csv", func(ctx context.Context) error {
+		bw := bufio.NewWriterSize(w, bufferSize)
+		enc := newCSVEncoder(bw)
+		if err := enc.header(); err != nil {
+			return fmt.Errorf("contactsio: export csv: %w", err)
+		}
+		n, err = export(ctx, bw, db, userID, opts, "csv", enc.encode)
+		return err
+	})
+	return n, err
 }
 
 func export(ctx context.Context, bw *bufio.Writer, db kith.DB, userID uuid.UUID, opts ExportOptions, format string, encode func(*contacts.Contact) error) (int, error) {

@@ -68,6 +68,9 @@ type ImportOptions struct {
 	// import with an error matching memguard.ErrMemoryPressure (the report
 	// says how far it got). nil means memguard.Nop().
 	Breaker memguard.Breaker
+	// Monitor records the import as the operation "contactsio.import"
+	// (duration, peak memory, outcome). nil means none.
+	Monitor *memguard.Monitor
 	// DryRun reads and validates every record without writing anything:
 	// the report counts as Imported what would have been created. Records
 	// that would be skipped as already present are not detected, nor what
@@ -116,7 +119,15 @@ type ImportReport struct {
 // CSV header without a name column, a read or database error, ctx ended,
 // the breaker refused); the report then says what was done before, and
 // pages already written stay written.
-func Import(ctx context.Context, db kith.DB, userID uuid.UUID, r io.Reader, format Format, opts ImportOptions) (ImportReport, error) {
+func Import(ctx context.Context, db kith.DB, userID uuid.UUID, r io.Reader, format Format, opts ImportOptions) (rep ImportReport, err error) {
+	err = opts.Monitor.Wrap(ctx, "contactsio.import", func(ctx context.Context) error {
+		rep, err = importFrom(ctx, db, userID, r, format, opts)
+		return err
+	})
+	return rep, err
+}
+
+func importFrom(ctx context.Context, db kith.DB, userID uuid.UUID, r io.Reader, format Format, opts ImportOptions) (ImportReport, error) {
 	rep := ImportReport{Rejected: []RowError{}, IgnoredColumns: []string{}}
 	if err := checkArgs(db, userID, opts.Schema); err != nil {
 		return rep, err
