@@ -88,12 +88,13 @@ const (
 
 // DueFilter selects contacts by whether they are due for a contact.
 //
-// A contact is due, as of a time, when its frequency has an interval and
-// it was never contacted or its last contact is at least that interval
-// before the time: the definition the suggest package's DefaultScorer
-// uses (elapsed >= interval; never contacted counts as due). Intervals are
-// Frequency.Interval's fixed durations. Archived contacts follow
-// ArchivedFilter, not this filter.
+// Due means what it means to the suggest package (suggest.Calendar.Due),
+// in the user's time zone (ListOptions.Location): a contact whose
+// frequency has an interval is due from the local date of its last
+// contact plus the interval (weekly 7 days, monthly the same day of the
+// next month, ... the day clamped to the month's length), or at once when
+// it was never contacted. Flexible and no frequency are never due, nor is
+// an archived contact.
 type DueFilter uint8
 
 // The due filters. The zero value does not filter.
@@ -101,9 +102,9 @@ const (
 	AnyDue DueFilter = iota
 	// OnlyDue keeps the contacts that are due as of ListOptions.AsOf.
 	OnlyDue
-	// NotDue keeps the others: no interval (no frequency, flexible), or
+	// NotDue keeps the others: no interval (no frequency, flexible),
 	// contacted within the interval (a last contact in the future
-	// included).
+	// included), or archived.
 	NotDue
 )
 
@@ -151,6 +152,10 @@ type ListOptions struct {
 	// and the first page's time for the pages after it, so that one walk
 	// of pages sees one definition of due.
 	AsOf time.Time
+	// Location is the user's time zone, in which Due counts days; nil
+	// means UTC (as in the suggest package). Pages after the first must
+	// give the same zone.
+	Location *time.Location
 	// Source keeps Google-synced or manual contacts.
 	Source SourceFilter
 }
@@ -221,6 +226,7 @@ type listFilter struct {
 	due         DueFilter
 	source      SourceFilter
 	asOf        time.Time // Due's time (zero until set)
+	loc         *time.Location
 }
 
 func newListFilter(o *ListOptions) (listFilter, error) {
@@ -261,8 +267,11 @@ func newListFilter(o *ListOptions) (listFilter, error) {
 		order: o.Order, dir: o.Direction, nullsLast: o.NeverContactedLast && o.Order == ByLastContact,
 		group: o.GroupID, archived: o.Archived, frequencies: freqs, due: o.Due, source: o.Source,
 	}
-	if o.Due != AnyDue && !o.AsOf.IsZero() {
-		f.asOf = o.AsOf
+	if o.Due != AnyDue {
+		f.asOf, f.loc = o.AsOf, o.Location
+		if f.loc == nil {
+			f.loc = time.UTC
+		}
 	}
 	return f, nil
 }
@@ -487,18 +496,21 @@ func (p *listPlan) freqs() []Frequency {
 // dueOf is the due condition for the contacts of frequency fr, "" when
 // all of them pass and "-" when none can.
 func (p *listPlan) dueOf(a *args, alias string, fr Frequency) string {
-	interval, ok := fr.Interval()
+	if p.f.due == AnyDue {
+		return ""
+	}
+	bound, ok := dueBound(fr, p.f.asOf, p.f.loc)
 	switch p.f.due {
 	case OnlyDue:
-		if !ok {
+		if !ok || p.f.archived == OnlyArchived {
 			return "-"
 		}
-		return " AND (" + alias + "last_contact_date IS NULL OR " + alias + "last_contact_date <= " + a.add(p.f.asOf.Add(-interval)) + ")"
+		return " AND NOT " + alias + "archived AND (" + alias + "last_contact_date IS NULL OR " + alias + "last_contact_date < " + a.add(bound) + ")"
 	case NotDue:
 		if !ok {
 			return ""
 		}
-		return " AND " + alias + "last_contact_date > " + a.add(p.f.asOf.Add(-interval))
+		return " AND (" + alias + "archived OR " + alias + "last_contact_date >= " + a.add(bound) + ")"
 	}
 	return ""
 }

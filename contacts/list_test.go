@@ -13,6 +13,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/kithhq/kith/contacts"
 	"github.com/kithhq/kith/kithtest"
+	"github.com/kithhq/kith/suggest"
 )
 
 var listNow = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
@@ -51,7 +52,7 @@ func newListFixture(t *testing.T, n int) *listFixture {
 			Archived:  i%7 == 3,
 		}
 		if i%5 != 0 { // every fifth never contacted
-			c.LastContactDate = ptr(listNow.Add(-time.Duration(i*37%400) * 24 * time.Hour))
+			c.LastContactDate = ptr(listNow.Add(-time.Duration(i*37%400)*24*time.Hour - time.Duration(i%24)*time.Hour))
 		}
 		if i%3 == 0 {
 			c.GoogleResourceName = fmt.Sprintf("people/c%d", i)
@@ -76,10 +77,9 @@ func newListFixture(t *testing.T, n int) *listFixture {
 	return f
 }
 
-// due is the suggest package's definition, computed in Go.
-func due(c contacts.Contact, asOf time.Time) bool {
-	iv, ok := c.Frequency.Interval()
-	return ok && (c.LastContactDate == nil || asOf.Sub(*c.LastContactDate) >= iv)
+// due is the suggest package's definition: List must agree with it.
+func due(c contacts.Contact, asOf time.Time, loc *time.Location) bool {
+	return suggest.NewCalendar(asOf, loc).Due(c.Minimal()).Due
 }
 
 // want lists, in the order the database gives for opts' order, the IDs of
@@ -120,7 +120,7 @@ func (f *listFixture) want(t *testing.T, o contacts.ListOptions) []uuid.UUID {
 		case o.Archived == contacts.ExcludeArchived && c.Archived, o.Archived == contacts.OnlyArchived && !c.Archived:
 		case o.GroupID != uuid.Nil && !slices.Contains(c.GroupIDs, o.GroupID):
 		case len(o.Frequencies) > 0 && !slices.Contains(o.Frequencies, c.Frequency):
-		case o.Due == contacts.OnlyDue && !due(c, o.AsOf), o.Due == contacts.NotDue && due(c, o.AsOf):
+		case o.Due == contacts.OnlyDue && !due(c, o.AsOf, o.Location), o.Due == contacts.NotDue && due(c, o.AsOf, o.Location):
 		case o.Source == contacts.GoogleSynced && c.GoogleResourceName == "", o.Source == contacts.Manual && c.GoogleResourceName != "":
 		default:
 			out = append(out, id)
@@ -171,6 +171,17 @@ func TestListOrdersAndFilters(t *testing.T) {
 			cases = append(cases, contacts.ListOptions{Order: order, Direction: dir})
 			cases = append(cases, contacts.ListOptions{Order: order, Direction: dir, Archived: contacts.IncludeArchived, NeverContactedLast: true})
 			cases = append(cases, contacts.ListOptions{Order: order, Direction: dir, Due: contacts.OnlyDue, AsOf: listNow, GroupID: f.group})
+		}
+	}
+	for _, zone := range []string{"America/Santiago", "Pacific/Kiritimati", "Europe/Paris"} {
+		loc, err := time.LoadLocation(zone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, at := range []time.Time{listNow, time.Date(2026, 9, 6, 3, 30, 0, 0, time.UTC), time.Date(2026, 3, 31, 23, 0, 0, 0, time.UTC)} {
+			cases = append(cases,
+				contacts.ListOptions{Due: contacts.OnlyDue, AsOf: at, Location: loc},
+				contacts.ListOptions{Due: contacts.NotDue, AsOf: at, Location: loc, Archived: contacts.IncludeArchived, Order: contacts.ByLastContact})
 		}
 	}
 	for _, order := range []contacts.Order{contacts.ByName, contacts.ByLastContact} {
@@ -256,6 +267,7 @@ func TestListTokens(t *testing.T) {
 		{"other group", f.user, func(o *contacts.ListOptions) { o.GroupID = f.group }, "group"},
 		{"other due", f.user, func(o *contacts.ListOptions) { o.Due = contacts.NotDue }, "due"},
 		{"other as-of", f.user, func(o *contacts.ListOptions) { o.AsOf = listNow.Add(time.Hour) }, "as of"},
+		{"other zone", f.user, func(o *contacts.ListOptions) { o.Location = time.FixedZone("X", 3600) }, "time zone"},
 		{"other frequency", f.user, func(o *contacts.ListOptions) { o.Frequencies = []contacts.Frequency{contacts.FrequencyAnnual} }, "frequency"},
 		{"other source", f.user, func(o *contacts.ListOptions) { o.Source = contacts.Manual }, "source"},
 		{"edited", f.user, func(o *contacts.ListOptions) { o.PageToken = flip(o.PageToken) }, "checksum"},

@@ -21,6 +21,7 @@ import (
 // reversible encoding; treat it as you would the name.
 type listToken struct {
 	search bool   // a Search token
+	zone   string // the due filter's time zone name (parsed tokens only)
 	query  uint64 // Search: a hash of the normalized query
 	user   uuid.UUID
 	filter listFilter
@@ -33,7 +34,8 @@ type listToken struct {
 //	[4] flags (1 never-contacted last, 2 the key is in the never-contacted
 //	part), [5] archived, [6] due, [7] source, [8] frequency bit set,
 //	[9:25] user, [25:41] group, [41:49] due's time (Unix µs, 0: none),
-//	[49:65] key's contact ID, then the key: name (2-byte length + UTF-8),
+//	[49:65] key's contact ID, the due filter's zone (1-byte length + name,
+//	0 without a due filter), then the key: name (2-byte length + UTF-8),
 //	time (8-byte Unix µs) or score (4-byte float32) and query hash (8
 //	bytes), last 4: CRC-32C of everything before.
 const (
@@ -50,7 +52,7 @@ var (
 )
 
 func (t listToken) String() string {
-	b := make([]byte, 0, tokenHeaderLen+2+len(t.key.name)+12+tokenSumLen)
+	b := make([]byte, 0, tokenHeaderLen+1+64+2+len(t.key.name)+12+tokenSumLen)
 	kind := byte('L')
 	if t.search {
 		kind = 'S'
@@ -72,6 +74,12 @@ func (t listToken) String() string {
 	}
 	b = binary.BigEndian.AppendUint64(b, uint64(asOf))
 	b = append(b, t.key.id[:]...)
+	var zone string
+	if f.due != AnyDue && f.loc != nil {
+		zone = f.loc.String()
+	}
+	b = append(b, byte(len(zone)))
+	b = append(b, zone...)
 	switch {
 	case t.search:
 		b = binary.BigEndian.AppendUint32(b, math.Float32bits(t.key.score))
@@ -104,7 +112,7 @@ func badToken(format string, args ...any) error {
 
 // parseToken decodes a token made by listToken.String.
 func parseToken(s string, search bool) (listToken, error) {
-	if len(s) > tokenB64.EncodedLen(tokenHeaderLen+2+MaxNameLen*utf8.UTFMax+tokenSumLen) {
+	if len(s) > tokenB64.EncodedLen(tokenHeaderLen+1+255+2+MaxNameLen*utf8.UTFMax+tokenSumLen) {
 		return listToken{}, badToken("%d characters, too long", len(s))
 	}
 	b, err := tokenB64.DecodeString(s)
@@ -154,6 +162,10 @@ func parseToken(s string, search bool) (listToken, error) {
 	t.key = listKey{begun: true, null: flags&flagNull != 0}
 	copy(t.key.id[:], body[49:65])
 	rest := body[tokenHeaderLen:]
+	if len(rest) < 1 || int(rest[0]) > len(rest)-1 {
+		return listToken{}, badToken("truncated")
+	}
+	t.zone, rest = string(rest[1:1+int(rest[0])]), rest[1+int(rest[0]):]
 	switch {
 	case t.search:
 		if len(rest) < 12 {
@@ -210,6 +222,8 @@ func (t listToken) fits(user uuid.UUID, f listFilter, o *ListOptions) error {
 		return badToken("the token is for another frequency filter")
 	case f.due != AnyDue && !f.asOf.IsZero() && !f.asOf.Truncate(time.Microsecond).Equal(g.asOf):
 		return badToken("the token judged due as of %v, the call asks for %v", g.asOf.UTC(), f.asOf.UTC())
+	case f.due != AnyDue && f.loc.String() != t.zone:
+		return badToken("the token judged due in time zone %q, the call asks for %q", t.zone, f.loc.String())
 	}
 	return nil
 }
