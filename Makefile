@@ -29,4 +29,4 @@ BENCH_PGDATA ?= $(CURDIR)/.bench/pgdata
 COUNT ?= 6
 bench:
 	@mkdir -p .bench
-	KITH_PGDATA=$(BENCH_PGDATA) KITH_BENCH_LARGE=1 $(GO) test -p 1 -run '^$$' -bench . -benchtime 1x -count $(COUNT) -timeout 120m ./stream/ ./suggest/ | tee .bench/latest.txt
+	KITH_PGDATA=$(BENCH_PGDATA) KITH_BENCH_LARGE=1 $(GO) test -p 1 -run '^$$' -bench . -benchtime 1x -count $(COUNT) -timeout 120m ./stream/ ./suggest/ ./contacts/contactsio/ | tee .bench/latest.txt

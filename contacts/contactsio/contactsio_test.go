@@ -34,7 +34,7 @@ func fixture() []contacts.Contact {
 		{
 			Name: "Ada Lovelace", Email: "ada@example.com", Phone: "+44 20 7946 0000",
 			LinkedIn: "https://linkedin.com/in/ada", Instagram: "ada", XHandle: "@ada",
-			OtherSocial: map[string]string{"mastodon": "@ada@example.social", "github": "ada"},
+			OtherSocial: map[string]string{"mastodon": "@ada@example.social", "GitHub": "ada"},
 			Location:    "London, UK", TimeZone: "Europe/London", Notes: "Likes engines.\nSecond line, with \"quotes\", commas; semicolons and a \\ backslash.",
 			LastContactDate: ptr(at), Frequency: contacts.FrequencyMonthly, Tags: []string{"math", "history", "über"},
 			Circle: contacts.CircleClose, CircleAssignedAt: ptr(at.Add(-time.Hour)),

@@ -128,7 +128,7 @@ func fromCSV(cols *csvColumns, rec []string, source string) (contacts.Contact, *
 	}
 	for _, pair := range splitList(get("other_social")) {
 		network, handle, ok := strings.Cut(pair, ":")
-		network, handle = strings.ToLower(strings.TrimSpace(network)), strings.TrimSpace(handle)
+		network, handle = strings.TrimSpace(network), strings.TrimSpace(handle)
 		if !ok || network == "" {
 			return c, &RowError{Field: "other_social", Reason: fmt.Sprintf("%q is not network: handle", pair)}
 		}

@@ -70,7 +70,7 @@ func ExportCSV(ctx context.Context, w io.Writer, db kith.DB, userID uuid.UUID, o
 }
 
 func export(ctx context.Context, bw *bufio.Writer, db kith.DB, userID uuid.UUID, opts ExportOptions, format string, encode func(*contacts.Contact) error) (int, error) {
-	if err := checkArgs(db, userID, opts.Schema); err != nil {
+	if err := checkArgs(db, userID, "ExportOptions.Schema", opts.Schema); err != nil {
 		return 0, err
 	}
 	so := stream.Options{
@@ -97,7 +97,7 @@ func export(ctx context.Context, bw *bufio.Writer, db kith.DB, userID uuid.UUID,
 }
 
 // checkArgs refuses what every function of the package refuses alike.
-func checkArgs(db kith.DB, userID uuid.UUID, schema string) error {
+func checkArgs(db kith.DB, userID uuid.UUID, schemaField, schema string) error {
 	if err := argcheck.Handle(db); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
@@ -105,7 +105,7 @@ func checkArgs(db kith.DB, userID uuid.UUID, schema string) error {
 		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	if _, err := dbschema.Name(schema); err != nil {
-		return invalid("Schema %q: %v", schema, err)
+		return invalid("%s %q: %v", schemaField, schema, err)
 	}
 	return nil
 }

@@ -79,7 +79,7 @@ type ImportOptions struct {
 	// Source is the Source of imported contacts; "" means "import".
 	Source string
 	// MaxRejected bounds how many RowErrors the report keeps (the first
-	// ones by line); RejectedTotal counts them all. 0 means
+	// found); RejectedTotal counts them all. 0 means
 	// DefaultMaxRejected; -1 keeps none.
 	MaxRejected int
 	// SkipRecords skips the first SkipRecords records of the file without
@@ -100,8 +100,9 @@ type ImportReport struct {
 	// Skipped counts the records whose UID or id names a contact the user
 	// already has.
 	Skipped int
-	// Rejected lists the records not imported, by line, at most
-	// ImportOptions.MaxRejected of them; RejectedTotal counts them all.
+	// Rejected lists the records not imported, in line order, at most
+	// ImportOptions.MaxRejected of them (the first found); RejectedTotal
+	// counts them all.
 	Rejected      []RowError
 	RejectedTotal int
 	// IgnoredColumns lists the CSV header's columns that are not kith's,
@@ -129,7 +130,7 @@ func Import(ctx context.Context, db kith.DB, userID uuid.UUID, r io.Reader, form
 
 func importFrom(ctx context.Context, db kith.DB, userID uuid.UUID, r io.Reader, format Format, opts ImportOptions) (ImportReport, error) {
 	rep := ImportReport{Rejected: []RowError{}, IgnoredColumns: []string{}}
-	if err := checkArgs(db, userID, opts.Schema); err != nil {
+	if err := checkArgs(db, userID, "ImportOptions.Schema", opts.Schema); err != nil {
 		return rep, err
 	}
 	if r == nil {
@@ -391,7 +392,9 @@ func (im *importer) readVCards(r io.Reader) error {
 			return err
 		}
 		line++
-		trimmed := bytes.TrimSpace(text)
+		// Only trailing blanks: a line that starts with one continues
+		// the previous line (folding), so it is never BEGIN or END.
+		trimmed := bytes.TrimRight(text, " \t")
 		isBegin := bytes.EqualFold(trimmed, []byte("BEGIN:VCARD"))
 		isEnd := bytes.EqualFold(trimmed, []byte("END:VCARD"))
 		switch {

@@ -167,12 +167,12 @@ func fromCard(card vcard.Card, source string) (contacts.Contact, *RowError) {
 		}
 	}
 	for _, f := range card[propSocialProfile] {
-		network := strings.ToLower(strings.TrimSpace(f.Params.Get(vcard.ParamType)))
+		network := strings.TrimSpace(f.Params.Get(vcard.ParamType))
 		handle := strings.TrimSpace(f.Value)
 		if handle == "" {
 			continue
 		}
-		switch network {
+		switch strings.ToLower(network) {
 		case socialLinkedIn:
 			c.LinkedIn = handle
 		case socialInstagram:
