@@ -14,8 +14,8 @@
 //     Group, Frequency, Circle) and its Store, scoped by user.
 //   - [github.com/kithhq/kith/stream]: iter.Seq2 streams of a user's contacts
 //     with flat memory: keyset pages, resumable cursors.
-//   - [github.com/kithhq/kith/memguard]: a memory breaker, an operation
-//     monitor, leak detection and adaptive batch sizes.
+//   - [github.com/kithhq/kith/memguard]: a memory breaker, adaptive batch
+//     sizes, and a monitor of each pipeline run's duration and peak memory.
 //   - [github.com/kithhq/kith/suggest]: whom to reach out to, exact top K
 //     over any number of contacts.
 //
