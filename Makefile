@@ -13,10 +13,14 @@ demo:
 # PostgreSQL per test package (or KITH_DATABASE_URL); -count=1 because the
 # results depend on a server, not only on the source. memguard/memguardotel
 # is a module of its own (./... stops at its go.mod): it is vetted and
-# tested against this checkout through its replace directive.
+# tested against this checkout through its replace directive. The suite
+# runs with lib/pq; then the packages that use the database run again with
+# pgx/v5/stdlib (kithtest honours KITH_TEST_DRIVER=pgx).
+PGX_PACKAGES ?= . ./contacts/ ./stream/ ./suggest/ ./kithtest/ ./examples/...
 test: check-fmt
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 20m ./...
+	KITH_TEST_DRIVER=pgx $(GO) test -race -count=1 -timeout 20m $(PGX_PACKAGES)
 	cd memguard/memguardotel && $(GO) vet ./... && $(GO) test -race -count=1 ./...
 
 check-fmt:

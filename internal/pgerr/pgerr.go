@@ -52,3 +52,27 @@ func Is(err error, codes ...string) bool {
 	}
 	return false
 }
+
+// Wrap returns an error that reads as sentinel (then ": " and detail when
+// detail is not empty) and matches both sentinel and cause with errors.Is
+// and errors.As: the driver's error stays in the chain for callers that
+// want its fields, but its text (constraint names, SQL) stays out of kith's
+// messages.
+func Wrap(sentinel error, detail string, cause error) error {
+	return &wrapped{sentinel: sentinel, detail: detail, cause: cause}
+}
+
+type wrapped struct {
+	sentinel error
+	detail   string
+	cause    error
+}
+
+func (e *wrapped) Error() string {
+	if e.detail == "" {
+		return e.sentinel.Error()
+	}
+	return e.sentinel.Error() + ": " + e.detail
+}
+
+func (e *wrapped) Unwrap() []error { return []error{e.sentinel, e.cause} }
