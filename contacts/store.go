@@ -13,6 +13,7 @@ import (
 	"github.com/kithhq/kith/internal/dbschema"
 	"github.com/kithhq/kith/internal/pgarray"
 	"github.com/lib/pq"
+	"github.com/kithhq/kith/internal/schemaguard"
 )
 
 // Config configures a Store. The zero value means the defaults.
@@ -41,7 +42,11 @@ type Store struct {
 }
 
 // NewStore returns a Store over db. It validates cfg (errors match
-// ErrInvalid) and does not touch the database; run kith.Migrate first.
+// ErrInvalid) and does not touch the database; run kith.Migrate first. The
+// Store's first statement checks the schema once (kith.CheckSchema): on a
+// database never migrated every method fails with an error matching
+// kith.ErrNotMigrated, on one migrated by a newer kith with a
+// *kith.SchemaVersionError.
 func NewStore(db kith.DB, cfg Config) (*Store, error) {
 	if err := argcheck.Handle(db); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
@@ -50,7 +55,7 @@ func NewStore(db kith.DB, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: Config.Schema: %w", ErrInvalid, err)
 	}
-	return &Store{db: db, q: newQueries(schema), schema: schema}, nil
+	return &Store{db: schemaguard.DB(db, schema), q: newQueries(schema), schema: schema}, nil
 }
 
 // Create validates c and stores it as a new contact of userID. c.ID,

@@ -8,10 +8,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
 	"github.com/kithhq/kith"
 	"github.com/kithhq/kith/contacts"
 	"github.com/kithhq/kith/internal/argcheck"
 	"github.com/kithhq/kith/internal/dbschema"
+	"github.com/kithhq/kith/internal/schemaguard"
 	"github.com/kithhq/kith/memguard"
 )
 
@@ -94,7 +96,10 @@ type Generator struct {
 // and the lifecycle calls run their own short transactions, so a
 // transaction is not accepted. It validates cfg (errors wrap ErrInvalid
 // and name the field) and does not touch the database; run kith.Migrate
-// first.
+// first. The Generator's first statement checks the schema once
+// (kith.CheckSchema): on a database never migrated every method fails with
+// an error matching kith.ErrNotMigrated, on one migrated by a newer kith
+// with a *kith.SchemaVersionError.
 func New(db kith.Beginner, cfg Config) (*Generator, error) {
 	if err := argcheck.Handle(db); err != nil {
 		return nil, invalid("%v", err)
@@ -104,7 +109,7 @@ func New(db kith.Beginner, cfg Config) (*Generator, error) {
 		return nil, invalid("Config.Schema: %v", err)
 	}
 	g := &Generator{
-		db: db, schema: schema, q: newQueries(schema),
+		db: schemaguard.Beginner(db, schema), schema: schema, q: newQueries(schema),
 		breaker: cfg.Breaker, monitor: cfg.Monitor,
 		k: cfg.Limit, now: cfg.Now, scorer: cfg.Scorer, coolDown: cfg.DismissCoolDown,
 		retention: cfg.Retention, pruneBatchSize: cfg.PruneBatch,
