@@ -160,7 +160,7 @@ func contactStream[T any](ctx context.Context, db kith.DB, userID uuid.UUID, opt
 		PageSize: pageSize,
 		Breaker:  opts.Breaker,
 	}
-	return Walk(ctx, db, ks)
+	return notMigrated(Walk(ctx, db, ks))
 }
 
 // A plan holds the page queries of one contact stream, built once from

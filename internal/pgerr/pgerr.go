@@ -20,6 +20,7 @@ const (
 	SerializationFailure      = "40001"
 	DeadlockDetected          = "40P01"
 	UndefinedTable            = "42P01"
+	InvalidSchemaName         = "3F000"
 	UndefinedObject           = "42704"
 	UndefinedFunction         = "42883"
 	InsufficientPrivilege     = "42501"
