@@ -12,8 +12,8 @@ import (
 	"github.com/kithhq/kith/internal/argcheck"
 	"github.com/kithhq/kith/internal/dbschema"
 	"github.com/kithhq/kith/internal/pgarray"
-	"github.com/lib/pq"
 	"github.com/kithhq/kith/internal/schemaguard"
+	"github.com/lib/pq"
 )
 
 // Config configures a Store. The zero value means the defaults.
