@@ -39,7 +39,10 @@ type SearchOptions struct {
 }
 
 // Search returns one page of userID's contacts whose name or email is
-// similar to opts.Query, best match first (ties by ID).
+// similar to opts.Query, best match first (ties by ID). An email is
+// matched by its local part (the part before the @, against the query's
+// part before its @, if any): every address at one provider shares the
+// domain.
 //
 // Matching is pg_trgm's trigram similarity: the share of three-letter
 // sequences the query and the name (or the email) have in common, case
@@ -49,8 +52,9 @@ type SearchOptions struct {
 // similarities. Accents are not folded: "Alvaro" is close to "Álvaro", not
 // equal.
 //
-// Candidates come from a GiST index on (user_id, name, email), so a
-// search reads the user's matching contacts, never another user's; pages
+// Candidates come from a GiST index on (user_id, name, email's local
+// part), so a search reads the user's matching contacts, never another
+// user's, and costs about as much as they are many; pages
 // are keyset pages over (similarity, ID) like List's, and a token is bound
 // to its user and query. Without pg_trgm, or without the index, Search
 // returns ErrSearchUnavailable.
@@ -94,11 +98,14 @@ func (s *Store) Search(ctx context.Context, userID uuid.UUID, opts SearchOptions
 		return Page{}, err
 	}
 	sql := searchSQL(s.schema, trgm, f.archived)
+	// Emails are matched by their local part: every address at one
+	// provider shares the domain's trigrams.
+	local, _, _ := strings.Cut(q, "@")
 	query := func(user uuid.UUID, after listKey, limit int) (string, []any) {
 		if !after.begun {
-			return sql[0], []any{user, q, limit}
+			return sql[0], []any{user, q, limit, local}
 		}
-		return sql[1], []any{user, q, limit, after.score, after.id}
+		return sql[1], []any{user, q, limit, local, after.score, after.id}
 	}
 	return s.page(ctx, userID, lo.Limit, start, query, nil, func(k listKey) string {
 		return listToken{search: true, query: digest, user: userID, filter: f, key: k}.String()
@@ -139,7 +146,8 @@ func (s *Store) searchSchema(ctx context.Context) (string, error) {
 }
 
 // searchSQL returns the first page and the following pages' statements.
-// $1 user, $2 query, $3 limit, $4 the last score, $5 the last ID.
+// $1 user, $2 query, $3 limit, $4 the query's local part, $5 the last
+// score, $6 the last ID.
 func searchSQL(schema, trgm string, archived ArchivedFilter) [2]string {
 	t := `"` + trgm + `".`
 	var arch string
@@ -151,13 +159,13 @@ func searchSQL(schema, trgm string, archived ArchivedFilter) [2]string {
 	}
 	build := func(after string) string {
 		keys := `SELECT id, score FROM (
-			SELECT id, greatest(` + t + `similarity(name, $2), ` + t + `similarity(email, $2)) AS score
+			SELECT id, greatest(` + t + `similarity(name, $2), ` + t + `similarity(split_part(email, '@', 1), $4)) AS score
 			FROM kith.contacts
-			WHERE user_id = $1 AND (name OPERATOR(` + t + `%) $2 OR email OPERATOR(` + t + `%) $2)` + arch + `) AS s` +
+			WHERE user_id = $1 AND (name OPERATOR(` + t + `%) $2 OR split_part(email, '@', 1) OPERATOR(` + t + `%) $4)` + arch + `) AS s` +
 			after + ` ORDER BY score DESC, id LIMIT $3`
 		return dbschema.Qualify(`SELECT NULL::boolean, NULL::text, NULL::timestamptz, k.score::float8, c.* FROM (`+keys+
 			`) AS k CROSS JOIN LATERAL (SELECT `+contactsql.Full.Columns()+` FROM kith.contacts AS r WHERE r.user_id = $1 AND r.id = k.id LIMIT 1) AS c
 			ORDER BY k.score DESC, k.id`, schema)
 	}
-	return [2]string{build(""), build(` WHERE score < $4::real OR (score = $4::real AND id > $5)`)}
+	return [2]string{build(""), build(` WHERE score < $5::real OR (score = $5::real AND id > $6)`)}
 }

@@ -60,7 +60,8 @@ func (o *Options) defaults() {
 // (1 + an exponential number of intervals with mean 0.5, up to about 7),
 // so the most overdue stand out. Times of day are spread over the day.
 // Frequencies cover every value,
-// and names repeat, so keyset paging meets ties. The data is a
+// and names repeat, so keyset paging meets ties. A tenth are linked to a
+// Google person (source "google", a resource name). The data is a
 // function of the contact's number and Options.Seed: the same call gives
 // the same contacts.
 //
@@ -164,7 +165,7 @@ WITH notes AS MATERIALIZED (
                          hashint8(i * 8 + $7::bigint + 3) & 2147483647 AS h) AS u
 )
 INSERT INTO kith.contacts (user_id, name, email, phone, linkedin, location, time_zone, notes,
-    last_contact_date, frequency, tags, archived, source, group_ids, created_at, updated_at)
+    last_contact_date, frequency, tags, archived, source, google_resource_name, group_ids, created_at, updated_at)
 SELECT $1,
        (ARRAY['Ada','Alan','Grace','Linus','Barbara','Ken','Margaret','Dennis','Frances','John',
               'Katherine','Edsger','Radia','Donald','Hedy','Tim','Sophie','Niklaus','Anita','Guido',
@@ -187,7 +188,8 @@ SELECT $1,
        (ARRAY['','','weekly','biweekly','monthly','monthly','quarterly','quarterly','biannual','annual','flexible'])[1 + (h / 27000) % 11],
        CASE WHEN r4 < 0.5 THEN '{}'::text[] ELSE ARRAY['friend', 'tag' || (h % 20)] END,
        (h / 7) % 100 < $5::int,
-       'seed',
+       CASE WHEN (h / 11) % 10 = 0 THEN 'google' ELSE 'seed' END,
+       CASE WHEN (h / 11) % 10 = 0 THEN 'people/c' || i ELSE '' END,
        CASE WHEN cardinality($6::uuid[]) = 0 OR r4 > 0.33 THEN '{}'::uuid[]
             WHEN r4 < 0.1 AND cardinality($6::uuid[]) > 1
                  THEN ARRAY[($6::uuid[])[1 + h % cardinality($6::uuid[])], ($6::uuid[])[1 + (h + 1) % cardinality($6::uuid[])]]
