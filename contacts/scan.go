@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/kithhq/kith/internal/contactsql"
-	"github.com/lib/pq"
+	"github.com/kithhq/kith/internal/pgarray"
 )
 
 func init() {
@@ -22,7 +22,7 @@ func scanContact(s contactsql.Scanner, c *Contact) error {
 	var social []byte
 	var frequency, circle, aiCircle string
 	err := s.Scan(&c.ID, &c.UserID, &c.Name, &c.Email, &c.Phone, &c.LinkedIn, &c.Instagram, &c.XHandle, &social,
-		&c.Location, &c.TimeZone, &c.Notes, nullTime{&c.LastContactDate}, &frequency, pq.Array(&c.Tags), &c.Archived, &c.Source,
+		&c.Location, &c.TimeZone, &c.Notes, nullTime{&c.LastContactDate}, &frequency, (*pgarray.Strings)(&c.Tags), &c.Archived, &c.Source,
 		&c.GoogleResourceName, &c.GoogleETag, nullTime{&c.LastSyncedAt}, &circle, nullTime{&c.CircleAssignedAt},
 		&c.CircleConfidence, &aiCircle, uuidArray{&c.GroupIDs}, &c.CreatedAt, &c.UpdatedAt)
 	if err != nil {

@@ -13,7 +13,6 @@ import (
 	"github.com/kithhq/kith/internal/dbschema"
 	"github.com/kithhq/kith/internal/pgarray"
 	"github.com/kithhq/kith/internal/schemaguard"
-	"github.com/lib/pq"
 )
 
 // Config configures a Store. The zero value means the defaults.
@@ -187,7 +186,7 @@ func writeArgs(c *Contact) ([]any, error) {
 	}
 	return []any{
 		c.Name, c.Email, c.Phone, c.LinkedIn, c.Instagram, c.XHandle, string(social),
-		c.Location, c.TimeZone, c.Notes, c.LastContactDate, string(c.Frequency), pq.StringArray(tags), c.Archived, c.Source,
+		c.Location, c.TimeZone, c.Notes, c.LastContactDate, string(c.Frequency), pgarray.Strings(tags), c.Archived, c.Source,
 		c.GoogleResourceName, c.GoogleETag, c.LastSyncedAt, string(c.Circle), c.CircleAssignedAt,
 		c.CircleConfidence, string(c.AISuggestedCircle),
 	}, nil

@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/kithhq/kith/contacts"
-	"github.com/lib/pq"
+	"github.com/kithhq/kith/internal/pgarray"
 )
 
 // zoneName is the name recorded for a run's zone.
@@ -81,9 +81,9 @@ func (g *Generator) DueCounts(ctx context.Context, userID uuid.UUID, loc *time.L
 	// A contact last seen on day L is due by day D iff dueDay(L) <= D iff
 	// L <= latest(D) iff its last contact is before the start of the day
 	// after latest(D).
-	today := make(pq.StringArray, len(steps))
-	week := make(pq.StringArray, len(steps))
-	freqs := make(pq.StringArray, len(steps))
+	today := make(pgarray.Strings, len(steps))
+	week := make(pgarray.Strings, len(steps))
+	freqs := make(pgarray.Strings, len(steps))
 	for fi := range steps {
 		freqs[fi] = string(frequencyAt(fi))
 		today[fi] = dateOfDay(cal.dueBy[fi] + 1).Start(cal.loc).UTC().Format(time.RFC3339Nano)

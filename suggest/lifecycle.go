@@ -10,7 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/kithhq/kith/contacts"
-	"github.com/lib/pq"
+	"github.com/kithhq/kith/internal/pgarray"
 )
 
 // Pending returns userID's pending suggestions as they stand now in the
@@ -90,7 +90,7 @@ func scanMinimal(rows *sql.Rows, lead ...any) (contacts.MinimalContact, error) {
 	var m contacts.MinimalContact
 	var last sql.NullTime
 	var freq string
-	var groups pq.StringArray
+	var groups pgarray.Strings
 	if err := rows.Scan(append(lead, &m.ID, &m.Name, &last, &freq, &groups, &m.Archived)...); err != nil {
 		return m, err
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/kithhq/kith/internal/dbschema"
 	"github.com/kithhq/kith/internal/pgarray"
-	"github.com/lib/pq"
 )
 
 // queries holds the Generator's SQL, qualified for its schema once.
@@ -200,10 +199,10 @@ func (g *Generator) write(ctx context.Context, userID uuid.UUID, ticket int64, r
 	}
 	n := len(res.Suggestions)
 	ids := make([]uuid.UUID, n)
-	ranks := make(pq.Int64Array, n)
-	scores := make(pq.Float64Array, n)
-	reasons := make(pq.StringArray, n)
-	dues := make(pq.StringArray, n)
+	ranks := make(pgarray.Int64s, n)
+	scores := make(pgarray.Float64s, n)
+	reasons := make(pgarray.Strings, n)
+	dues := make(pgarray.Strings, n)
 	for i, s := range res.Suggestions {
 		ids[i], ranks[i], scores[i], reasons[i] = s.ContactID, int64(s.Rank), s.Score, s.Reason
 		dues[i] = s.DueSince.String() // "" for none
