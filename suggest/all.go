@@ -61,7 +61,7 @@ func (o AllOptions) location(ctx context.Context, userID uuid.UUID) (*time.Locat
 	}
 	loc, err := o.Location(ctx, userID)
 	if err != nil {
-		return nil, fmt.Errorf("suggest: time zone of user %s: %w", userID, err)
+		return nil, fmt.Errorf("time zone look-up: %w", err)
 	}
 	return loc, nil
 }

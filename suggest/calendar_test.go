@@ -342,11 +342,46 @@ func TestCalendarDoesNotAllocatePerContact(t *testing.T) {
 	}
 }
 
-// BenchmarkCalendarScore measures the per-contact cost of scoring in a
-// zone with daylight saving, against UTC.
+// BenchmarkCalendarScore measures the per-contact cost of scoring in the
+// user's calendar (UTC, and a zone with daylight saving), against the
+// scoring it replaced (fixed durations on absolute instants, "durations"),
+// over the same contacts in the same run.
 //
 //	go test ./suggest -run '^$' -bench CalendarScore
 func BenchmarkCalendarScore(b *testing.B) {
+	b.Run("durations", func(b *testing.B) {
+		now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+		r := rand.New(rand.NewPCG(9, 9))
+		freqs := contacts.Frequencies()
+		cs := make([]contacts.MinimalContact, 4096)
+		for i := range cs {
+			last := now.Add(-time.Duration(r.Int64N(3*365*86400)) * time.Second)
+			cs[i] = contacts.MinimalContact{Frequency: freqs[r.IntN(len(freqs))], LastContactDate: &last}
+		}
+		score := func(c contacts.MinimalContact) (float64, bool) { // the former DefaultScorer.Score
+			if c.Archived {
+				return 0, false
+			}
+			interval, ok := c.Frequency.Interval()
+			if !ok {
+				return 0, false
+			}
+			if c.LastContactDate == nil {
+				return 2, true
+			}
+			elapsed := now.Sub(*c.LastContactDate)
+			if elapsed < interval {
+				return 0, false
+			}
+			return float64(elapsed) / float64(interval), true
+		}
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			score(cs[i&4095])
+			i++
+		}
+	})
 	for _, name := range []string{"UTC", "Europe/Berlin"} {
 		b.Run(name, func(b *testing.B) {
 			loc := zone(b, name)
