@@ -1,0 +1,342 @@
+package tenantcost_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+	"github.com/kithhq/kith"
+	"github.com/kithhq/kith/contacts"
+	"github.com/kithhq/kith/internal/pgtest"
+	"github.com/kithhq/kith/internal/seed"
+	"github.com/kithhq/kith/internal/tenantcost"
+	"github.com/kithhq/kith/suggest"
+)
+
+func TestMain(m *testing.M) {
+	pgtest.Main(m, func(ctx context.Context, db *sqlx.DB) error { return kith.Migrate(ctx, db, nil) })
+}
+
+// neighbourSize is the other tenant's contact count: its contacts table
+// alone is thousands of blocks, an order of magnitude above any budget
+// below, so a statement that reads it cannot pass.
+const neighbourSize = 200_000
+
+// userSize is the measured user's contact count.
+const userSize = 1000
+
+// Budgets, from the rows an operation must touch. Measured: a write of one
+// contact fetches about 25 blocks (heap, six indexes a few levels deep);
+// a membership about 50 (its row, two indexes, two foreign-key checks, and
+// the trigger's new contact version in every contact index); reading
+// the user's 1,000 contacts from a covering index about 1,500, heap visits
+// of rows not yet all-visible included. The neighbour alone is some 10,000
+// blocks of contacts and 200,000 entries per contact index, so a statement
+// that reads it cannot fit.
+func perRow(rows int64) tenantcost.Budget {
+	return tenantcost.Budget{Blocks: 60*rows + 40, Tuples: 10*rows + 60}
+}
+
+var (
+	budgetRow      = perRow(1)
+	budgetFew      = perRow(10)
+	budgetPage     = perRow(100)
+	budgetUserWide = tenantcost.Budget{Blocks: 3 * userSize, Tuples: 5 * userSize}
+)
+
+type fixture struct {
+	db    *sqlx.DB
+	conn  *sql.Conn
+	store *contacts.Store
+	gen   *suggest.Generator
+	user  uuid.UUID
+	ids   []uuid.UUID // some of the user's seeded contacts
+}
+
+// newFixture seeds the neighbour and a 1,000-contact user in a database of
+// their own, and returns a Store and a Generator that run on one
+// connection, the one Measure reads the counters of.
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	db := pgtest.NewDB(t)
+	began := time.Now()
+	if _, err := tenantcost.Neighbour(ctx, db, neighbourSize); err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{db: db, user: uuid.New()}
+	if err := seed.Contacts(ctx, db, f.user, userSize, seed.Options{NotesLen: 100, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tenantcost.DisableAutovacuum(ctx, db, ""); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("seeded a %d-contact neighbour and a %d-contact user in %v", neighbourSize, userSize, time.Since(began).Round(time.Millisecond))
+	if err := db.SelectContext(ctx, &f.ids, `SELECT id FROM kith.contacts WHERE user_id = $1 ORDER BY id LIMIT 40`, f.user); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	f.conn = conn
+	if f.store, err = contacts.NewStore(conn, contacts.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if f.gen, err = suggest.New(conn, suggest.Config{}); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// measure runs op on the fixture's connection and checks its cost against
+// budget, logging what it read.
+func (f *fixture) measure(t *testing.T, budget tenantcost.Budget, op func(ctx context.Context) error) tenantcost.Cost {
+	t.Helper()
+	ctx := context.Background()
+	cost, err := tenantcost.Measure(ctx, f.conn, "", func() error { return op(ctx) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d blocks: %s", cost.Blocks(), cost)
+	if err := cost.Check(budget); err != nil {
+		t.Error(err)
+	}
+	return cost
+}
+
+// Every operation kith offers, run for a 1,000-contact user beside a
+// 200,000-contact neighbour, reads no table sequentially, scans only
+// indexes that lead with user_id, and fetches a number of blocks bounded
+// by the user's own size: trigger bodies and foreign-key cascades are
+// counted with the statement that set them off.
+//
+// The last subtests break the schema on purpose; they run last.
+func TestEveryOperationBesideANeighbour(t *testing.T) {
+	f := newFixture(t)
+	u := f.user
+	var created contacts.Contact
+	var group contacts.Group
+	var pending []suggest.Suggestion
+
+	steps := []struct {
+		name   string
+		budget tenantcost.Budget
+		op     func(ctx context.Context) error
+	}{
+		{"Store.Create", budgetRow, func(ctx context.Context) (err error) {
+			created, err = f.store.Create(ctx, u, contacts.Contact{Name: "Tenant Test", Email: "tenant@example.com", Frequency: contacts.FrequencyMonthly})
+			return err
+		}},
+		{"Store.Get", budgetRow, func(ctx context.Context) error {
+			_, err := f.store.Get(ctx, u, created.ID)
+			return err
+		}},
+		{"Store.Update", budgetRow, func(ctx context.Context) (err error) {
+			c := created
+			c.Notes = "updated"
+			created, err = f.store.Update(ctx, u, c)
+			return err
+		}},
+		{"Store.Archive", budgetRow, func(ctx context.Context) error { return f.store.Archive(ctx, u, created.ID) }},
+		{"Store.Unarchive", budgetRow, func(ctx context.Context) error { return f.store.Unarchive(ctx, u, created.ID) }},
+		{"Store.Count", budgetUserWide, func(ctx context.Context) error {
+			_, err := f.store.Count(ctx, u, false)
+			return err
+		}},
+		{"Store.Count/archived", budgetUserWide, func(ctx context.Context) error {
+			_, err := f.store.Count(ctx, u, true)
+			return err
+		}},
+		{"Store.MarkContacted", budgetFew, func(ctx context.Context) error {
+			_, err := f.store.MarkContacted(ctx, u, f.ids[:10], time.Now())
+			return err
+		}},
+		{"Store.UpsertGoogle/insert", budgetPage, func(ctx context.Context) error {
+			_, err := f.store.UpsertGoogle(ctx, u, googlePage(100, "v1"))
+			return err
+		}},
+		{"Store.UpsertGoogle/update", budgetPage, func(ctx context.Context) error {
+			_, err := f.store.UpsertGoogle(ctx, u, googlePage(100, "v2"))
+			return err
+		}},
+		{"Store.Groups", budgetRow, func(ctx context.Context) error {
+			_, err := f.store.Groups(ctx, u)
+			return err
+		}},
+		{"Store.CreateGroup", budgetRow, func(ctx context.Context) (err error) {
+			group, err = f.store.CreateGroup(ctx, u, "tenant test")
+			return err
+		}},
+		{"Store.RenameGroup", budgetRow, func(ctx context.Context) (err error) {
+			group, err = f.store.RenameGroup(ctx, u, group.ID, "tenant test renamed")
+			return err
+		}},
+		{"Store.AddToGroup", budgetFew, func(ctx context.Context) error {
+			return f.store.AddToGroup(ctx, u, group.ID, f.ids[:10]...)
+		}},
+		{"Store.AddToGroup/one", budgetRow, func(ctx context.Context) error {
+			return f.store.AddToGroup(ctx, u, group.ID, created.ID)
+		}},
+		{"Store.RemoveFromGroup", budgetFew, func(ctx context.Context) error {
+			return f.store.RemoveFromGroup(ctx, u, group.ID, f.ids[:5]...)
+		}},
+		{"Store.DeleteGroup", budgetFew, func(ctx context.Context) error {
+			return f.store.DeleteGroup(ctx, u, group.ID)
+		}},
+		{"Generator.Generate", budgetUserWide, func(ctx context.Context) error {
+			res, err := f.gen.Generate(ctx, u)
+			if err == nil && len(res.Suggestions) < 4 {
+				err = fmt.Errorf("%d suggestions, want at least 4", len(res.Suggestions))
+			}
+			return err
+		}},
+		{"Generator.Pending", budgetFew, func(ctx context.Context) (err error) {
+			pending, err = f.gen.Pending(ctx, u)
+			return err
+		}},
+		{"Generator.Accept", budgetRow, func(ctx context.Context) error { return f.gen.Accept(ctx, u, pending[0].ID) }},
+		{"Generator.Dismiss", budgetRow, func(ctx context.Context) error { return f.gen.Dismiss(ctx, u, pending[1].ID) }},
+		{"Generator.Snooze", budgetRow, func(ctx context.Context) error {
+			return f.gen.Snooze(ctx, u, pending[2].ID, time.Now().Add(24*time.Hour))
+		}},
+		{"Generator.Generate/exclusions", budgetUserWide, func(ctx context.Context) error {
+			_, err := f.gen.Generate(ctx, u)
+			return err
+		}},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) { f.measure(t, s.budget, s.op) })
+	}
+	t.Run("Store.Delete", func(t *testing.T) {
+		// A contact with a membership and a suggestion: the delete
+		// cascades into both, and the membership's trigger runs.
+		ctx := context.Background()
+		id := pending[3].ContactID
+		if err := f.store.AddToGroup(ctx, u, mustGroup(ctx, t, f), id); err != nil {
+			t.Fatal(err)
+		}
+		f.measure(t, budgetFew, func(ctx context.Context) error { return f.store.Delete(ctx, u, id) })
+	})
+	t.Run("DeleteUser", func(t *testing.T) { testDeleteUserCost(t, f) })
+	t.Run("MeasureCatchesTriggersAndCascades", func(t *testing.T) { testMeasureCatches(t, f) })
+}
+
+// DeleteUser's batches, for a user with contacts, groups, memberships,
+// suggestions and a run, read no table sequentially, scan only
+// user-leading indexes, and fetch blocks in proportion to the rows they
+// delete.
+func testDeleteUserCost(t *testing.T, f *fixture) {
+	ctx := context.Background()
+	var rep kith.DeleteUserReport
+	cost, err := tenantcost.Measure(ctx, f.conn, "", func() (err error) {
+		rep, err = kith.DeleteUser(ctx, f.conn, f.user, kith.DeleteUserOptions{BatchSize: 100})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%+v", rep)
+	t.Logf("%d blocks: %s", cost.Blocks(), cost)
+	if rep.Contacts < userSize || rep.Memberships == 0 || rep.Suggestions == 0 || rep.SuggestionRuns != 1 || rep.Groups == 0 {
+		t.Errorf("report %+v: want every kind of row deleted", rep)
+	}
+	budget := perRow(rep.Total())
+	budget.Blocks += 100 * int64(rep.Batches)
+	if err := cost.Check(budget); err != nil {
+		t.Error(err)
+	}
+}
+
+// mustGroup creates a group for the fixture's user outside any measurement.
+func mustGroup(ctx context.Context, t *testing.T, f *fixture) uuid.UUID {
+	t.Helper()
+	var id uuid.UUID
+	if err := f.db.GetContext(ctx, &id, `INSERT INTO kith.groups (user_id, name) VALUES ($1, $2) RETURNING id`, f.user, "g "+uuid.NewString()); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// googlePage is n contacts synced from Google with the given etag.
+func googlePage(n int, etag string) []contacts.Contact {
+	page := make([]contacts.Contact, n)
+	for i := range page {
+		page[i] = contacts.Contact{
+			Name: fmt.Sprintf("Google Person %d", i), Email: fmt.Sprintf("g%d@example.com", i),
+			GoogleResourceName: fmt.Sprintf("people/c%d", i), GoogleETag: etag, Source: "google",
+		}
+	}
+	return page
+}
+
+// testMeasureCatches shows the measurement catches what EXPLAIN of the outer statement would not:
+// with the membership trigger as migration 001 wrote it (updating the
+// contact by id alone), adding one member reads all tenants' contacts; and
+// without a (user_id, contact_id) index on suggestions, deleting a contact
+// scans all tenants' suggestions in the cascade.
+func testMeasureCatches(t *testing.T, f *fixture) {
+	ctx := context.Background()
+	u := uuid.New()
+	if err := seed.Contacts(ctx, f.db, u, userSize, seed.Options{NotesLen: 100, Seed: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.SelectContext(ctx, &f.ids, `SELECT id FROM kith.contacts WHERE user_id = $1 ORDER BY id LIMIT 40`, u); err != nil {
+		t.Fatal(err)
+	}
+	f.user = u
+	group := mustGroup(ctx, t, f)
+
+	exec := func(stmt string) {
+		t.Helper()
+		if _, err := f.db.ExecContext(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(op func() error, wantInError string) {
+		t.Helper()
+		cost, err := tenantcost.Measure(ctx, f.conn, "", op)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = cost.Check(budgetFew)
+		t.Logf("cost: %s", cost)
+		if err == nil || !strings.Contains(err.Error(), wantInError) {
+			t.Fatalf("Check = %v, want an error mentioning %q", err, wantInError)
+		}
+	}
+
+	var fixed string
+	if err := f.db.GetContext(ctx, &fixed, `SELECT pg_get_functiondef('kith.contact_groups_sync'::regproc)`); err != nil {
+		t.Fatal(err)
+	}
+	exec(`CREATE OR REPLACE FUNCTION kith.contact_groups_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+		    IF TG_OP = 'INSERT' THEN
+		        UPDATE kith.contacts SET group_ids = array_append(group_ids, NEW.group_id) WHERE id = NEW.contact_id;
+		        RETURN NEW;
+		    END IF;
+		    UPDATE kith.contacts SET group_ids = array_remove(group_ids, OLD.group_id) WHERE id = OLD.contact_id;
+		    RETURN OLD;
+		END $$`)
+	check(func() error { return f.store.AddToGroup(ctx, u, group, f.ids[0]) }, "sequential scans of contacts")
+	exec(fixed)
+
+	var contact uuid.UUID
+	if err := f.db.GetContext(ctx, &contact, `INSERT INTO kith.suggestions (user_id, contact_id, rank, score, generated_at, run_seq)
+		VALUES ($1, $2, 1, 1, now(), 1) RETURNING contact_id`, u, f.ids[1]); err != nil {
+		t.Fatal(err)
+	}
+	// The suggestions' indexes as migration 002 left them: the key on id,
+	// and only partial (user_id, contact_id) indexes.
+	exec(`DROP INDEX kith.suggestions_user_contact_idx`)
+	exec(`ALTER TABLE kith.suggestions DROP CONSTRAINT suggestions_pkey, ADD PRIMARY KEY (id)`)
+	exec(`ANALYZE kith.suggestions`)
+	check(func() error { return f.store.Delete(ctx, u, contact) }, "sequential scans of suggestions")
+}
