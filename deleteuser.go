@@ -5,17 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/kithhq/kith/internal/argcheck"
 	"github.com/kithhq/kith/internal/dbschema"
 	"github.com/kithhq/kith/internal/pgerr"
 )
-
-// ErrInvalid reports an argument kith refuses before running any
-// statement: a nil handle, uuid.Nil as a user ID, an option out of range.
-var ErrInvalid = errors.New("kith: invalid")
 
 // DefaultDeleteBatch is how many rows one transaction of [DeleteUser]
 // deletes from a table when DeleteUserOptions.BatchSize is 0.
@@ -214,9 +210,9 @@ var kithUserTables = []string{"contacts", "groups", "contact_groups", "suggestio
 func otherUserTables(ctx context.Context, db DB, schema string) ([]string, error) {
 	rows, err := db.QueryContext(ctx, `
 		SELECT c.relname,
-		       coalesce((SELECT array_agg(DISTINCT r.relname::text) FROM pg_constraint f
+		       coalesce((SELECT string_agg(DISTINCT r.relname::text, ',') FROM pg_constraint f
 		                 JOIN pg_class r ON r.oid = f.conrelid
-		                 WHERE f.confrelid = c.oid AND f.contype = 'f' AND f.conrelid <> c.oid), '{}')
+		                 WHERE f.confrelid = c.oid AND f.contype = 'f' AND f.conrelid <> c.oid), '')
 		FROM pg_class c
 		JOIN pg_namespace n ON n.oid = c.relnamespace
 		JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'user_id' AND NOT a.attisdropped
@@ -237,7 +233,7 @@ func otherUserTables(ctx context.Context, db DB, schema string) ([]string, error
 			continue
 		}
 		names = append(names, name)
-		referencedBy[name] = parseTextArray(refs)
+		referencedBy[name] = strings.Split(refs, ",")
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list tables: %w", err)
@@ -263,27 +259,6 @@ func otherUserTables(ctx context.Context, db DB, schema string) ([]string, error
 		visit(t)
 	}
 	return order, nil
-}
-
-// parseTextArray reads Postgres's text form of a text[] of plain
-// identifiers: {a,b}.
-func parseTextArray(s string) []string {
-	if len(s) < 2 || s == "{}" {
-		return nil
-	}
-	var out []string
-	start := 1
-	for i := 1; i < len(s); i++ {
-		if s[i] == ',' || s[i] == '}' {
-			v := s[start:i]
-			if u, err := strconv.Unquote(v); err == nil {
-				v = u
-			}
-			out = append(out, v)
-			start = i + 1
-		}
-	}
-	return out
 }
 
 // The batch statements: $1 the user, $2 the batch size. Each reads the

@@ -10,7 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/kithhq/kith"
-	"github.com/kithhq/kith/internal/pgtest"
+	"github.com/kithhq/kith/kithtest"
 	"github.com/kithhq/kith/internal/seed"
 )
 
@@ -26,10 +26,7 @@ var userTables = []string{"contacts", "groups", "contact_groups", "suggestions",
 func deleteUserDB(t *testing.T, contacts int) (db *sqlx.DB, user, neighbour uuid.UUID) {
 	t.Helper()
 	ctx := context.Background()
-	db = pgtest.NewDB(t)
-	if err := kith.Migrate(ctx, db, nil); err != nil {
-		t.Fatal(err)
-	}
+	db = kithtest.DB(t)
 	mustExec(t, db, `CREATE TABLE kith.sync_tokens (
 		user_id uuid NOT NULL, contact_id uuid NOT NULL, token text NOT NULL,
 		PRIMARY KEY (user_id, contact_id),
@@ -224,7 +221,7 @@ func TestDeleteUserTwiceAtOnce(t *testing.T) {
 func TestDeleteUserRefuses(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := pgtest.NewDB(t)
+	db := kithtest.DB(t)
 	var nilDB *sqlx.DB
 	for name, run := range map[string]func() error{
 		"uuid.Nil": func() error {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/kithhq/kith/internal/pgtest"
+	"github.com/kithhq/kith/kithtest"
 )
 
 // Every table of kith's schema with a user_id column has an index leading
@@ -16,7 +16,7 @@ import (
 func TestEveryKeyHasAUserLeadingIndex(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := pgtest.NewDB(t)
+	db := kithtest.DB(t)
 	var bad []struct {
 		Kind, Name, Table string
 	}
