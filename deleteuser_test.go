@@ -10,8 +10,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/kithhq/kith"
-	"github.com/kithhq/kith/kithtest"
 	"github.com/kithhq/kith/internal/seed"
+	"github.com/kithhq/kith/kithtest"
 )
 
 // userTables are the tables DeleteUser empties in these tests, with the
