@@ -459,8 +459,12 @@ func (p *listPlan) query(user uuid.UUID, after listKey, limit int) (string, []an
 			p.filters(&a, "c.", false) + keyCond("c.") + orderBy("c.") + " LIMIT " + lim
 		walk := "SELECT " + keyCols("") + " FROM kith.contacts WHERE user_id = $1 AND group_ids @> ARRAY[" + g + "::uuid]" +
 			" AND (SELECT n FROM probe) >= " + small + p.filters(&a, "", false) + keyCond("") + orderBy("") + " LIMIT " + lim
+		// The probe reads the (user, group) range of the membership index
+		// in its order: without the ORDER BY, a group holding much of the
+		// table made a sequential scan that stops after small matches look
+		// cheaper, and its cost would depend on other users' rows.
 		keys = "WITH probe AS (SELECT count(*) AS n FROM (SELECT 1 FROM kith.contact_groups WHERE user_id = $1 AND group_id = " + g +
-			" LIMIT " + small + ") AS p) SELECT * FROM ((" + members + ") UNION ALL (" + walk + ")) AS u" + orderBy("u.") + " LIMIT " + lim
+			" ORDER BY user_id, group_id, contact_id LIMIT " + small + ") AS p) SELECT * FROM ((" + members + ") UNION ALL (" + walk + ")) AS u" + orderBy("u.") + " LIMIT " + lim
 	case f.order == ByName && (f.frequencies != nil || f.due != AnyDue):
 		// One ordered range of the (user, frequency, name, id) index per
 		// frequency, merged: each keeps the name order.
