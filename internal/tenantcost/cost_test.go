@@ -3,6 +3,7 @@ package tenantcost_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -54,6 +55,7 @@ type fixture struct {
 	gen   *suggest.Generator
 	user  uuid.UUID
 	ids   []uuid.UUID // some of the user's seeded contacts
+	group uuid.UUID   // one of the user's seeded groups
 }
 
 // newFixture seeds the neighbour and a 1,000-contact user in a database of
@@ -87,6 +89,9 @@ func newFixture(t *testing.T) *fixture {
 	}
 	t.Logf("seeded a %d-contact neighbour and a %d-contact user in %v", neighbourSize, userSize, time.Since(began).Round(time.Millisecond))
 	f.ids = userContacts(t, f, f.user)
+	if err := conn.QueryRowContext(ctx, `SELECT group_ids[1] FROM kith.contacts WHERE user_id = $1 AND group_ids <> '{}' LIMIT 1`, f.user).Scan(&f.group); err != nil {
+		t.Fatal(err)
+	}
 	if f.store, err = contacts.NewStore(conn, contacts.Config{}); err != nil {
 		t.Fatal(err)
 	}
@@ -218,6 +223,43 @@ func TestEveryOperationBesideANeighbour(t *testing.T) {
 		}},
 		{"Store.DeleteGroup", budgetFew, func(ctx context.Context) error {
 			return f.store.DeleteGroup(ctx, u, group.ID)
+		}},
+		{"Store.CreateMany", budgetPage, func(ctx context.Context) error {
+			batch := make([]contacts.Contact, 100)
+			for i := range batch {
+				batch[i] = contacts.Contact{Name: fmt.Sprintf("Imported %d", i), Email: fmt.Sprintf("i%d@example.com", i)}
+			}
+			res, err := f.store.CreateMany(ctx, u, batch)
+			if err == nil && res.Created != 100 {
+				err = fmt.Errorf("created %d of 100", res.Created)
+			}
+			return err
+		}},
+		{"Store.GroupCounts", budgetUserWide, func(ctx context.Context) error {
+			_, err := f.store.GroupCounts(ctx, u)
+			return err
+		}},
+		{"Store.List", perRow(50), func(ctx context.Context) error {
+			p, err := f.store.List(ctx, u, contacts.ListOptions{Limit: 50})
+			if err == nil {
+				_, err = f.store.List(ctx, u, contacts.ListOptions{Limit: 50, PageToken: p.NextPageToken})
+			}
+			return err
+		}},
+		{"Store.List/group", budgetUserWide, func(ctx context.Context) error {
+			_, err := f.store.List(ctx, u, contacts.ListOptions{Limit: 50, GroupID: f.group})
+			return err
+		}},
+		{"Store.List/due", budgetUserWide, func(ctx context.Context) error {
+			_, err := f.store.List(ctx, u, contacts.ListOptions{Limit: 50, Due: contacts.OnlyDue})
+			return err
+		}},
+		{"Store.Search", budgetUserWide, func(ctx context.Context) error {
+			_, err := f.store.Search(ctx, u, contacts.SearchOptions{Query: "Persn 12", Limit: 20})
+			if errors.Is(err, contacts.ErrSearchUnavailable) {
+				return nil // the server has no pg_trgm: nothing to measure
+			}
+			return err
 		}},
 		{"Generator.Generate", budgetUserWide, func(ctx context.Context) error {
 			res, err := f.gen.Generate(ctx, u, nil)

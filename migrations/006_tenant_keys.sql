@@ -1,4 +1,4 @@
--- kith 005: every statement, trigger body and cascade reaches a user's rows
+-- kith 006: every statement, trigger body and cascade reaches a user's rows
 -- through an index that leads with user_id, so one user's cost never
 -- depends on another user's data.
 --
