@@ -26,8 +26,9 @@
 //
 // # Errors
 //
-// Errors match one of [ErrNotFound] (another user's rows included),
-// [ErrInvalid] (a *FieldError, or a bad Config) or [ErrDuplicate], read
-// "contacts: <kind>: <what was being done>", and keep the driver's error in
-// their chain without showing its text.
+// Errors match the package's sentinels with errors.Is: [ErrNotFound] (for
+// another user's rows too), [ErrInvalid] (a *FieldError, or a bad Config),
+// [ErrDuplicate] and the others declared below. They read "contacts:
+// <kind>: <what was being done>", and keep the driver's error in their
+// chain without showing its text (no constraint names, no SQL).
 package contacts
