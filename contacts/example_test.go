@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jmoiron/sqlx"
 	"github.com/kithhq/kith/contacts"
+	"github.com/kithhq/kith/internal/exampledb"
 )
 
 // Validation happens before any write and names the field it refuses.
@@ -41,11 +41,13 @@ func ExampleParseFrequency() {
 	// contacts: invalid frequency: unknown frequency "hourly"
 }
 
-// A Store over the host's own handle; every call names the user it acts for.
-// (Compiled, not run: it needs a database.)
+// A Store over the host's own handle; every call names the user it acts
+// for, and another user's rows do not exist for it.
 func ExampleStore() {
-	var db *sqlx.DB // the host's, after kith.Migrate
-	ctx, user := context.Background(), uuid.New()
+	db, done := exampledb.New("ExampleStore") // in a host: its *sqlx.DB, after kith.Migrate
+	defer done()
+	ctx := context.Background()
+	user, mallory := uuid.New(), uuid.New()
 
 	store, err := contacts.NewStore(db, contacts.Config{})
 	if err != nil {
@@ -65,7 +67,28 @@ func ExampleStore() {
 		log.Fatal(err)
 	}
 	// A meeting moves the last contact forward, never back.
-	if _, err := store.MarkContacted(ctx, user, []uuid.UUID{ada.ID}, time.Now()); err != nil {
+	met := time.Date(2026, 3, 14, 18, 0, 0, 0, time.UTC)
+	for _, at := range []time.Time{met, met.AddDate(0, -1, 0)} {
+		moved, err := store.MarkContacted(ctx, user, []uuid.UUID{ada.ID}, at)
+		fmt.Println("moved:", moved, err)
+	}
+	got, err := store.Get(ctx, user, ada.ID)
+	if err != nil {
 		log.Fatal(err)
 	}
+	fmt.Println(got.Name, got.Frequency, got.LastContactDate.UTC().Format(time.DateOnly), len(got.GroupIDs) == 1 && got.GroupIDs[0] == family.ID)
+
+	_, err = store.Get(ctx, mallory, ada.ID)
+	fmt.Println("another user:", errors.Is(err, contacts.ErrNotFound))
+	_, err = store.CreateGroup(ctx, user, "family")
+	fmt.Println(err)
+	n, err := store.Count(ctx, user, contacts.CountOptions{})
+	fmt.Println("contacts:", n, err)
+	// Output:
+	// moved: 1 <nil>
+	// moved: 0 <nil>
+	// Ada Lovelace monthly 2026-03-14 true
+	// another user: true
+	// contacts: duplicate: create group
+	// contacts: 1 <nil>
 }

@@ -7,69 +7,120 @@ import (
 	"fmt"
 	"iter"
 	"log"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
+	"github.com/kithhq/kith/contacts"
+	"github.com/kithhq/kith/internal/exampledb"
 	"github.com/kithhq/kith/memguard"
 	"github.com/kithhq/kith/stream"
 )
 
-// Set by the host; the examples below compile but need a database to run.
-var (
-	ctx    context.Context
-	db     *sqlx.DB
-	userID uuid.UUID
-)
+// exampleUser fills db with a user's contacts for the examples: five
+// people, Barbara archived, Linus never contacted.
+func exampleUser(db *sqlx.DB) uuid.UUID {
+	ctx, user := context.Background(), uuid.New()
+	store, err := contacts.NewStore(db, contacts.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	day := func(d int) *time.Time { t := time.Date(2026, 1, d, 12, 0, 0, 0, time.UTC); return &t }
+	for _, c := range []contacts.Contact{
+		{Name: "Grace", LastContactDate: day(20)},
+		{Name: "Ada", LastContactDate: day(3)},
+		{Name: "Linus"},
+		{Name: "Ken", LastContactDate: day(11)},
+		{Name: "Barbara", LastContactDate: day(1), Archived: true},
+	} {
+		if _, err := store.Create(ctx, user, c); err != nil {
+			log.Fatal(err)
+		}
+	}
+	return user
+}
 
 func ExampleMinimalContacts() {
-	overdue := 0
+	db, done := exampledb.New("ExampleMinimalContacts") // in a host: its *sqlx.DB
+	defer done()
+	ctx, userID := context.Background(), exampleUser(db)
+
 	for c, err := range stream.MinimalContacts(ctx, db, userID, stream.Options{
 		Order: stream.ByLastContact, // never contacted first, then the oldest
 	}) {
 		if err != nil {
-			log.Fatal(err) // the walk was cut short: do not treat the count as complete
+			log.Fatal(err) // the walk was cut short: what was seen is not everything
 		}
 		if c.LastContactDate == nil {
-			overdue++
+			fmt.Println(c.Name, "never")
+			continue
 		}
+		fmt.Println(c.Name, c.LastContactDate.UTC().Format(time.DateOnly))
 	}
-	fmt.Println(overdue, "contacts were never contacted")
+	// Output:
+	// Linus never
+	// Ada 2026-01-03
+	// Ken 2026-01-11
+	// Grace 2026-01-20
 }
 
 // A job that may be stopped at any point persists a cursor after each
 // contact it handled and resumes from it on its next run.
 func ExampleCursor() {
-	load := func() string { return "" } // the cursor saved by the previous run, "" the first time
-	save := func(string) {}
+	db, done := exampledb.New("ExampleCursor")
+	defer done()
+	ctx, userID := context.Background(), exampleUser(db)
+	saved := "" // the cursor saved by the previous run, "" the first time
 
-	after, err := stream.ParseCursor(load())
-	if err != nil {
-		log.Fatal(err) // errors.Is(err, stream.ErrBadCursor): start over or alert
-	}
-	var cur stream.Cursor
-	for c, err := range stream.MinimalContacts(ctx, db, userID, stream.Options{After: after, TrackCursor: &cur}) {
-		if errors.Is(err, memguard.ErrMemoryPressure) {
-			return // try again later from the saved cursor
-		}
+	for run := 1; run <= 2; run++ {
+		after, err := stream.ParseCursor(saved)
 		if err != nil {
-			log.Fatal(err)
+			log.Fatal(err) // errors.Is(err, stream.ErrBadCursor): start over or alert
 		}
-		fmt.Println(c.Name)
-		save(cur.String()) // cur is the position right after c
+		var cur stream.Cursor
+		for c, err := range stream.MinimalContacts(ctx, db, userID, stream.Options{After: after, TrackCursor: &cur}) {
+			if errors.Is(err, memguard.ErrMemoryPressure) {
+				return // try again later from the saved cursor
+			}
+			if err != nil {
+				log.Fatal(err)
+			}
+			fmt.Println("run", run, c.Name)
+			saved = cur.String() // cur is the position right after c
+			if run == 1 && c.Name == "Grace" {
+				break // the first run is stopped here
+			}
+		}
 	}
-	save("") // done: the next run starts over
+	// Output:
+	// run 1 Ada
+	// run 1 Grace
+	// run 2 Ken
+	// run 2 Linus
 }
 
 func ExampleBatches() {
+	db, done := exampledb.New("ExampleBatches")
+	defer done()
+	ctx, userID := context.Background(), exampleUser(db)
+
 	var cur stream.Cursor
-	contactsSeq := stream.MinimalContacts(ctx, db, userID, stream.Options{TrackCursor: &cur})
-	for batch, err := range stream.Batches(contactsSeq, 500) {
+	contactsSeq := stream.MinimalContacts(ctx, db, userID, stream.Options{IncludeArchived: true, TrackCursor: &cur})
+	for batch, err := range stream.Batches(contactsSeq, 2) {
 		if err != nil {
 			log.Fatal(err)
 		}
 		// Write the batch in one statement; cur is right after its last item.
-		fmt.Println(len(batch), "contacts up to", cur.String())
+		var names []string
+		for _, c := range batch {
+			names = append(names, c.Name)
+		}
+		fmt.Println(names)
 	}
+	// Output:
+	// [Ada Barbara]
+	// [Grace Ken]
+	// [Linus]
 }
 
 // numbers is an in-memory fallible stream: 1..n, then err if not nil.
@@ -108,27 +159,48 @@ func ExampleBatches_error() {
 	// [] connection lost
 }
 
-// The engine under MinimalContacts, walking another table by its key.
+// The engine under MinimalContacts, walking another table by its key:
+// here a user's groups by name, then ID, in pages of two.
 func ExampleWalk() {
-	type event struct {
-		ID    int64
-		Title string
+	db, done := exampledb.New("ExampleWalk")
+	defer done()
+	ctx, userID := context.Background(), uuid.New()
+	store, err := contacts.NewStore(db, contacts.Config{})
+	if err != nil {
+		log.Fatal(err)
 	}
-	events := stream.Keyset[event, int64]{
-		Query: func(after int64, limit int) (string, []any) {
-			return `SELECT id, title FROM app.events WHERE user_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
-				[]any{userID, after, limit}
+	for _, name := range []string{"work", "family", "climbing", "book club", "neighbours"} {
+		if _, err := store.CreateGroup(ctx, userID, name); err != nil {
+			log.Fatal(err)
+		}
+	}
+
+	type key struct {
+		name string
+		id   uuid.UUID
+	}
+	groups := stream.Keyset[string, key]{
+		Query: func(after key, limit int) (string, []any) {
+			return `SELECT id, name FROM kith.groups WHERE user_id = $1 AND (name, id) > ($2, $3)
+				ORDER BY name, id LIMIT $4`, []any{userID, after.name, after.id, limit}
 		},
-		Scan: func(rows *sql.Rows, e *event, key *int64) error {
-			err := rows.Scan(&e.ID, &e.Title)
-			*key = e.ID
+		Scan: func(rows *sql.Rows, name *string, k *key) error {
+			err := rows.Scan(&k.id, &k.name)
+			*name = k.name
 			return err
 		},
+		PageSize: 2,
 	}
-	for e, err := range stream.Walk(ctx, db, events) {
+	for name, err := range stream.Walk(ctx, db, groups) {
 		if err != nil {
 			log.Fatal(err)
 		}
-		fmt.Println(e.Title)
+		fmt.Println(name)
 	}
+	// Output:
+	// book club
+	// climbing
+	// family
+	// neighbours
+	// work
 }
