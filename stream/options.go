@@ -36,8 +36,11 @@ const (
 type Order uint8
 
 const (
-	// ByName orders by name, then ID. Names are compared with the
-	// database's collation, as ORDER BY name would.
+	// ByName orders by name, then ID. The name column has kith's own
+	// collation, Unicode's root order (ICU "und"), whatever the database's
+	// default: accented names beside their base letters (Álvaro before
+	// Brenda), case not splitting the alphabet. Without ICU it is the
+	// database's collation.
 	ByName Order = iota
 	// ByLastContact orders by last contact date, then ID. Never-contacted
 	// contacts (a NULL date) come first, in ID order, in either direction,
