@@ -69,6 +69,22 @@ func Example() {
 	moved, err := store.MarkContacted(ctx, userID, []uuid.UUID{ada.ID}, now.AddDate(0, 0, -35))
 	fmt.Println("moved forward:", moved, err)
 
+	// List screens: keyset pages behind an opaque token, filters on group,
+	// archived, frequency, due (suggest's rule, in the user's zone), source.
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		log.Fatal(err)
+	}
+	page, err := store.List(ctx, userID, contacts.ListOptions{Limit: 2, Due: contacts.OnlyDue, AsOf: now, Location: paris})
+	fmt.Println("due:", page.Contacts[0].Name, "and", page.Contacts[1].Name, err)
+	page, err = store.List(ctx, userID, contacts.ListOptions{Limit: 2, Due: contacts.OnlyDue, Location: paris,
+		PageToken: page.NextPageToken}) // a token of another user, order or filter is ErrInvalid
+	fmt.Println("due, next page:", page.Contacts[0].Name, page.NextPageToken == "", err)
+	hits, err := store.Search(ctx, userID, contacts.SearchOptions{Query: "grace hoper"}) // pg_trgm: typos, ranked
+	fmt.Println("search:", hits.Contacts[0].Name, err)
+	groups, err := store.GroupCounts(ctx, userID) // one statement
+	fmt.Println("groups:", groups[0].Group.Name, groups[0].Members, err)
+
 	// Bad input is a *contacts.FieldError naming the field; nothing is written.
 	_, err = store.Create(ctx, userID, contacts.Contact{Name: "Bob", Email: "not an address"})
 	var fe *contacts.FieldError
@@ -166,6 +182,10 @@ func Example() {
 
 	// Output:
 	// moved forward: 1 <nil>
+	// due: Ada Lovelace and Grace Hopper <nil>
+	// due, next page: Katherine Johnson true <nil>
+	// search: Grace Hopper <nil>
+	// groups: family 1 <nil>
 	// refused: email true
 	// stream: Katherine Johnson
 	// stream: Ada Lovelace
