@@ -26,9 +26,13 @@ import (
 // BenchmarkWalk walks all unarchived contacts of one user, by name, in
 // several ways, side by side on one seeded database:
 //
-//   - raw: one hand-written lib/pq query, same projection and order,
-//     rows.Scan through the minimal scanner (the same scan the stream
-//     uses, so the difference is paging alone): the driver's limit.
+//   - raw: one hand-written query, same projection and order, plain
+//     rows.Scan into Go values (uuid.UUID, string, sql.NullTime, string,
+//     pq.StringArray, bool) with no kith code on its path: the driver's
+//     limit.
+//   - raw_kithscan: the same statement scanned by the stream's own
+//     scanner (the baseline before issue 10), so the difference with the
+//     stream is paging alone.
 //   - stream: stream.MinimalContacts with its defaults.
 //   - stream_vs_raw: raw and stream alternated within each iteration,
 //     reporting the stream's throughput as a fraction of raw's.
@@ -41,7 +45,9 @@ import (
 //     psql writing to /dev/null, with and without group_ids; the time
 //     includes starting psql and connecting (a few ms).
 //
-// Each reports rows/s, ns/row and peak-heap-MiB (the highest
+// Each reports rows/s, ns/row, allocs/row and B/row (heap objects and
+// bytes allocated per row, by the whole process while it ran) and
+// peak-heap-MiB (the highest
 // /memory/classes/heap/objects:bytes sampled every millisecond while it
 // ran, after a GC). Sizes: 10k contacts, and 1M when KITH_BENCH_LARGE=1.
 func BenchmarkWalk(b *testing.B) {
@@ -64,6 +70,39 @@ func BenchmarkWalk(b *testing.B) {
 			walk func(b *testing.B) int
 		}{
 			{"raw", func(b *testing.B) int {
+				// No kith code on this path: the statement, rows.Scan into
+				// plain Go values declared once, the idiomatic lib/pq
+				// decoding of an array (pq.StringArray; it reads pgx's
+				// text too).
+				r, err := db.QueryContext(ctx, `SELECT id, name, last_contact_date, frequency, group_ids, archived
+					FROM kith.contacts WHERE user_id = $1 AND NOT archived ORDER BY name, id`, user)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer r.Close()
+				var (
+					id       uuid.UUID
+					name     string
+					last     sql.NullTime
+					freq     string
+					groups   pq.StringArray
+					archived bool
+				)
+				got := 0
+				for r.Next() {
+					if err := r.Scan(&id, &name, &last, &freq, &groups, &archived); err != nil {
+						b.Fatal(err)
+					}
+					got++
+				}
+				if err := r.Err(); err != nil {
+					b.Fatal(err)
+				}
+				return got
+			}},
+			{"raw_kithscan", func(b *testing.B) int {
+				// The old "raw": one statement, but scanned by the stream's
+				// own scanner, so it carries the scanner's costs.
 				r, err := db.QueryContext(ctx, `SELECT `+contactsql.Minimal.Columns()+` FROM kith.contacts
 					WHERE user_id = $1 AND NOT archived ORDER BY name, id`, user)
 				if err != nil {
@@ -101,28 +140,38 @@ func BenchmarkWalk(b *testing.B) {
 		// and reports the stream's throughput relative to raw's: the
 		// symmetric order cancels the drift of a shared machine, which
 		// moves separate medians by more than the difference measured.
-		b.Run(fmt.Sprintf("contacts=%d/stream_vs_raw", n), func(b *testing.B) {
-			raw, str := variants[0].walk, variants[1].walk
-			var rawTime, streamTime time.Duration
-			timed := func(walk func(*testing.B) int, into *time.Duration) {
-				t0 := time.Now()
-				if got := walk(b); got != rows {
-					b.Fatalf("walked %d rows, want %d", got, rows)
+		// stream_vs_copy does the same against the COPY floor and reports
+		// the stream's time as a multiple of the floor's.
+		paired := func(name string, base, str func(*testing.B) int, report func(b *testing.B, baseTime, streamTime time.Duration)) {
+			b.Run(fmt.Sprintf("contacts=%d/%s", n, name), func(b *testing.B) {
+				var baseTime, streamTime time.Duration
+				timed := func(walk func(*testing.B) int, into *time.Duration) {
+					t0 := time.Now()
+					if got := walk(b); got != rows {
+						b.Fatalf("walked %d rows, want %d", got, rows)
+					}
+					*into += time.Since(t0)
 				}
-				*into += time.Since(t0)
-			}
-			for b.Loop() {
-				timed(raw, &rawTime)
-				timed(str, &streamTime)
-				timed(str, &streamTime)
-				timed(raw, &rawTime)
-			}
-			b.ReportMetric(float64(rawTime)/float64(streamTime), "throughput-vs-raw")
+				for b.Loop() {
+					timed(base, &baseTime)
+					timed(str, &streamTime)
+					timed(str, &streamTime)
+					timed(base, &baseTime)
+				}
+				report(b, baseTime, streamTime)
+			})
+		}
+		paired("stream_vs_raw", variants[0].walk, variants[2].walk, func(b *testing.B, raw, str time.Duration) {
+			b.ReportMetric(float64(raw)/float64(str), "throughput-vs-raw")
+		})
+		paired("stream_vs_copy", variants[5].walk, variants[2].walk, func(b *testing.B, floor, str time.Duration) {
+			b.ReportMetric(float64(str)/float64(floor), "time-vs-copy")
 		})
 		for _, v := range variants {
 			b.Run(fmt.Sprintf("contacts=%d/%s", n, v.name), func(b *testing.B) {
 				peak := heappeak.Start()
 				b.ResetTimer()
+				objs0, bytes0 := heappeak.Allocs()
 				start := time.Now()
 				total := 0
 				for range b.N {
@@ -132,8 +181,11 @@ func BenchmarkWalk(b *testing.B) {
 					total += rows
 				}
 				elapsed := time.Since(start)
+				objs1, bytes1 := heappeak.Allocs()
 				b.StopTimer()
 				p := peak.Stop()
+				b.ReportMetric(float64(objs1-objs0)/float64(total), "allocs/row")
+				b.ReportMetric(float64(bytes1-bytes0)/float64(total), "B/row")
 				b.ReportMetric(float64(total)/elapsed.Seconds(), "rows/s")
 				b.ReportMetric(float64(elapsed.Nanoseconds())/float64(total), "ns/row")
 				b.ReportMetric(float64(p)/(1<<20), "peak-heap-MiB")

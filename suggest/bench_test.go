@@ -16,7 +16,9 @@ import (
 // BenchmarkGenerate compares Generate (in Europe/Berlin's calendar) with a
 // plain stream of the same minimal contacts (same order, same page sizes,
 // no scoring), for one seeded user of 10,000 contacts, and of 1,000,000
-// with KITH_BENCH_LARGE=1.
+// with KITH_BENCH_LARGE=1. allocs/row and B/row are the heap objects and
+// bytes allocated per contact scanned, by the whole process, while the
+// measured run ran.
 //
 //	go test ./suggest -run '^$' -bench Generate -benchtime 5x
 //	KITH_BENCH_LARGE=1 go test ./suggest -run '^$' -bench Generate -benchtime 3x -timeout 30m
@@ -58,6 +60,8 @@ func BenchmarkGenerate(b *testing.B) {
 				base := heappeak.Now()
 				var peak uint64
 				var runTime, plainTime time.Duration
+				var objs, bytes uint64
+				var scanned int64
 				b.ResetTimer()
 				for b.Loop() {
 					if paired {
@@ -70,9 +74,12 @@ func BenchmarkGenerate(b *testing.B) {
 						b.StartTimer()
 					}
 					h := heappeak.Start()
+					o0, b0 := heappeak.Allocs()
 					t0 := time.Now()
 					got, err := run()
 					runTime += time.Since(t0)
+					o1, b1 := heappeak.Allocs()
+					objs, bytes, scanned = objs+o1-o0, bytes+b1-b0, scanned+got
 					peak = max(peak, h.Stop())
 					if err != nil {
 						b.Fatal(err)
@@ -83,6 +90,8 @@ func BenchmarkGenerate(b *testing.B) {
 				}
 				b.ReportMetric(float64(n)*float64(b.N)/runTime.Seconds(), "contacts/s")
 				b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+				b.ReportMetric(float64(objs)/float64(scanned), "allocs/row")
+				b.ReportMetric(float64(bytes)/float64(scanned), "B/row")
 				b.ReportMetric(float64(peak-min(peak, base))/(1<<20), "heap-growth-MiB")
 				if paired {
 					b.ReportMetric(float64(runTime)/float64(plainTime), "ratio-vs-stream")

@@ -22,6 +22,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/kithhq/kith"
 	"github.com/kithhq/kith/internal/pgtest"
+	"github.com/kithhq/kith/kithtest"
 	"github.com/kithhq/kith/internal/seed"
 )
 
@@ -34,13 +35,16 @@ const seedVersion = 7
 
 var state struct {
 	mu    sync.Mutex
-	db    *sqlx.DB
+	db    *sqlx.DB // lib/pq: seeding and bookkeeping
+	walk  *sqlx.DB // the driver KITH_TEST_DRIVER selects: what benchmarks use
 	users map[int]uuid.UUID
 }
 
 // User returns a handle on the benchmark database and a user with exactly
 // n seeded contacts (seed.Options defaults), seeding them if no such user
-// exists yet. The handle is shared by the whole process; do not close it.
+// exists yet. The handle uses the driver KITH_TEST_DRIVER selects (lib/pq
+// by default, pgx/v5/stdlib with "pgx"; see kithtest.Driver). It is shared
+// by the whole process; do not close it.
 func User(tb testing.TB, n int) (*sqlx.DB, uuid.UUID) {
 	tb.Helper()
 	state.mu.Lock()
@@ -51,17 +55,22 @@ func User(tb testing.TB, n int) (*sqlx.DB, uuid.UUID) {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		state.db, state.users = db, map[int]uuid.UUID{}
+		walk, err := sqlx.Open(kithtest.Driver(tb), pgtest.Shared(tb).DSN(Name))
+		if err != nil {
+			db.Close()
+			tb.Fatal(err)
+		}
+		state.db, state.walk, state.users = db, walk, map[int]uuid.UUID{}
 	}
 	if id, ok := state.users[n]; ok {
-		return state.db, id
+		return state.walk, id
 	}
 	id, err := user(ctx, state.db, n, tb)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	state.users[n] = id
-	return state.db, id
+	return state.walk, id
 }
 
 // open opens the benchmark database, creating it, or creating it again

@@ -63,3 +63,12 @@ func Now() uint64 {
 
 // MiB converts bytes to mebibytes.
 func MiB(bytes uint64) float64 { return float64(bytes) / (1 << 20) }
+
+// Allocs returns the number of heap objects and bytes allocated since the
+// program started (/gc/heap/allocs:objects and :bytes); the difference of
+// two readings is what ran between them allocated, on every goroutine.
+func Allocs() (objects, bytes uint64) {
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:objects"}, {Name: "/gc/heap/allocs:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64(), s[1].Value.Uint64()
+}
