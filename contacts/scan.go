@@ -1,7 +1,6 @@
 package contacts
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -12,38 +11,114 @@ import (
 )
 
 func init() {
-	contactsql.Register(contactsql.Full, scanContact)
-	contactsql.Register(contactsql.Minimal, scanMinimal)
+	contactsql.Register(contactsql.Full, contactDests)
+	contactsql.Register(contactsql.Minimal, minimalDests)
 }
 
 // scanContact reads a row selected with contactsql.Full's columns into c.
 // It replaces every field of c.
 func scanContact(s contactsql.Scanner, c *Contact) error {
-	var social []byte
-	var frequency, circle, aiCircle string
-	err := s.Scan(&c.ID, &c.UserID, &c.Name, &c.Email, &c.Phone, &c.LinkedIn, &c.Instagram, &c.XHandle, &social,
-		&c.Location, &c.TimeZone, &c.Notes, nullTime{&c.LastContactDate}, &frequency, (*pgarray.Strings)(&c.Tags), &c.Archived, &c.Source,
-		&c.GoogleResourceName, &c.GoogleETag, nullTime{&c.LastSyncedAt}, &circle, nullTime{&c.CircleAssignedAt},
-		&c.CircleConfidence, &aiCircle, uuidArray{&c.GroupIDs}, &c.CreatedAt, &c.UpdatedAt)
-	if err != nil {
-		return err
-	}
-	c.Frequency, c.Circle, c.AISuggestedCircle = Frequency(frequency), Circle(circle), Circle(aiCircle)
-	c.OtherSocial = nil
-	if len(social) > 0 && !bytes.Equal(social, []byte("{}")) {
-		if err := json.Unmarshal(social, &c.OtherSocial); err != nil {
-			return fmt.Errorf("decode other_social: %w", err)
+	return s.Scan(contactDests(c)...)
+}
+
+// contactDests returns the scan destinations of contactsql.Full's columns,
+// each writing into c. Scanning a row into them replaces every field of c
+// and allocates only what the new values hold (strings, times, tags, group
+// IDs, the other networks): no intermediate copy, and nothing for the ID,
+// the frequency, the circles or an empty other_social. A stream binds them
+// once per page.
+func contactDests(c *Contact) []any {
+	return []any{uuidDest{&c.ID}, uuidDest{&c.UserID}, &c.Name, &c.Email, &c.Phone, &c.LinkedIn, &c.Instagram, &c.XHandle,
+		socialDest{&c.OtherSocial}, &c.Location, &c.TimeZone, &c.Notes, nullTime{&c.LastContactDate},
+		frequencyDest{&c.Frequency}, (*pgarray.Strings)(&c.Tags), &c.Archived, &c.Source,
+		&c.GoogleResourceName, &c.GoogleETag, nullTime{&c.LastSyncedAt}, circleDest{&c.Circle}, nullTime{&c.CircleAssignedAt},
+		&c.CircleConfidence, circleDest{&c.AISuggestedCircle}, uuidArray{&c.GroupIDs}, &c.CreatedAt, &c.UpdatedAt}
+}
+
+// minimalDests returns the scan destinations of contactsql.Minimal's
+// columns, each writing into m. Scanning a row into them replaces every
+// field of m and allocates only what the new values need (the name, the
+// last-contact time and a non-empty group ID slice), so it suits loops
+// over millions of rows; a stream binds them once per page.
+func minimalDests(m *MinimalContact) []any {
+	return []any{uuidDest{&m.ID}, &m.Name, nullTime{&m.LastContactDate}, frequencyDest{&m.Frequency}, uuidArray{&m.GroupIDs}, &m.Archived}
+}
+
+// uuidDest scans a uuid without allocating. uuid.UUID's own Scan turns
+// the driver's text into a string first (36 bytes, then boxed).
+type uuidDest struct{ id *uuid.UUID }
+
+func (d uuidDest) Scan(src any) error {
+	var err error
+	switch v := src.(type) {
+	case []byte:
+		if len(v) == 16 {
+			copy(d.id[:], v)
+			return nil
 		}
+		*d.id, err = uuid.ParseBytes(v)
+	case string:
+		*d.id, err = uuid.Parse(v)
+	case [16]byte:
+		*d.id = v
+	default:
+		return fmt.Errorf("cannot scan %T into a uuid", src)
+	}
+	return err
+}
+
+// socialDest decodes other_social (jsonb) straight from the driver's
+// bytes: nil for NULL and for an empty object, without allocating.
+type socialDest struct{ m *map[string]string }
+
+func (d socialDest) Scan(src any) error {
+	*d.m = nil
+	var b []byte
+	switch v := src.(type) {
+	case nil:
+		return nil
+	case []byte:
+		b = v
+	case string:
+		if v == "" || v == "{}" {
+			return nil
+		}
+		b = []byte(v)
+	default:
+		return fmt.Errorf("cannot scan %T into other networks", src)
+	}
+	if len(b) == 0 || string(b) == "{}" {
+		return nil
+	}
+	if err := json.Unmarshal(b, d.m); err != nil {
+		return fmt.Errorf("decode other_social: %w", err)
 	}
 	return nil
 }
 
-// scanMinimal reads a row selected with contactsql.Minimal's columns into
-// m. It replaces every field of m and allocates only what the new values
-// need (the name, the last-contact time and the group IDs), so it suits
-// loops over millions of rows.
-func scanMinimal(s contactsql.Scanner, m *MinimalContact) error {
-	return s.Scan(&m.ID, &m.Name, nullTime{&m.LastContactDate}, frequencyDest{&m.Frequency}, uuidArray{&m.GroupIDs}, &m.Archived)
+// circleDest scans a circle onto the package's constants, without
+// allocating; a value kith does not know is kept as it is.
+type circleDest struct{ c *Circle }
+
+func (d circleDest) Scan(src any) error {
+	switch v := src.(type) {
+	case []byte:
+		*d.c = circleOf(v)
+	case string:
+		*d.c = circleOf(v)
+	default:
+		return fmt.Errorf("cannot scan %T into a circle", src)
+	}
+	return nil
+}
+
+func circleOf[S ~string | ~[]byte](s S) Circle {
+	for _, c := range circles {
+		if string(c) == string(s) {
+			return c
+		}
+	}
+	return Circle(s)
 }
 
 // nullTime scans a nullable timestamptz into a *time.Time, nil for NULL.
@@ -66,21 +141,35 @@ func (n nullTime) Scan(src any) error {
 type frequencyDest struct{ f *Frequency }
 
 func (d frequencyDest) Scan(src any) error {
-	b, ok := textOf(src)
+	switch v := src.(type) {
+	case []byte:
+		return d.set(frequencyOf(v))
+	case string:
+		return d.set(frequencyOf(v))
+	}
+	return fmt.Errorf("cannot scan %T into a frequency", src)
+}
+
+func (d frequencyDest) set(f Frequency, ok bool) error {
 	if !ok {
-		return fmt.Errorf("cannot scan %T into a frequency", src)
+		return fmt.Errorf("unknown frequency %q in the database", string(f))
+	}
+	*d.f = f
+	return nil
+}
+
+// frequencyOf maps s onto the package's constants; an unknown value is
+// returned (allocated) with false.
+func frequencyOf[S ~string | ~[]byte](s S) (Frequency, bool) {
+	if len(s) == 0 {
+		return FrequencyNone, true
 	}
 	for _, f := range frequencies {
-		if string(f) == string(b) {
-			*d.f = f
-			return nil
+		if string(f) == string(s) {
+			return f, true
 		}
 	}
-	if len(b) == 0 {
-		*d.f = FrequencyNone
-		return nil
-	}
-	return fmt.Errorf("unknown frequency %q in the database", b)
+	return Frequency(s), false
 }
 
 // uuidArray scans a Postgres uuid[] in text form ({a,b,...}) straight into
@@ -90,51 +179,78 @@ func (d frequencyDest) Scan(src any) error {
 type uuidArray struct{ ids *[]uuid.UUID }
 
 func (a uuidArray) Scan(src any) error {
-	if src == nil {
+	switch v := src.(type) {
+	case nil:
 		*a.ids = nil
 		return nil
+	case []byte:
+		return parseUUIDArray(v, a.ids)
+	case string:
+		return parseUUIDArray(v, a.ids)
 	}
-	b, ok := textOf(src)
-	if !ok {
-		return fmt.Errorf("cannot scan %T into []uuid.UUID", src)
-	}
+	return fmt.Errorf("cannot scan %T into []uuid.UUID", src)
+}
+
+// parseUUIDArray decodes the text form of a uuid[] into *ids, allocating
+// the slice and nothing else.
+func parseUUIDArray[S ~string | ~[]byte](b S, ids *[]uuid.UUID) error {
 	if len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' {
-		return fmt.Errorf("malformed uuid array %q", b)
+		return fmt.Errorf("malformed uuid array %q", string(b))
 	}
 	body := b[1 : len(b)-1]
 	if len(body) == 0 {
-		*a.ids = []uuid.UUID{} // zero-length: points at the runtime's zero base, no allocation
+		*ids = []uuid.UUID{} // zero-length: points at the runtime's zero base, no allocation
 		return nil
 	}
 	const textLen = 36 // 8-4-4-4-12
 	n := (len(body) + 1) / (textLen + 1)
 	if n*(textLen+1)-1 != len(body) {
-		return fmt.Errorf("malformed uuid array %q", b)
+		return fmt.Errorf("malformed uuid array %q", string(b))
 	}
-	ids := make([]uuid.UUID, n)
-	for i := range ids {
+	out := make([]uuid.UUID, n)
+	for i := range out {
 		elem := body[i*(textLen+1) : i*(textLen+1)+textLen]
 		if i < n-1 && body[i*(textLen+1)+textLen] != ',' {
-			return fmt.Errorf("malformed uuid array %q", b)
+			return fmt.Errorf("malformed uuid array %q", string(b))
 		}
-		id, err := uuid.ParseBytes(elem)
-		if err != nil {
-			return fmt.Errorf("malformed uuid array: %w", err)
+		if !parseUUID(elem, &out[i]) {
+			return fmt.Errorf("malformed uuid array: invalid UUID %q", string(elem))
 		}
-		ids[i] = id
 	}
-	*a.ids = ids
+	*ids = out
 	return nil
 }
 
-// textOf returns a column's text as the driver sent it: []byte from
-// lib/pq, string from others.
-func textOf(src any) ([]byte, bool) {
-	switch v := src.(type) {
-	case []byte:
-		return v, true
-	case string:
-		return []byte(v), true
+// parseUUID decodes the 36-character form 8-4-4-4-12 into *id.
+func parseUUID[S ~string | ~[]byte](s S, id *uuid.UUID) bool {
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return false
 	}
-	return nil, false
+	j := 0
+	for i := 0; i < 36; {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			i++
+			continue
+		}
+		hi, ok1 := unhex(s[i])
+		lo, ok2 := unhex(s[i+1])
+		if !ok1 || !ok2 {
+			return false
+		}
+		id[j] = hi<<4 | lo
+		i, j = i+2, j+1
+	}
+	return true
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/kithhq/kith/internal/argcheck"
 	"github.com/kithhq/kith/internal/contactsql"
 	"github.com/kithhq/kith/internal/dbschema"
+	"github.com/kithhq/kith/internal/keyset"
 )
 
 // MinimalContacts returns a stream of userID's contacts as MinimalContact,
@@ -51,58 +52,54 @@ func Contacts(ctx context.Context, db kith.DB, userID uuid.UUID, opts Options) i
 	return contactStream(ctx, db, userID, opts, contactsql.Full, fullScanner())
 }
 
-// A scanner reads one row of a contact stream into item and its key.
-type scanner[T any] func(rows *sql.Rows, order Order, item *T, key *contactKey) error
+// A binder returns the function that reads one row of a contact stream
+// into item and its key. It is called once per page: the destinations are
+// bound once and every row of the page is scanned into them.
+type binder[T any] func(order Order, item *T, key *contactKey) func(rows *sql.Rows) error
 
-func minimalScanner() scanner[contacts.MinimalContact] {
-	scan := contactsql.ScanFunc[contacts.MinimalContact](contactsql.Minimal)
-	return func(rows *sql.Rows, order Order, m *contacts.MinimalContact, key *contactKey) error {
+func minimalScanner() binder[contacts.MinimalContact] {
+	dests := contactsql.Dests[contacts.MinimalContact](contactsql.Minimal)
+	return func(order Order, m *contacts.MinimalContact, key *contactKey) func(*sql.Rows) error {
+		dest := dests(m)
 		if order == ByCreatedAt {
 			// MinimalContact has no creation time: the page selects it
 			// after the minimal columns.
-			if err := scan(plusOne{rows, &key.t}, m); err != nil {
+			dest = append(dest, &key.t)
+		}
+		return func(rows *sql.Rows) error {
+			if err := rows.Scan(dest...); err != nil {
 				return err
 			}
-		} else if err := scan(rows, m); err != nil {
-			return err
-		}
-		key.id, key.name = m.ID, m.Name
-		if order == ByLastContact {
-			key.null = m.LastContactDate == nil
-			if !key.null {
-				key.t = *m.LastContactDate
+			key.id, key.name = m.ID, m.Name
+			if order == ByLastContact {
+				key.null = m.LastContactDate == nil
+				if !key.null {
+					key.t = *m.LastContactDate
+				}
 			}
+			return nil
 		}
-		return nil
 	}
 }
 
-func fullScanner() scanner[contacts.Contact] {
-	scan := contactsql.ScanFunc[contacts.Contact](contactsql.Full)
-	return func(rows *sql.Rows, order Order, c *contacts.Contact, key *contactKey) error {
-		if err := scan(rows, c); err != nil {
-			return err
-		}
-		key.id, key.name, key.t = c.ID, c.Name, c.CreatedAt
-		if order == ByLastContact {
-			key.null = c.LastContactDate == nil
-			if !key.null {
-				key.t = *c.LastContactDate
+func fullScanner() binder[contacts.Contact] {
+	dests := contactsql.Dests[contacts.Contact](contactsql.Full)
+	return func(order Order, c *contacts.Contact, key *contactKey) func(*sql.Rows) error {
+		dest := dests(c)
+		return func(rows *sql.Rows) error {
+			if err := rows.Scan(dest...); err != nil {
+				return err
 			}
+			key.id, key.name, key.t = c.ID, c.Name, c.CreatedAt
+			if order == ByLastContact {
+				key.null = c.LastContactDate == nil
+				if !key.null {
+					key.t = *c.LastContactDate
+				}
+			}
+			return nil
 		}
-		return nil
 	}
-}
-
-// plusOne scans one more column than its caller asks for, into extra.
-type plusOne struct {
-	rows  *sql.Rows
-	extra any
-}
-
-func (p plusOne) Scan(dest ...any) error {
-	var buf [8]any
-	return p.rows.Scan(append(append(buf[:0], dest...), p.extra)...)
 }
 
 // checkArgs validates a contact stream's arguments and options, returning
@@ -120,7 +117,7 @@ func checkArgs(db kith.DB, userID uuid.UUID, opts *Options) error {
 	return opts.After.fits(userID, opts)
 }
 
-func contactStream[T any](ctx context.Context, db kith.DB, userID uuid.UUID, opts Options, proj contactsql.Projection, scan scanner[T]) iter.Seq2[T, error] {
+func contactStream[T any](ctx context.Context, db kith.DB, userID uuid.UUID, opts Options, proj contactsql.Projection, bind binder[T]) iter.Seq2[T, error] {
 	if err := checkArgs(db, userID, &opts); err != nil {
 		return func(yield func(T, error) bool) {
 			var zero T
@@ -141,26 +138,29 @@ func contactStream[T any](ctx context.Context, db kith.DB, userID uuid.UUID, opt
 	}
 	order, track := opts.Order, opts.TrackCursor
 	base := Cursor{user: userID, order: opts.Order, dir: opts.Direction, nullsLast: opts.NeverContactedLast && opts.Order == ByLastContact}
-	ks := Keyset[T, contactKey]{
+	ks := keyset.Keyset[T, contactKey]{
 		Start: start,
 		Query: func(after contactKey, limit int) (string, []any) { return p.query(userID, after, limit) },
-		Scan: func(rows *sql.Rows, item *T, key *contactKey) error {
-			if err := scan(rows, order, item, key); err != nil {
-				return err
+		Bind: func(item *T, key *contactKey) func(*sql.Rows) error {
+			scan := bind(order, item, key)
+			return func(rows *sql.Rows) error {
+				if err := scan(rows); err != nil {
+					return err
+				}
+				key.begun = true
+				if track != nil {
+					c := base
+					c.key = *key
+					*track = c
+				}
+				return nil
 			}
-			key.begun = true
-			if track != nil {
-				c := base
-				c.key = *key
-				*track = c
-			}
-			return nil
 		},
 		Next:     p.next,
-		PageSize: pageSize,
+		PageSize: min(pageSize, MaxPageSize),
 		Breaker:  opts.Breaker,
 	}
-	return notMigrated(Walk(ctx, db, ks))
+	return notMigrated(walk(ctx, db, ks)) // db is not nil: checkArgs refused that
 }
 
 // A plan holds the page queries of one contact stream, built once from

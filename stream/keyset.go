@@ -83,10 +83,16 @@ func Walk[T, K any](ctx context.Context, db kith.DB, ks Keyset[T, K]) iter.Seq2[
 	if !argcheck.IsNil(db) { // a nil handle stays a nil interface, so Walk refuses it
 		q = db
 	}
-	return keyset.Walk(ctx, q, keyset.Keyset[T, K]{
+	return walk(ctx, q, keyset.Keyset[T, K]{
 		Start: ks.Start, Query: ks.Query, Scan: ks.Scan, Next: ks.Next,
 		PageSize: min(size, MaxPageSize), Breaker: ks.Breaker,
-	}, walkErrors)
+	})
+}
+
+// walk is Walk for the package's own streams, which bind their scan
+// destinations once per page (keyset.Keyset.Bind).
+func walk[T, K any](ctx context.Context, db keyset.Queryer, ks keyset.Keyset[T, K]) iter.Seq2[T, error] {
+	return keyset.Walk(ctx, db, ks, walkErrors)
 }
 
 var walkErrors = keyset.Errors{Pkg: "stream", Invalid: ErrInvalid}

@@ -67,25 +67,38 @@ func (p Projection) String() string {
 	return fmt.Sprintf("Projection(%d)", uint8(p))
 }
 
-// scanners[p] is a func(Scanner, *T) error for p's type T.
-var scanners [numProjections]any
+// binders[p] is a func(*T) []any for p's type T.
+var binders [numProjections]any
 
-// Register records scan as the scanner of p's rows. Package contacts calls
-// it from init, once per projection; a second registration is a bug.
-func Register[T any](p Projection, scan func(Scanner, *T) error) {
-	if p >= numProjections || scanners[p] != nil {
+// Register records dests as the binder of p's rows: dests(item) returns the
+// scan destinations of one row of p's columns, in order, each writing into
+// *item, so that scanning a row into them replaces every field of *item.
+// A loop over many rows binds once and scans every row into the same
+// destinations (the item is reused; copy it out). Package contacts calls
+// Register from init, once per projection; a second registration is a bug.
+func Register[T any](p Projection, dests func(item *T) []any) {
+	if p >= numProjections || binders[p] != nil {
 		panic(fmt.Sprintf("contactsql: projection %v registered twice or unknown", p))
 	}
-	scanners[p] = scan
+	binders[p] = dests
 }
 
-// ScanFunc returns the scanner of p's rows into a T. It panics when p has
-// no scanner for T: a programming error that every test of a stream hits.
-func ScanFunc[T any](p Projection) func(Scanner, *T) error {
+// Dests returns the binder of p's rows into a T (see Register). It panics
+// when p has no binder for T: a programming error that every test of a
+// stream hits.
+func Dests[T any](p Projection) func(item *T) []any {
 	if p < numProjections {
-		if f, ok := scanners[p].(func(Scanner, *T) error); ok {
+		if f, ok := binders[p].(func(*T) []any); ok {
 			return f
 		}
 	}
 	panic(fmt.Sprintf("contactsql: no %v scanner for %v", p, reflect.TypeFor[T]()))
+}
+
+// ScanFunc returns a scanner of one row of p's columns into a T: it binds
+// the destinations on every call, so it suits single rows; loops bind
+// once with Dests. It panics as Dests does.
+func ScanFunc[T any](p Projection) func(Scanner, *T) error {
+	dests := Dests[T](p)
+	return func(s Scanner, item *T) error { return s.Scan(dests(item)...) }
 }

@@ -35,8 +35,16 @@ type Keyset[T, K any] struct {
 	// limit rows that follows the key after. Required.
 	Query func(after K, limit int) (query string, args []any)
 	// Scan reads the current row into item and the row's key into key.
-	// Required.
+	// Required unless Bind is set.
 	Scan func(rows *sql.Rows, item *T, key *K) error
+	// Bind, when set, replaces Scan: it is called once per page with the
+	// item and key every row of the page is read into, and returns the
+	// function that reads the current row into them. A scanner binds its
+	// destinations there once per page instead of once per row. item and
+	// key are reset to their zero values before each row, and the item is
+	// yielded by value, so what the scan allocates for a row stays the
+	// yielded value's own.
+	Bind func(item *T, key *K) func(rows *sql.Rows) error
 	// Next is called when a page returns fewer rows than its limit, with
 	// the key the page started after, updated by the page's rows. It
 	// returns the key to start the next part after, and false when the
@@ -75,7 +83,7 @@ type Errors struct {
 func Walk[T, K any](ctx context.Context, db Queryer, ks Keyset[T, K], e Errors) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
-		if db == nil || ks.Query == nil || ks.Scan == nil || ks.PageSize < 1 {
+		if db == nil || ks.Query == nil || (ks.Scan == nil && ks.Bind == nil) || ks.PageSize < 1 {
 			yield(zero, fmt.Errorf("%w: Walk needs a database handle, Query, Scan and a PageSize of at least 1", e.Invalid))
 			return
 		}
@@ -133,6 +141,16 @@ func page[T, K any](ctx context.Context, db Queryer, ks *Keyset[T, K], after *K,
 	// On an early break Close reads the rest of the page (lib/pq), which a
 	// bounded page keeps short, and returns the connection to the pool.
 	defer rows.Close()
+	// One item and one key per page, not per row: scanned through a
+	// function value, they would move to the heap for every row.
+	var item, zeroItem T
+	var key, zeroKey K
+	var scan func(*sql.Rows) error
+	if ks.Bind != nil {
+		scan = ks.Bind(&item, &key)
+	} else {
+		scan = func(rows *sql.Rows) error { return ks.Scan(rows, &item, &key) }
+	}
 	done := ctx.Done()
 	for rows.Next() {
 		if done != nil {
@@ -144,9 +162,8 @@ func page[T, K any](ctx context.Context, db Queryer, ks *Keyset[T, K], after *K,
 			default:
 			}
 		}
-		var item T
-		var key K
-		if err := ks.Scan(rows, &item, &key); err != nil {
+		item, key = zeroItem, zeroKey
+		if err := scan(rows); err != nil {
 			return got, true, fmt.Errorf("%s: scan row: %w", pkg, err)
 		}
 		got++
