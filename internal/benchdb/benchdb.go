@@ -22,8 +22,8 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/kithhq/kith"
 	"github.com/kithhq/kith/internal/pgtest"
-	"github.com/kithhq/kith/kithtest"
 	"github.com/kithhq/kith/internal/seed"
+	"github.com/kithhq/kith/kithtest"
 )
 
 // Name is the benchmark database's name.
