@@ -1,6 +1,7 @@
 package contacts
 
 import (
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -32,7 +33,7 @@ func contactDests(c *Contact) []any {
 		socialDest{&c.OtherSocial}, &c.Location, &c.TimeZone, &c.Notes, nullTime{&c.LastContactDate},
 		frequencyDest{&c.Frequency}, (*pgarray.Strings)(&c.Tags), &c.Archived, &c.Source,
 		&c.GoogleResourceName, &c.GoogleETag, nullTime{&c.LastSyncedAt}, circleDest{&c.Circle}, nullTime{&c.CircleAssignedAt},
-		&c.CircleConfidence, circleDest{&c.AISuggestedCircle}, uuidArray{&c.GroupIDs}, &c.CreatedAt, &c.UpdatedAt}
+		nullFloat{&c.CircleConfidence}, circleDest{&c.AISuggestedCircle}, uuidArray{&c.GroupIDs}, &c.CreatedAt, &c.UpdatedAt}
 }
 
 // minimalDests returns the scan destinations of contactsql.Minimal's
@@ -92,6 +93,29 @@ func (d socialDest) Scan(src any) error {
 	}
 	if err := json.Unmarshal(b, d.m); err != nil {
 		return fmt.Errorf("decode other_social: %w", err)
+	}
+	return nil
+}
+
+// nullFloat scans a nullable double precision into a *float64, nil for
+// NULL, without database/sql's reflective path for pointers.
+type nullFloat struct{ f **float64 }
+
+func (n nullFloat) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*n.f = nil
+	case float64:
+		*n.f = &v
+	case float32:
+		f := float64(v)
+		*n.f = &f
+	default:
+		var f sql.NullFloat64
+		if err := f.Scan(src); err != nil {
+			return err
+		}
+		*n.f = &f.Float64
 	}
 	return nil
 }
