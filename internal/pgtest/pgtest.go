@@ -242,8 +242,9 @@ func tempBase() string {
 // removeStale removes kithpg-* directories in base left behind by processes
 // that were killed before Close could run (Pdeathsig stops their servers but
 // cannot remove files, which on /dev/shm hold memory). A directory is stale
-// when it is older than staleAge and its postmaster.pid is missing or names
-// a process that no longer exists. Errors are ignored.
+// when it is older than staleAge and its postmaster.pid (or, for a data
+// directory kept elsewhere, its socket's lock file) is missing or names a
+// process that no longer exists. Errors are ignored.
 func removeStale(base string) {
 	dirs, _ := filepath.Glob(filepath.Join(base, "kithpg-*"))
 	for _, dir := range dirs {
@@ -252,6 +253,13 @@ func removeStale(base string) {
 			continue
 		}
 		b, err := os.ReadFile(filepath.Join(dir, "data", "postmaster.pid"))
+		if errors.Is(err, os.ErrNotExist) {
+			// With KITH_PGDATA the data lives elsewhere and the directory
+			// holds the socket: its lock file names the postmaster too.
+			if locks, _ := filepath.Glob(filepath.Join(dir, ".s.PGSQL.*.lock")); len(locks) > 0 {
+				b, err = os.ReadFile(locks[0])
+			}
+		}
 		switch {
 		case errors.Is(err, os.ErrNotExist):
 		case err != nil:

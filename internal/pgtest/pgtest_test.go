@@ -301,8 +301,22 @@ func TestRemoveStale(t *testing.T) {
 	live := mk("kithpg-live", os.Getpid(), old)
 	young := mk("kithpg-young", 0, time.Now())
 	other := mk("other-dead", dead.Process.Pid, old)
+	// KITH_PGDATA: the data lives elsewhere, the directory holds the socket
+	// and its lock file, which names the postmaster.
+	sockLock := func(name string, pid int) string {
+		dir := mk(name, 0, old)
+		if err := os.WriteFile(filepath.Join(dir, ".s.PGSQL.5432.lock"), fmt.Appendf(nil, "%d\n/x\n", pid), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(dir, old, old); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	keptLive := sockLock("kithpg-kept-live", os.Getpid())
+	keptDead := sockLock("kithpg-kept-dead", dead.Process.Pid)
 	removeStale(base)
-	for dir, wantGone := range map[string]bool{deadDir: true, noPid: true, live: false, young: false, other: false} {
+	for dir, wantGone := range map[string]bool{deadDir: true, noPid: true, live: false, young: false, other: false, keptLive: false, keptDead: true} {
 		_, err := os.Stat(dir)
 		if gone := errors.Is(err, os.ErrNotExist); gone != wantGone {
 			t.Errorf("%s: removed = %v, want %v", filepath.Base(dir), gone, wantGone)
