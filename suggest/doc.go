@@ -10,8 +10,11 @@
 // bounded heap. The answer is exact (the best K over every contact, not the
 // first K met) and memory is O(K): about the same for ten thousand contacts
 // as for a million. The stream's page size does not change it: neither
-// lib/pq nor pgx buffers a result, rows are scored as they arrive. The per-contact path allocates
-// nothing; reasons are built only for the K winners.
+// lib/pq nor pgx buffers a result, rows are scored as they arrive. Scoring
+// a contact allocates nothing: a contact costs only what the stream
+// allocates for the contact itself (its name, last-contact time and group
+// IDs) and what the driver allocates for its row. Reasons are built only
+// for the K winners.
 //
 // The ranking is a total order: higher score first, then the older last
 // contact (never contacted before any date), then the smaller contact ID.
