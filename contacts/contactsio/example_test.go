@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"log"
 	"net/http"
-	"os"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/kithhq/kith/contacts/contactsio"
+	"github.com/kithhq/kith/internal/exampledb"
 	"github.com/kithhq/kith/memguard"
 )
 
@@ -33,18 +34,20 @@ func ExampleExportVCard() {
 }
 
 // Importing a file reports each refused record with its line; the others
-// are imported. (Compiled, not run: it needs a database.)
+// are imported. Exporting it again gives the file back in kith's format.
 func ExampleImport() {
-	var db *sqlx.DB // the host's, after kith.Migrate
-	var breaker memguard.Breaker
-	user := uuid.New()
+	db, done := exampledb.New("ExampleImport") // in a host: its *sqlx.DB, after kith.Migrate
+	defer done()
+	ctx, user := context.Background(), uuid.New()
 
-	f, err := os.Open("contacts.csv")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer f.Close()
-	rep, err := contactsio.Import(context.Background(), db, user, f, contactsio.CSV, contactsio.ImportOptions{Breaker: breaker})
+	file := strings.NewReader(`name,email,tags,notes
+Ada Lovelace,ada@example.com,math; history,"Likes engines, and ""notes"""
+Bob,not-an-address,,
+,nobody@example.com,,
+Chloé,chloe@example.org,,
+`)
+	var breaker memguard.Breaker // the host's, or nil
+	rep, err := contactsio.Import(ctx, db, user, file, contactsio.CSV, contactsio.ImportOptions{Breaker: breaker})
 	if errors.Is(err, memguard.ErrMemoryPressure) {
 		// Pages before rep.Records are written: resume later with
 		// ImportOptions{SkipRecords: rep.Records}.
@@ -57,4 +60,19 @@ func ExampleImport() {
 	for _, e := range rep.Rejected {
 		fmt.Printf("line %d: %s: %s\n", e.Line, e.Field, e.Reason)
 	}
+
+	var out strings.Builder
+	n, err := contactsio.ExportCSV(ctx, &out, db, user, contactsio.ExportOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	header, _, _ := strings.Cut(out.String(), "\n")
+	fmt.Println(n, "exported under the header:")
+	fmt.Println(header)
+	// Output:
+	// 2 imported, 0 already there, 2 refused
+	// line 3: email: "not-an-address" is not a bare email address
+	// line 4: name: required
+	// 2 exported under the header:
+	// id,name,email,phone,linkedin,instagram,x_handle,other_social,location,time_zone,notes,tags,frequency,circle,circle_assigned_at,last_contact_date,archived,created_at,updated_at
 }
