@@ -32,7 +32,7 @@ func BenchmarkUpsertGoogle(b *testing.B) {
 
 	b.Run("one_statement", func(b *testing.B) {
 		for b.Loop() {
-			res, err := store.UpsertGoogle(ctx, uuid.New(), googlePage(page, "v1"))
+			res, err := store.UpsertGoogle(ctx, uuid.New(), googlePage(page, "v1"), contacts.UpsertOptions{})
 			if err != nil || res.Inserted != page {
 				b.Fatal(res, err)
 			}
@@ -60,13 +60,13 @@ func BenchmarkUpsertGoogle(b *testing.B) {
 	})
 	b.Run("refresh", func(b *testing.B) {
 		user := uuid.New()
-		if _, err := store.UpsertGoogle(ctx, user, googlePage(page, "v0")); err != nil {
+		if _, err := store.UpsertGoogle(ctx, user, googlePage(page, "v0"), contacts.UpsertOptions{}); err != nil {
 			b.Fatal(err)
 		}
 		i := 0
 		for b.Loop() {
 			i++
-			res, err := store.UpsertGoogle(ctx, user, googlePage(page, fmt.Sprint("v", i)))
+			res, err := store.UpsertGoogle(ctx, user, googlePage(page, fmt.Sprint("v", i)), contacts.UpsertOptions{})
 			if err != nil || res.Updated != page {
 				b.Fatal(res, err)
 			}

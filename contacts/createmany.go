@@ -31,7 +31,8 @@ type CreateManyResult struct {
 }
 
 // CreateMany creates many contacts of userID at once: the bulk form of
-// Create, for imports. Each row is validated like Create's input; a row
+// Create, for imports. Each row is normalized and validated like Create's
+// input (last-contact date within Config.MaxFutureSkew included); a row
 // that fails is reported in Rejected and the others are still written, in
 // one INSERT statement.
 //
@@ -90,23 +91,26 @@ func (s *Store) CreateMany(ctx context.Context, userID uuid.UUID, batch []Contac
 	}
 
 	var write []int // rows to write, 0-based
+	prepared := make([]upsertRow, len(batch))
 	for i := range batch {
 		c := &batch[i]
 		if existing[c.ID] {
 			res.Skipped = append(res.Skipped, i+1)
 			continue
 		}
-		if err := c.Validate(); err != nil {
+		row, err := s.prepareRow(c)
+		if err != nil {
 			res.Rejected = append(res.Rejected, rowError(err, i+1))
 			continue
 		}
+		prepared[i] = row
 		write = append(write, i)
 	}
 	if len(write) == 0 {
 		return res, nil
 	}
 
-	created, err := s.insertMany(ctx, userID, batch, write)
+	created, err := s.insertMany(ctx, userID, prepared, write)
 	if err == nil {
 		for k, i := range write {
 			res.IDs[i] = created[k]
@@ -121,7 +125,7 @@ func (s *Store) CreateMany(ctx context.Context, userID uuid.UUID, batch []Contac
 	// statement per row.
 	var rejected []*FieldError
 	for _, i := range write {
-		id, err := s.insertMany(ctx, userID, batch, []int{i})
+		id, err := s.insertMany(ctx, userID, prepared, []int{i})
 		switch {
 		case err == nil:
 			res.IDs[i] = id[0]
@@ -138,10 +142,10 @@ func (s *Store) CreateMany(ctx context.Context, userID uuid.UUID, batch []Contac
 	return res, nil
 }
 
-// insertMany writes batch[rows] in one statement and returns their new IDs
-// in the same order. The IDs are chosen here, so that each row's is known
-// without relying on the order of RETURNING.
-func (s *Store) insertMany(ctx context.Context, userID uuid.UUID, batch []Contact, rows []int) ([]uuid.UUID, error) {
+// insertMany writes prepared[rows] in one statement and returns their new
+// IDs in the same order. The IDs are chosen here, so that each row's is
+// known without relying on the order of RETURNING.
+func (s *Store) insertMany(ctx context.Context, userID uuid.UUID, prepared []upsertRow, rows []int) ([]uuid.UUID, error) {
 	type row struct {
 		ID uuid.UUID `json:"id"`
 		upsertRow
@@ -150,7 +154,7 @@ func (s *Store) insertMany(ctx context.Context, userID uuid.UUID, batch []Contac
 	ids := make([]uuid.UUID, len(rows))
 	for k, i := range rows {
 		ids[k] = uuid.New()
-		payload[k] = row{ID: ids[k], upsertRow: newUpsertRow(&batch[i])}
+		payload[k] = row{ID: ids[k], upsertRow: prepared[i]}
 	}
 	data, err := json.Marshal(payload)
 	if err != nil {

@@ -70,8 +70,10 @@ func TestBothDrivers(t *testing.T) {
 			if _, err := s.Get(ctx, user, uuid.New()); !errors.Is(err, contacts.ErrNotFound) {
 				t.Errorf("Get of a missing contact: %v, want ErrNotFound", err)
 			}
-			if _, err := s.Create(ctx, user, want); !errors.Is(err, contacts.ErrDuplicate) {
-				t.Errorf("second contact with one Google resource name: %v, want ErrDuplicate", err)
+			stale := c
+			stale.Version--
+			if _, err := s.Update(ctx, user, stale); !errors.Is(err, contacts.ErrConflict) {
+				t.Errorf("update from a stale copy: %v, want ErrConflict", err)
 			}
 			if _, err := s.CreateGroup(ctx, user, "family"); !errors.Is(err, contacts.ErrDuplicate) {
 				t.Errorf("second group of one name: %v, want ErrDuplicate", err)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/google/uuid"
+	"github.com/kithhq/kith/internal/argcheck"
 	"github.com/kithhq/kith/internal/pgerr"
 )
 
@@ -20,6 +22,11 @@ var (
 	// second contact with the same Google resource name for one user, a
 	// second group with the same name.
 	ErrDuplicate = errors.New("contacts: duplicate")
+	// ErrConflict reports an Update or Patch made from a copy of a contact
+	// that has been written since it was read; the concrete error is a
+	// *ConflictError with both versions. Read the contact again, reapply
+	// the change and retry.
+	ErrConflict = errors.New("contacts: conflict")
 )
 
 // A FieldError says which field of an input was refused and why. Nothing
@@ -93,4 +100,42 @@ func (e *sentinelError) Unwrap() []error {
 		return []error{e.sentinel}
 	}
 	return []error{e.sentinel, e.cause}
+}
+
+// A ConflictError refuses a write made from a stale copy: the stored
+// contact is at version Stored, the copy was at Given. Nothing is written.
+// It matches ErrConflict with errors.Is.
+type ConflictError struct {
+	ID     uuid.UUID // the contact
+	Stored int64     // the version in the database
+	Given  int64     // the version the write was based on
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("contacts: conflict: contact %s is at version %d, the write was based on version %d", e.ID, e.Stored, e.Given)
+}
+
+// Is makes errors.Is(err, ErrConflict) true for every ConflictError.
+func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
+
+// A RowError is one row of a batch that was refused while the batch's
+// other rows were written (UpsertOptions.SkipInvalid).
+type RowError struct {
+	Row                int    // 1-based position in the batch
+	GoogleResourceName string // the row's resource name, as given
+	Err                error  // why: a *FieldError (errors.Is ErrInvalid)
+}
+
+func (e RowError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the reason.
+func (e RowError) Unwrap() error { return e.Err }
+
+// checkUser refuses uuid.Nil as a user ID: a missing auth claim, never a
+// bucket of its own.
+func checkUser(id uuid.UUID) error {
+	if err := argcheck.User(id); err != nil {
+		return &FieldError{Field: "user_id", Reason: err.Error()}
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package contacts_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
@@ -91,4 +92,84 @@ func ExampleStore() {
 	// another user: true
 	// contacts: duplicate: create group
 	// contacts: 1 <nil>
+}
+
+// Addresses match whatever their case or the form of their domain.
+func ExampleNormalizeEmail() {
+	for _, e := range []string{" Ann@Example.COM", "ann+news@example.com", "Ann@BÜCHER.example"} {
+		key, err := contacts.NormalizeEmail(e)
+		fmt.Println(key, err)
+	}
+	_, err := contacts.NormalizeEmail("Ann <ann@example.com>")
+	fmt.Println(errors.Is(err, contacts.ErrInvalid))
+	// Output:
+	// ann@example.com <nil>
+	// ann+news@example.com <nil>
+	// ann@xn--bcher-kva.example <nil>
+	// true
+}
+
+// A calendar sync matches an attendee to every contact holding the
+// address, primary or not, whatever its case.
+func ExampleStore_FindByEmail() {
+	db, done := exampledb.New("ExampleStore_FindByEmail") // in a host: its *sqlx.DB, after kith.Migrate
+	defer done()
+	ctx, user := context.Background(), uuid.New()
+	store, err := contacts.NewStore(db, contacts.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := store.Create(ctx, user, contacts.Contact{
+		Name: "Ada Lovelace", Email: "ada@example.com", OtherEmails: []string{"ada@analytical.example"},
+	}); err != nil {
+		log.Fatal(err)
+	}
+	found, err := store.FindByEmail(ctx, user, "ADA@Analytical.example") // as the calendar spelled it
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, c := range found {
+		fmt.Println(c.Name, c.Email, c.OtherEmails)
+	}
+	// Output:
+	// Ada Lovelace ada@example.com [ada@analytical.example]
+}
+
+// A form that edits the name and notes sends only those; the copy's
+// Version makes an edit from a stale screen fail instead of overwriting a
+// newer write.
+func ExampleStore_Patch() {
+	db, done := exampledb.New("ExampleStore_Patch") // in a host: its *sqlx.DB, after kith.Migrate
+	defer done()
+	ctx, user := context.Background(), uuid.New()
+	store, err := contacts.NewStore(db, contacts.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	shown, err := store.Create(ctx, user, contacts.Contact{
+		Name: "Ada Lovelace", Email: "ada@example.com", Frequency: contacts.FrequencyMonthly,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// The request body of the form.
+	var patch contacts.ContactPatch
+	if err := json.Unmarshal([]byte(`{"Name": "Ada King", "Notes": "Countess of Lovelace"}`), &patch); err != nil {
+		log.Fatal(err)
+	}
+	saved, err := store.Patch(ctx, user, shown.ID, patch, shown.Version)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(saved.Name, saved.Email, saved.Frequency, saved.Version) // email and frequency kept
+
+	// The same form submitted again from the old screen.
+	_, err = store.Patch(ctx, user, shown.ID, patch, shown.Version)
+	var conflict *contacts.ConflictError
+	if errors.As(err, &conflict) {
+		fmt.Println("changed meanwhile: stored version", conflict.Stored, "form's", conflict.Given)
+	}
+	// Output:
+	// Ada King ada@example.com monthly 2
+	// changed meanwhile: stored version 2 form's 1
 }

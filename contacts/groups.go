@@ -12,6 +12,9 @@ import (
 
 // Groups returns userID's groups ordered by name.
 func (s *Store) Groups(ctx context.Context, userID uuid.UUID) ([]Group, error) {
+	if err := checkUser(userID); err != nil {
+		return nil, err
+	}
 	rows, err := s.db.QueryContext(ctx, s.q.groups, userID)
 	if err != nil {
 		return nil, fail(err, "list groups")
@@ -31,14 +34,20 @@ func (s *Store) Groups(ctx context.Context, userID uuid.UUID) ([]Group, error) {
 	return groups, nil
 }
 
-// CreateGroup creates a group of userID. Names are unique per user: a
-// second group with the same name is ErrDuplicate.
+// CreateGroup creates a group of userID. The name is trimmed and put in
+// Unicode NFC; names are unique per user ignoring case ("Family" and
+// "family" are one name): a second group with the same name is
+// ErrDuplicate.
 func (s *Store) CreateGroup(ctx context.Context, userID uuid.UUID, name string) (Group, error) {
-	if err := validateGroupName(name); err != nil {
+	if err := checkUser(userID); err != nil {
+		return Group{}, err
+	}
+	name, key, err := groupName(name)
+	if err != nil {
 		return Group{}, err
 	}
 	var g Group
-	err := s.db.QueryRowContext(ctx, s.q.createGroup, userID, name).Scan(&g.ID, &g.UserID, &g.Name, &g.CreatedAt, &g.UpdatedAt)
+	err = s.db.QueryRowContext(ctx, s.q.createGroup, userID, name, key).Scan(&g.ID, &g.UserID, &g.Name, &g.CreatedAt, &g.UpdatedAt)
 	if err != nil {
 		return Group{}, fail(err, "create group")
 	}
@@ -46,13 +55,18 @@ func (s *Store) CreateGroup(ctx context.Context, userID uuid.UUID, name string) 
 }
 
 // RenameGroup renames the group id of userID. A missing group is
-// ErrNotFound; a name another of the user's groups has is ErrDuplicate.
+// ErrNotFound; a name another of the user's groups has, ignoring case, is
+// ErrDuplicate. The name is normalized as CreateGroup does.
 func (s *Store) RenameGroup(ctx context.Context, userID, id uuid.UUID, name string) (Group, error) {
-	if err := validateGroupName(name); err != nil {
+	if err := checkUser(userID); err != nil {
+		return Group{}, err
+	}
+	name, key, err := groupName(name)
+	if err != nil {
 		return Group{}, err
 	}
 	var g Group
-	err := s.db.QueryRowContext(ctx, s.q.renameGroup, userID, id, name).Scan(&g.ID, &g.UserID, &g.Name, &g.CreatedAt, &g.UpdatedAt)
+	err = s.db.QueryRowContext(ctx, s.q.renameGroup, userID, id, name, key).Scan(&g.ID, &g.UserID, &g.Name, &g.CreatedAt, &g.UpdatedAt)
 	if err != nil {
 		return Group{}, fail(err, "rename group %s", id)
 	}
@@ -62,6 +76,9 @@ func (s *Store) RenameGroup(ctx context.Context, userID, id uuid.UUID, name stri
 // DeleteGroup deletes the group id of userID; its contacts stay and lose
 // the membership, in the same statement.
 func (s *Store) DeleteGroup(ctx context.Context, userID, id uuid.UUID) error {
+	if err := checkUser(userID); err != nil {
+		return err
+	}
 	res, err := s.db.ExecContext(ctx, s.q.deleteGroup, userID, id)
 	if err := affectedOne(res, err); err != nil {
 		return fail(err, "delete group %s", id)
@@ -74,6 +91,9 @@ func (s *Store) DeleteGroup(ctx context.Context, userID, id uuid.UUID) error {
 // ErrNotFound. Adding a member twice is not an error. A contact belongs to
 // at most MaxGroupsPerContact groups; more is ErrInvalid.
 func (s *Store) AddToGroup(ctx context.Context, userID, groupID uuid.UUID, contactIDs ...uuid.UUID) error {
+	if err := checkUser(userID); err != nil {
+		return err
+	}
 	ids := distinct(contactIDs)
 	var groups, found, added int
 	err := s.db.QueryRowContext(ctx, s.q.addMembers, userID, groupID, pgarray.UUIDs(ids), len(ids)).Scan(&groups, &found, &added)
@@ -91,6 +111,9 @@ func (s *Store) AddToGroup(ctx context.Context, userID, groupID uuid.UUID, conta
 // RemoveFromGroup ends the given contacts' membership of groupID. IDs that
 // are not members are ignored; a group that is not userID's is ErrNotFound.
 func (s *Store) RemoveFromGroup(ctx context.Context, userID, groupID uuid.UUID, contactIDs ...uuid.UUID) error {
+	if err := checkUser(userID); err != nil {
+		return err
+	}
 	var groups, removed int
 	err := s.db.QueryRowContext(ctx, s.q.removeMembers, userID, groupID, pgarray.UUIDs(distinct(contactIDs))).Scan(&groups, &removed)
 	switch {

@@ -153,7 +153,12 @@ var neighbourOps = []struct {
 		return s.store.Delete(ctx, s.user, c.ID)
 	}},
 	{"Update", func(ctx context.Context, s *side, w *stopwatch) error {
-		c := s.current
+		// A fresh copy: MarkContacted and Archive may have written it
+		// (each write bumps the version Update checks).
+		c, err := s.store.Get(ctx, s.user, s.current.ID)
+		if err != nil {
+			return err
+		}
 		c.Notes = fmt.Sprintf("bench %d", s.n)
 		s.n++
 		return w.time(func() (err error) { s.current, err = s.store.Update(ctx, s.user, c); return err })
@@ -190,7 +195,7 @@ var neighbourOps = []struct {
 				GoogleResourceName: fmt.Sprintf("people/bench%d", i), GoogleETag: fmt.Sprintf("e%d", s.n)}
 		}
 		s.n++
-		return w.time(func() error { _, err := s.store.UpsertGoogle(ctx, s.user, page); return err })
+		return w.time(func() error { _, err := s.store.UpsertGoogle(ctx, s.user, page, contacts.UpsertOptions{}); return err })
 	}},
 	{"CreateMany", func(ctx context.Context, s *side, w *stopwatch) error {
 		batch := make([]contacts.Contact, 100)

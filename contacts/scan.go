@@ -29,11 +29,11 @@ func scanContact(s contactsql.Scanner, c *Contact) error {
 // the frequency, the circles or an empty other_social. A stream binds them
 // once per page.
 func contactDests(c *Contact) []any {
-	return []any{uuidDest{&c.ID}, uuidDest{&c.UserID}, &c.Name, &c.Email, &c.Phone, &c.LinkedIn, &c.Instagram, &c.XHandle,
+	return []any{uuidDest{&c.ID}, uuidDest{&c.UserID}, &c.Name, &c.Email, (*pgarray.Strings)(&c.OtherEmails), &c.Phone, &c.LinkedIn, &c.Instagram, &c.XHandle,
 		socialDest{&c.OtherSocial}, &c.Location, &c.TimeZone, &c.Notes, nullTime{&c.LastContactDate},
 		frequencyDest{&c.Frequency}, (*pgarray.Strings)(&c.Tags), &c.Archived, &c.Source,
 		&c.GoogleResourceName, &c.GoogleETag, nullTime{&c.LastSyncedAt}, circleDest{&c.Circle}, nullTime{&c.CircleAssignedAt},
-		nullFloat{&c.CircleConfidence}, circleDest{&c.AISuggestedCircle}, uuidArray{&c.GroupIDs}, &c.CreatedAt, &c.UpdatedAt}
+		nullFloat{&c.CircleConfidence}, circleDest{&c.AISuggestedCircle}, uuidArray{&c.GroupIDs}, &c.Version, &c.CreatedAt, &c.UpdatedAt}
 }
 
 // minimalDests returns the scan destinations of contactsql.Minimal's

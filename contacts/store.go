@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -20,24 +21,46 @@ type Config struct {
 	// Schema is the Postgres schema holding kith's tables, as given to
 	// kith.Migrate; "" means "kith".
 	Schema string
+	// MaxFutureSkew is how far in the future a last-contact date may lie
+	// (clocks differ; a meeting logged from another time zone): a later
+	// date is refused. 0 means 24 hours; negative is invalid.
+	MaxFutureSkew time.Duration
+	// Now is the store's clock, read for the future bound; nil means
+	// time.Now.
+	Now func() time.Time
 }
+
+// DefaultMaxFutureSkew is Config.MaxFutureSkew's default.
+const DefaultMaxFutureSkew = 24 * time.Hour
 
 // A Store reads and writes one host database's contacts and groups.
 //
 // Every method takes the ID of the user it acts for, and every statement is
 // scoped by it: another user's contact or group is ErrNotFound, never
-// visible, never modified. Input is validated before anything is written; a
-// refused input returns a *FieldError (errors.Is ErrInvalid) and changes
-// nothing. A Store is safe for concurrent use.
+// visible, never modified; uuid.Nil is refused with ErrInvalid before any
+// statement runs. Input is validated before anything is written; a refused
+// input returns a *FieldError (errors.Is ErrInvalid) and changes nothing.
+// A Store is safe for concurrent use.
 //
-// Every Store method runs a single statement, so a Store over a transaction
-// (*sql.Tx, *sqlx.Tx) joins the host's transaction and a Store over a pool
-// (*sql.DB, *sqlx.DB) autocommits each call.
+// Writes are safe against concurrent writers: Update and Patch are
+// versioned (a stale copy is a *ConflictError), last-contact dates only
+// move forward, the fields the Google sync owns are written only by
+// UpsertGoogle and cleared only by Unlink, and UpsertGoogle locks rows in
+// a fixed order.
+//
+// Every Store method runs a single statement, except Patch (a read, then
+// a versioned write) and a refused Update (a second statement tells a
+// missing contact from a conflict). A Store over a transaction (*sql.Tx,
+// *sqlx.Tx) joins the host's transaction and a Store over a pool (*sql.DB,
+// *sqlx.DB) autocommits each call.
 type Store struct {
 	db     kith.DB
 	q      queries
 	schema string
 	search searchState
+	pool   bool // db can begin transactions: not inside a host's transaction
+	skew   time.Duration
+	now    func() time.Time
 }
 
 // NewStore returns a Store over db. It validates cfg (errors match
@@ -54,19 +77,47 @@ func NewStore(db kith.DB, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: Config.Schema: %w", ErrInvalid, err)
 	}
-	return &Store{db: schemaguard.DB(db, schema), q: newQueries(schema), schema: schema}, nil
+	if cfg.MaxFutureSkew < 0 {
+		return nil, fmt.Errorf("%w: Config.MaxFutureSkew %v: must be >= 0", ErrInvalid, cfg.MaxFutureSkew)
+	}
+	_, pool := db.(kith.Beginner)
+	s := &Store{db: schemaguard.DB(db, schema), q: newQueries(schema), schema: schema, pool: pool, skew: cfg.MaxFutureSkew, now: cfg.Now}
+	if s.skew == 0 {
+		s.skew = DefaultMaxFutureSkew
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s, nil
 }
 
-// Create validates c and stores it as a new contact of userID. c.ID,
-// c.UserID, c.GroupIDs and the created/updated times are ignored and set by
-// the store; the stored contact is returned. A second contact of the same
-// user with the same non-empty GoogleResourceName is ErrDuplicate.
+// Create validates c and stores it as a new contact of userID, at version
+// 1. c.ID, c.UserID, c.Version, c.GroupIDs, the created/updated times and
+// the sync-owned fields (GoogleResourceName, GoogleETag, LastSyncedAt) are
+// ignored: the store sets the first ones, and only UpsertGoogle writes the
+// others. The stored contact is returned, normalized as Validate
+// describes.
 func (s *Store) Create(ctx context.Context, userID uuid.UUID, c Contact) (Contact, error) {
-	return s.write(ctx, "create contact", s.q.insert, &c, userID)
+	if err := checkUser(userID); err != nil {
+		return Contact{}, err
+	}
+	c.GoogleResourceName, c.GoogleETag, c.LastSyncedAt = "", "", nil
+	args, err := s.prepare(&c)
+	if err != nil {
+		return Contact{}, err
+	}
+	var out Contact
+	if err := scanContact(s.db.QueryRowContext(ctx, s.q.insert, append([]any{userID}, args...)...), &out); err != nil {
+		return Contact{}, fail(err, "create contact")
+	}
+	return out, nil
 }
 
 // Get returns the contact id of userID, or ErrNotFound.
 func (s *Store) Get(ctx context.Context, userID, id uuid.UUID) (Contact, error) {
+	if err := checkUser(userID); err != nil {
+		return Contact{}, err
+	}
 	var c Contact
 	if err := scanContact(s.db.QueryRowContext(ctx, s.q.get, userID, id), &c); err != nil {
 		return Contact{}, fail(err, "get contact %s", id)
@@ -74,31 +125,230 @@ func (s *Store) Get(ctx context.Context, userID, id uuid.UUID) (Contact, error) 
 	return c, nil
 }
 
-// Update replaces every user-editable field of the contact c.ID of userID
-// with c's, and returns the stored contact. It is a full replace, not a
-// patch: read, change, write. GroupIDs, CreatedAt and UpdatedAt in c are
-// ignored. A missing contact is ErrNotFound.
+// Update replaces the user-editable fields of the contact c.ID of userID
+// with c's, and returns the stored contact, its Version one higher. It is
+// a full replace of a copy read before: read, change, write.
+//
+// c.Version must be the stored version; a copy read before another write
+// (an Update, a Patch, MarkContacted, a sync) is refused with a
+// *ConflictError (errors.Is ErrConflict) and nothing changes. GroupIDs,
+// CreatedAt, UpdatedAt and the sync-owned fields in c are ignored: the
+// stored ones are kept. LastContactDate only moves forward: an earlier
+// date than the stored one, or nil, keeps the stored date; a date more
+// than Config.MaxFutureSkew ahead is refused. A missing contact is
+// ErrNotFound.
 func (s *Store) Update(ctx context.Context, userID uuid.UUID, c Contact) (Contact, error) {
-	return s.write(ctx, "update contact "+c.ID.String(), s.q.update, &c, userID, c.ID)
-}
-
-// write validates c, then runs query (an insert or an update) with lead
-// before c's writable fields, and returns the stored contact. A refused
-// input is returned as its *FieldError; database errors are wrapped with
-// op.
-func (s *Store) write(ctx context.Context, op, query string, c *Contact, lead ...any) (Contact, error) {
-	if err := c.Validate(); err != nil {
+	if err := checkUser(userID); err != nil {
 		return Contact{}, err
 	}
-	args, err := writeArgs(c)
+	args, err := s.prepare(&c)
 	if err != nil {
 		return Contact{}, err
 	}
+	return s.update(ctx, userID, c.ID, c.Version, args)
+}
+
+// update runs the versioned update of id with a prepared contact's
+// arguments. When no row matched, a second statement tells a missing
+// contact (ErrNotFound) from a stale version (*ConflictError).
+func (s *Store) update(ctx context.Context, userID, id uuid.UUID, version int64, args []any) (Contact, error) {
 	var out Contact
-	if err := scanContact(s.db.QueryRowContext(ctx, query, append(lead, args...)...), &out); err != nil {
-		return Contact{}, fail(err, "%s", op)
+	err := scanContact(s.db.QueryRowContext(ctx, s.q.update, append([]any{userID, id, version}, args...)...), &out)
+	if err == nil {
+		return out, nil
 	}
-	return out, nil
+	if !errors.Is(err, sql.ErrNoRows) {
+		return Contact{}, fail(err, "update contact %s", id)
+	}
+	var stored int64
+	if err := s.db.QueryRowContext(ctx, s.q.version, userID, id).Scan(&stored); err != nil {
+		return Contact{}, fail(err, "update contact %s", id)
+	}
+	return Contact{}, &ConflictError{ID: id, Stored: stored, Given: version}
+}
+
+// A ContactPatch lists the fields Patch changes: a nil field is left as
+// stored, a non-nil one is set to what it points to (a pointer to "" or
+// to an empty slice clears a text or list field). It decodes from a JSON
+// body with only the fields a form sent. The sync-owned fields, GroupIDs
+// and the store's timestamps cannot be patched; nullable fields other
+// than LastContactDate cannot be cleared by a patch (use Update).
+type ContactPatch struct {
+	Name        *string
+	Email       *string
+	OtherEmails *[]string
+	Phone       *string
+	LinkedIn    *string
+	Instagram   *string
+	XHandle     *string
+	OtherSocial *map[string]string
+	Location    *string
+	TimeZone    *string
+	Notes       *string
+	// LastContactDate moves the last contact forward; an earlier date than
+	// the stored one changes nothing.
+	LastContactDate   *time.Time
+	Frequency         *Frequency
+	Tags              *[]string
+	Archived          *bool
+	Source            *string
+	Circle            *Circle
+	CircleAssignedAt  *time.Time
+	CircleConfidence  *float64
+	AISuggestedCircle *Circle
+}
+
+// apply sets c's fields from the non-nil fields of p.
+func (p *ContactPatch) apply(c *Contact) {
+	set := func(dst *string, src *string) {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	set(&c.Name, p.Name)
+	set(&c.Email, p.Email)
+	set(&c.Phone, p.Phone)
+	set(&c.LinkedIn, p.LinkedIn)
+	set(&c.Instagram, p.Instagram)
+	set(&c.XHandle, p.XHandle)
+	set(&c.Location, p.Location)
+	set(&c.TimeZone, p.TimeZone)
+	set(&c.Notes, p.Notes)
+	set(&c.Source, p.Source)
+	if p.OtherEmails != nil {
+		c.OtherEmails = *p.OtherEmails
+	}
+	if p.OtherSocial != nil {
+		c.OtherSocial = *p.OtherSocial
+	}
+	if p.Tags != nil {
+		c.Tags = *p.Tags
+	}
+	if p.LastContactDate != nil {
+		c.LastContactDate = p.LastContactDate
+	}
+	if p.Frequency != nil {
+		c.Frequency = *p.Frequency
+	}
+	if p.Archived != nil {
+		c.Archived = *p.Archived
+	}
+	if p.Circle != nil {
+		c.Circle = *p.Circle
+	}
+	if p.CircleAssignedAt != nil {
+		c.CircleAssignedAt = p.CircleAssignedAt
+	}
+	if p.CircleConfidence != nil {
+		c.CircleConfidence = p.CircleConfidence
+	}
+	if p.AISuggestedCircle != nil {
+		c.AISuggestedCircle = *p.AISuggestedCircle
+	}
+}
+
+// Patch changes only the fields p sets of the contact id of userID, which
+// must be at version (the Version of the copy the change was made from),
+// and returns the stored contact, its Version one higher. A form that
+// sends a name and notes changes the name and notes and nothing else.
+//
+// A stored version other than version is a *ConflictError (errors.Is
+// ErrConflict) and nothing changes. The patched contact is validated as a
+// whole, as Update does, with the same rules: LastContactDate only moves
+// forward, sync-owned fields are untouched. A missing contact is
+// ErrNotFound. Patch reads the contact, then writes it with a versioned
+// statement, so a write between the two is still a conflict.
+func (s *Store) Patch(ctx context.Context, userID, id uuid.UUID, p ContactPatch, version int64) (Contact, error) {
+	c, err := s.Get(ctx, userID, id)
+	if err != nil {
+		return Contact{}, err
+	}
+	if c.Version != version {
+		return Contact{}, &ConflictError{ID: id, Stored: c.Version, Given: version}
+	}
+	p.apply(&c)
+	args, err := s.prepare(&c)
+	if err != nil {
+		return Contact{}, err
+	}
+	return s.update(ctx, userID, id, version, args)
+}
+
+// Unlink detaches the contact id of userID from Google: it clears the
+// sync-owned fields (GoogleResourceName, GoogleETag, LastSyncedAt), so the
+// next sync of that person creates a new contact instead of updating this
+// one. It is the only write besides UpsertGoogle that touches them. It
+// returns the stored contact.
+func (s *Store) Unlink(ctx context.Context, userID, id uuid.UUID) (Contact, error) {
+	if err := checkUser(userID); err != nil {
+		return Contact{}, err
+	}
+	var c Contact
+	if err := scanContact(s.db.QueryRowContext(ctx, s.q.unlink, userID, id), &c); err != nil {
+		return Contact{}, fail(err, "unlink contact %s", id)
+	}
+	return c, nil
+}
+
+// FindByEmail returns every contact of userID holding email as its primary
+// or one of its other addresses, compared after NormalizeEmail (so
+// "Ann@Example.COM" finds "ann@example.com"), ordered by ID; an empty
+// slice when none does. It is one look-up of the (user, normalized email)
+// index. An address NormalizeEmail refuses is a *FieldError.
+func (s *Store) FindByEmail(ctx context.Context, userID uuid.UUID, email string) ([]Contact, error) {
+	if err := checkUser(userID); err != nil {
+		return nil, err
+	}
+	key, err := NormalizeEmail(email)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, s.q.findByEmail, userID, key)
+	if err != nil {
+		return nil, fail(err, "find contacts by email")
+	}
+	defer rows.Close()
+	found := []Contact{}
+	for rows.Next() {
+		var c Contact
+		if err := scanContact(rows, &c); err != nil {
+			return nil, fail(err, "find contacts by email")
+		}
+		found = append(found, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fail(err, "find contacts by email")
+	}
+	return found, nil
+}
+
+// prepare normalizes and validates c in place for an app write (Create,
+// Update, Patch), checks its last-contact date against the store's clock,
+// and returns the userColumns arguments.
+func (s *Store) prepare(c *Contact) ([]any, error) {
+	*c = c.normalized()
+	keys, err := c.check()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkFuture("last_contact_date", c.LastContactDate); err != nil {
+		return nil, err
+	}
+	return writeArgs(c, keys)
+}
+
+// checkFuture refuses a date more than MaxFutureSkew after the store's
+// clock.
+func (s *Store) checkFuture(field string, at *time.Time) error {
+	if at == nil {
+		return nil
+	}
+	now := s.now()
+	if limit := now.Add(s.skew); at.After(limit) {
+		return &FieldError{Field: field, Reason: fmt.Sprintf("%s is %v in the future, more than Config.MaxFutureSkew %v",
+			at.UTC().Format(time.RFC3339), at.Sub(now).Round(time.Second), s.skew)}
+	}
+	return nil
 }
 
 // Archive hides the contact id of userID from streams and suggestions
@@ -113,6 +363,9 @@ func (s *Store) Unarchive(ctx context.Context, userID, id uuid.UUID) error {
 }
 
 func (s *Store) setArchived(ctx context.Context, userID, id uuid.UUID, archived bool) error {
+	if err := checkUser(userID); err != nil {
+		return err
+	}
 	res, err := s.db.ExecContext(ctx, s.q.setArchived, userID, id, archived)
 	if err := affectedOne(res, err); err != nil {
 		if archived {
@@ -125,6 +378,9 @@ func (s *Store) setArchived(ctx context.Context, userID, id uuid.UUID, archived 
 
 // Delete removes the contact id of userID and its group memberships.
 func (s *Store) Delete(ctx context.Context, userID, id uuid.UUID) error {
+	if err := checkUser(userID); err != nil {
+		return err
+	}
 	res, err := s.db.ExecContext(ctx, s.q.delete, userID, id)
 	if err := affectedOne(res, err); err != nil {
 		return fail(err, "delete contact %s", id)
@@ -141,6 +397,9 @@ type CountOptions struct {
 
 // Count returns how many contacts userID has, as opts selects.
 func (s *Store) Count(ctx context.Context, userID uuid.UUID, opts CountOptions) (int64, error) {
+	if err := checkUser(userID); err != nil {
+		return 0, err
+	}
 	var n int64
 	if err := s.db.QueryRowContext(ctx, s.q.count, userID, opts.IncludeArchived).Scan(&n); err != nil {
 		return 0, fail(err, "count contacts")
@@ -151,10 +410,18 @@ func (s *Store) Count(ctx context.Context, userID uuid.UUID, opts CountOptions) 
 // MarkContacted records that userID was in touch with the given contacts
 // at at. A contact's last-contact date only ever moves forward: contacts
 // already contacted at or after at are left alone, as are IDs that are not
-// userID's. It returns how many contacts moved forward.
+// userID's. It returns how many contacts moved forward; each of them gets
+// a new Version. at must be a real date: not zero, not before MinDate, at
+// most Config.MaxFutureSkew after the store's clock.
 func (s *Store) MarkContacted(ctx context.Context, userID uuid.UUID, contactIDs []uuid.UUID, at time.Time) (int, error) {
-	if at.IsZero() {
-		return 0, &FieldError{Field: "last_contact_date", Reason: "zero time"}
+	if err := checkUser(userID); err != nil {
+		return 0, err
+	}
+	if err := checkDate("last_contact_date", at); err != nil {
+		return 0, err
+	}
+	if err := s.checkFuture("last_contact_date", &at); err != nil {
+		return 0, err
 	}
 	if len(contactIDs) == 0 {
 		return 0, nil
@@ -170,9 +437,8 @@ func (s *Store) MarkContacted(ctx context.Context, userID uuid.UUID, contactIDs 
 	return int(n), nil
 }
 
-// writeArgs lists c's writable fields in writableColumns order, as bind
-// parameters.
-func writeArgs(c *Contact) ([]any, error) {
+// writeArgs lists a checked contact's userColumns as bind parameters.
+func writeArgs(c *Contact, emailKeys []string) ([]any, error) {
 	social := []byte("{}")
 	if len(c.OtherSocial) > 0 {
 		var err error
@@ -180,16 +446,21 @@ func writeArgs(c *Contact) ([]any, error) {
 			return nil, &FieldError{Field: "other_social", Reason: err.Error()}
 		}
 	}
-	tags := c.Tags
-	if tags == nil {
-		tags = []string{}
-	}
 	return []any{
-		c.Name, c.Email, c.Phone, c.LinkedIn, c.Instagram, c.XHandle, string(social),
-		c.Location, c.TimeZone, c.Notes, c.LastContactDate, string(c.Frequency), pgarray.Strings(tags), c.Archived, c.Source,
-		c.GoogleResourceName, c.GoogleETag, c.LastSyncedAt, string(c.Circle), c.CircleAssignedAt,
-		c.CircleConfidence, string(c.AISuggestedCircle),
+		c.Name, c.Email, pgarray.Strings(nonNil(c.OtherEmails)), pgarray.Strings(nonNil(emailKeys)),
+		c.Phone, c.LinkedIn, c.Instagram, c.XHandle, string(social),
+		c.Location, c.TimeZone, c.Notes, c.LastContactDate, string(c.Frequency), pgarray.Strings(nonNil(c.Tags)), c.Archived, c.Source,
+		string(c.Circle), c.CircleAssignedAt, c.CircleConfidence, string(c.AISuggestedCircle),
 	}, nil
+}
+
+// nonNil returns s, or an empty slice for nil, so that text[] columns get
+// '{}' rather than NULL.
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 // affectedOne turns an Exec result that touched no row into ErrNotFound.

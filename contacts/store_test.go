@@ -36,7 +36,7 @@ func fullContact() contacts.Contact {
 		OtherSocial: map[string]string{"mastodon": "@ada@example.social"},
 		Location:    "London", TimeZone: "Europe/London", Notes: "Likes engines.",
 		LastContactDate: ptr(at), Frequency: contacts.FrequencyMonthly, Tags: []string{"math", "history"},
-		Source: "manual", GoogleResourceName: "people/c1", GoogleETag: "e1", LastSyncedAt: ptr(at),
+		Source: "manual",
 		Circle: contacts.CircleClose, CircleAssignedAt: ptr(at), CircleConfidence: ptr(0.75),
 		AISuggestedCircle: contacts.CircleFriends,
 	}
@@ -113,7 +113,7 @@ func TestUpdate(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := fullContact()
-	want.ID = c.ID
+	want.ID, want.Version = c.ID, c.Version
 	got, err := s.Update(ctx, user, want)
 	if err != nil {
 		t.Fatal(err)
@@ -218,10 +218,15 @@ func TestUserIsolation(t *testing.T) {
 	if n, _ := s.Count(ctx, mallory, contacts.CountOptions{IncludeArchived: true}); n != 1 {
 		t.Errorf("Count(mallory) = %d, want 1", n)
 	}
+	if found, err := s.FindByEmail(ctx, mallory, fullContact().Email); err != nil || len(found) != 0 {
+		t.Errorf("FindByEmail leaked: %+v, %v", found, err)
+	}
 	// Same Google resource name is fine across users.
-	other := fullContact()
-	if _, err := s.Create(ctx, mallory, other); err != nil {
-		t.Errorf("same resource name for another user: %v", err)
+	if _, err := s.UpsertGoogle(ctx, alice, googlePage(1, "e"), contacts.UpsertOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := s.UpsertGoogle(ctx, mallory, googlePage(1, "e"), contacts.UpsertOptions{}); err != nil || res.Inserted != 1 {
+		t.Errorf("same resource name for another user: %+v, %v", res, err)
 	}
 	got, err := s.Get(ctx, alice, c.ID)
 	if err != nil {
@@ -314,7 +319,7 @@ func TestInjectionStoredVerbatim(t *testing.T) {
 	for i, e := range evil {
 		c := contacts.Contact{
 			Name: e, Phone: e[:min(len(e), 64)], LinkedIn: e, Instagram: e, XHandle: e, Location: e,
-			TimeZone: "", Notes: e, Source: e[:min(len(e), 32)], GoogleResourceName: e, GoogleETag: e,
+			TimeZone: "", Notes: e, Source: e[:min(len(e), 32)],
 			Tags: []string{e}, OtherSocial: map[string]string{e: e},
 		}
 		created, err := s.Create(ctx, user, c)
@@ -502,23 +507,6 @@ func TestMarkContactedOnlyMovesForward(t *testing.T) {
 	}
 	if n, err := s.MarkContacted(ctx, user, nil, t0); n != 0 || err != nil {
 		t.Fatalf("empty list: %d, %v", n, err)
-	}
-}
-
-func TestDuplicateGoogleResourceName(t *testing.T) {
-	t.Parallel()
-	s, ctx, user := newStore(t), context.Background(), uuid.New()
-	if _, err := s.Create(ctx, user, fullContact()); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Create(ctx, user, fullContact()); !errors.Is(err, contacts.ErrDuplicate) {
-		t.Fatalf("second contact with the same resource name: %v", err)
-	}
-	// Manual contacts have no resource name and never collide.
-	for range 2 {
-		if _, err := s.Create(ctx, user, contacts.Contact{Name: "Manual"}); err != nil {
-			t.Fatal(err)
-		}
 	}
 }
 

@@ -24,21 +24,24 @@ func googlePage(n int, etag string) []contacts.Contact {
 	return page
 }
 
+// counts is Inserted, Updated, Unchanged of r.
+func counts(r contacts.UpsertResult) [3]int { return [3]int{r.Inserted, r.Updated, r.Unchanged} }
+
 func TestUpsertGoogle(t *testing.T) {
 	t.Parallel()
 	s, ctx, user := newStore(t), context.Background(), uuid.New()
-	res, err := s.UpsertGoogle(ctx, user, googlePage(3, "v1"))
-	if err != nil || res != (contacts.UpsertResult{Inserted: 3}) {
+	res, err := s.UpsertGoogle(ctx, user, googlePage(3, "v1"), contacts.UpsertOptions{})
+	if err != nil || counts(res) != [3]int{3, 0, 0} {
 		t.Fatalf("first upsert = %+v, %v", res, err)
 	}
-	res, err = s.UpsertGoogle(ctx, user, googlePage(3, "v1"))
-	if err != nil || res != (contacts.UpsertResult{Unchanged: 3}) {
+	res, err = s.UpsertGoogle(ctx, user, googlePage(3, "v1"), contacts.UpsertOptions{})
+	if err != nil || counts(res) != [3]int{0, 0, 3} {
 		t.Fatalf("same etags = %+v, %v", res, err)
 	}
 	page := googlePage(4, "v2")
 	page[0].Name, page[0].Notes, page[0].Frequency = "Renamed", "from google", contacts.FrequencyWeekly
-	res, err = s.UpsertGoogle(ctx, user, page)
-	if err != nil || res != (contacts.UpsertResult{Inserted: 1, Updated: 3}) {
+	res, err = s.UpsertGoogle(ctx, user, page, contacts.UpsertOptions{})
+	if err != nil || counts(res) != [3]int{1, 3, 0} {
 		t.Fatalf("new etags = %+v, %v", res, err)
 	}
 }
@@ -48,7 +51,7 @@ func TestUpsertGoogleKeepsUserFields(t *testing.T) {
 	db := kithtest.DB(t)
 	s, _ := contacts.NewStore(db, contacts.Config{})
 	ctx, user := context.Background(), uuid.New()
-	if _, err := s.UpsertGoogle(ctx, user, googlePage(1, "v1")); err != nil {
+	if _, err := s.UpsertGoogle(ctx, user, googlePage(1, "v1"), contacts.UpsertOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	var id uuid.UUID
@@ -66,7 +69,7 @@ func TestUpsertGoogleKeepsUserFields(t *testing.T) {
 	}
 	page := googlePage(1, "v2")
 	page[0].Name, page[0].Email, page[0].Notes, page[0].Frequency = "New Name", "new@example.com", "", contacts.FrequencyNone
-	if _, err := s.UpsertGoogle(ctx, user, page); err != nil {
+	if _, err := s.UpsertGoogle(ctx, user, page, contacts.UpsertOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := s.Get(ctx, user, id)
@@ -84,7 +87,7 @@ func TestUpsertGoogleRefusesBadBatches(t *testing.T) {
 	s, ctx, user := newStore(t), context.Background(), uuid.New()
 	check := func(name string, page []contacts.Contact, field string, row int) {
 		t.Helper()
-		_, err := s.UpsertGoogle(ctx, user, page)
+		_, err := s.UpsertGoogle(ctx, user, page, contacts.UpsertOptions{})
 		var fe *contacts.FieldError
 		if !errors.As(err, &fe) || fe.Field != field || fe.Row != row {
 			t.Errorf("%s: %v, want FieldError{%s, row %d}", name, err, field, row)
@@ -103,7 +106,7 @@ func TestUpsertGoogleRefusesBadBatches(t *testing.T) {
 	if n, _ := s.Count(ctx, user, contacts.CountOptions{IncludeArchived: true}); n != 0 {
 		t.Fatalf("refused batches wrote %d contacts", n)
 	}
-	if res, err := s.UpsertGoogle(ctx, user, nil); err != nil || res != (contacts.UpsertResult{}) {
+	if res, err := s.UpsertGoogle(ctx, user, nil, contacts.UpsertOptions{}); err != nil || res.Inserted+res.Updated+res.Unchanged != 0 || res.Rejected == nil {
 		t.Fatalf("empty batch: %+v %v", res, err)
 	}
 }

@@ -39,10 +39,10 @@ const (
 // The select lists, in the order their scanners read them (unqualified
 // column names).
 const (
-	fullColumns = `id, user_id, name, email, phone, linkedin, instagram, x_handle, other_social,
+	fullColumns = `id, user_id, name, email, other_emails, phone, linkedin, instagram, x_handle, other_social,
 	location, time_zone, notes, last_contact_date, frequency, tags, archived, source,
 	google_resource_name, google_etag, last_synced_at, circle, circle_assigned_at,
-	circle_confidence, ai_suggested_circle, group_ids, created_at, updated_at`
+	circle_confidence, ai_suggested_circle, group_ids, version, created_at, updated_at`
 	minimalColumns = `id, name, last_contact_date, frequency, group_ids, archived`
 )
 

@@ -86,7 +86,7 @@ func Contacts(ctx context.Context, db *sqlx.DB, userID uuid.UUID, n int, opts Op
 		SELECT $1, (ARRAY['family','close friends','work','climbing','book club','school','neighbours','college'])[1 + (g-1) % 8]
 		       || CASE WHEN g > 8 THEN ' ' || g ELSE '' END
 		FROM generate_series(1, $2) g
-		ON CONFLICT (user_id, name) DO UPDATE SET name = EXCLUDED.name
+		ON CONFLICT (user_id, name_key) DO UPDATE SET name = EXCLUDED.name
 		RETURNING id`), userID, opts.Groups)
 	if err != nil {
 		return fmt.Errorf("seed: groups: %w", err)

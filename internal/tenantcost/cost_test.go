@@ -193,11 +193,11 @@ func TestEveryOperationBesideANeighbour(t *testing.T) {
 			return err
 		}},
 		{"Store.UpsertGoogle/insert", budgetPage, func(ctx context.Context) error {
-			_, err := f.store.UpsertGoogle(ctx, u, googlePage(100, "v1"))
+			_, err := f.store.UpsertGoogle(ctx, u, googlePage(100, "v1"), contacts.UpsertOptions{})
 			return err
 		}},
 		{"Store.UpsertGoogle/update", budgetPage, func(ctx context.Context) error {
-			_, err := f.store.UpsertGoogle(ctx, u, googlePage(100, "v2"))
+			_, err := f.store.UpsertGoogle(ctx, u, googlePage(100, "v2"), contacts.UpsertOptions{})
 			return err
 		}},
 		{"Store.Groups", budgetRow, func(ctx context.Context) error {
