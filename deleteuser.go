@@ -203,7 +203,9 @@ func deleteBatchOnce(ctx context.Context, db Beginner, lockKey, query string, us
 }
 
 // kithUserTables are the tables DeleteUser deletes from by name.
-var kithUserTables = []string{"contacts", "groups", "contact_groups", "suggestions", "suggestion_runs"}
+// contact_emails is kept by a trigger on contacts: deleting a contact
+// deletes its addresses.
+var kithUserTables = []string{"contacts", "contact_emails", "groups", "contact_groups", "suggestions", "suggestion_runs"}
 
 // otherUserTables lists the tables of schema with a user_id column that
 // are not kithUserTables, each after every table that references it.
