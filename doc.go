@@ -22,7 +22,8 @@
 // This package holds the schema: embedded SQL migrations applied by
 // [Migrate], under an advisory lock, in their own Postgres schema ("kith"
 // by default). Hosts with their own migration tool take the SQL from
-// [MigrationFS] or [Migrations] instead.
+// [MigrationFS] or [Migrations] instead. [DeleteUser] removes every row
+// kith holds for one user, in bounded, resumable batches.
 //
 // # Set-up
 //

@@ -6,6 +6,10 @@ import (
 	"fmt"
 	"log"
 
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq"
+
 	"github.com/kithhq/kith"
 	"github.com/kithhq/kith/internal/exampledb"
 )
@@ -45,4 +49,22 @@ func ExampleMigrations() {
 	for _, m := range ms {
 		_ = m.SQL // write to the host's migrations directory as m.Name
 	}
+}
+
+// Remove everything kith holds for a user who closed their account, in
+// transactions of at most 5,000 rows per table. After a crash or a
+// cancellation, run it again: it deletes what is left.
+// (Compiled, not run: it needs a database.)
+func ExampleDeleteUser() {
+	db, err := sqlx.Open("postgres", "postgres://app@localhost/app?sslmode=disable")
+	if err != nil {
+		log.Fatal(err)
+	}
+	userID := uuid.MustParse("5f0c6e2a-3b1d-4c8e-9a7f-2d4b6c8e0a1f")
+	rep, err := kith.DeleteUser(context.Background(), db, userID, kith.DeleteUserOptions{BatchSize: 5000})
+	if err != nil {
+		log.Fatal(err) // rep counts what the committed batches deleted
+	}
+	log.Printf("deleted %d contacts, %d groups, %d memberships, %d suggestions in %d batches",
+		rep.Contacts, rep.Groups, rep.Memberships, rep.Suggestions, rep.Batches)
 }

@@ -11,11 +11,12 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
+	"github.com/kithhq/kith"
 	"github.com/kithhq/kith/contacts"
 	"github.com/kithhq/kith/internal/benchdb"
 	"github.com/kithhq/kith/internal/pgarray"
+	"github.com/kithhq/kith/internal/pgtest"
 	"github.com/kithhq/kith/internal/seed"
-	"github.com/kithhq/kith/kithtest"
 )
 
 // BenchmarkNeighbour times every Store method for a 1,000-contact user in
@@ -36,10 +37,7 @@ func BenchmarkNeighbour(b *testing.B) {
 	ctx := context.Background()
 	benchdb.User(b, neighbour)
 	besideDB, besideUser := benchdb.User(b, size)
-	aloneDB, aloneUser := kithtest.DB(b), uuid.New()
-	if err := seed.Contacts(ctx, aloneDB, aloneUser, size, seed.Options{}); err != nil {
-		b.Fatal(err)
-	}
+	aloneDB, aloneUser := aloneDatabase(b, size)
 	sides := [2]*side{newSide(b, aloneDB, aloneUser), newSide(b, besideDB, besideUser)}
 	for _, op := range neighbourOps {
 		b.Run(op.name, func(b *testing.B) {
@@ -62,6 +60,34 @@ func BenchmarkNeighbour(b *testing.B) {
 			b.ReportMetric(float64(beside)/float64(alone), "ratio")
 		})
 	}
+}
+
+// aloneDatabase makes a database of its own, on the benchmark server,
+// holding one user with size seeded contacts.
+func aloneDatabase(b *testing.B, size int) (*sqlx.DB, uuid.UUID) {
+	b.Helper()
+	ctx := context.Background()
+	srv := pgtest.Shared(b)
+	const name = "kith_bench_alone"
+	if err := srv.DropDatabase(ctx, name); err != nil {
+		b.Fatal(err)
+	}
+	if err := srv.CreateDatabase(ctx, name, ""); err != nil {
+		b.Fatal(err)
+	}
+	db, err := sqlx.Open("postgres", srv.DSN(name))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	if err := kith.Migrate(ctx, db, kith.MigrateOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	user := uuid.New()
+	if err := seed.Contacts(ctx, db, user, size, seed.Options{}); err != nil {
+		b.Fatal(err)
+	}
+	return db, user
 }
 
 // A side is one user and what the operations need of theirs.
