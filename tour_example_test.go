@@ -96,7 +96,7 @@ func Example() {
 	// silent early end). Options' zero value: by name, archived skipped.
 	var cur stream.Cursor
 	for m, err := range stream.MinimalContacts(ctx, db, userID, stream.Options{
-		Order: stream.ByLastContact, TrackCursor: &cur, // never contacted first, then the oldest
+		Order: contacts.ByLastContact, TrackCursor: &cur, // never contacted first, then the oldest
 	}) {
 		if err != nil {
 			log.Fatal(err) // the walk was cut short: cur says where to resume
@@ -112,7 +112,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err) // errors.Is(err, stream.ErrBadCursor)
 	}
-	rest := stream.MinimalContacts(ctx, db, userID, stream.Options{Order: stream.ByLastContact, After: after})
+	rest := stream.MinimalContacts(ctx, db, userID, stream.Options{Order: contacts.ByLastContact, After: after})
 	for batch, err := range stream.Batches(rest, 500) {
 		if err != nil {
 			log.Fatal(err)

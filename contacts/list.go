@@ -24,11 +24,11 @@ const (
 	MaxListLimit = 1000
 )
 
-// An Order is the key List walks in; the same orders as the stream
-// package's. The zero value is ByName.
+// An Order is the key List walks in, and the key of the stream package's
+// contact streams (stream.Options.Order). The zero value is ByName.
 type Order uint8
 
-// The orders of List. Each has an index, so a page is an index range scan.
+// The orders of List and of streams. Each has an index, so a page is an index range scan.
 const (
 	// ByName orders by name, then ID, in the names collation (see the
 	// package documentation): accented names sit beside their base letters
@@ -37,9 +37,10 @@ const (
 	// ByLastContact orders by last contact date, then ID. Never-contacted
 	// contacts come first unless ListOptions.NeverContactedLast is set.
 	ByLastContact
-	// ByCreatedAt orders by creation time, then ID.
+	// ByCreatedAt orders by creation time, then ID. Creation times never
+	// change, so this order (like ByID) is stable under concurrent updates.
 	ByCreatedAt
-	// ByID orders by ID alone.
+	// ByID orders by ID alone: the cheapest order, stable under updates.
 	ByID
 )
 
@@ -60,7 +61,7 @@ func (o Order) String() string {
 // A Direction is Ascending (the zero value) or Descending.
 type Direction uint8
 
-// The directions of List. Descending scans the same indexes backward.
+// The directions of List and of streams. Descending scans the same indexes backward.
 const (
 	Ascending Direction = iota
 	Descending

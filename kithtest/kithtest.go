@@ -52,7 +52,7 @@ import (
 // superuser, or a role with CREATEDB that owns what it creates). The
 // database it names is used for administrative statements only; kithtest
 // creates and drops its own databases beside it.
-const EnvURL = pgtest.EnvURL
+const EnvURL = "KITH_DATABASE_URL"
 
 // EnvDriver names the environment variable that selects the driver of the
 // handles kithtest returns: "" or "pq" for github.com/lib/pq (driver name

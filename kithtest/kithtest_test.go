@@ -10,6 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/kithhq/kith"
+	"github.com/kithhq/kith/internal/pgtest"
 	"github.com/kithhq/kith/kithtest"
 )
 
@@ -101,5 +102,13 @@ func TestBadDriver(t *testing.T) {
 	}
 	if !strings.Contains(string(out), `kithtest: KITH_TEST_DRIVER="mysql"`) {
 		t.Errorf("child output does not name the bad setting:\n%s", out)
+	}
+}
+
+// kithtest spells the variable's name literally (so go doc shows it); it
+// must be the name pgtest reads.
+func TestEnvURLIsPgtests(t *testing.T) {
+	if kithtest.EnvURL != pgtest.EnvURL {
+		t.Fatalf("kithtest.EnvURL %q, pgtest reads %q", kithtest.EnvURL, pgtest.EnvURL)
 	}
 }

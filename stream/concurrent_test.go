@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/kithhq/kith/contacts"
 	"github.com/kithhq/kith/kithtest"
 	"github.com/kithhq/kith/stream"
 )
@@ -62,9 +63,9 @@ func TestConcurrentChanges(t *testing.T) {
 			known[id] = true
 			set := `notes = notes || '.', frequency = 'weekly'`
 			switch c.order {
-			case stream.ByName:
+			case contacts.ByName:
 				set += `, last_contact_date = now()`
-			case stream.ByLastContact:
+			case contacts.ByLastContact:
 				set += `, name = name || 'x'`
 			default:
 				set += `, name = name || 'x', last_contact_date = now()`

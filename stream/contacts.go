@@ -36,9 +36,9 @@ import (
 // that exists, unarchived, for the whole walk and whose sort key does not
 // change is yielded exactly once, whatever else is inserted, updated,
 // archived or deleted meanwhile. One whose sort key changes during the
-// walk (a rename under ByName, a new last contact date under
-// ByLastContact) may be yielded twice or not at all, depending on whether
-// it moved across the walk's position; ByID and ByCreatedAt have
+// walk (a rename under contacts.ByName, a new last contact date under
+// contacts.ByLastContact) may be yielded twice or not at all, depending on whether
+// it moved across the walk's position; contacts.ByID and contacts.ByCreatedAt have
 // immutable keys. Contacts created, archived or deleted during the walk
 // may or may not appear.
 func MinimalContacts(ctx context.Context, db kith.DB, userID uuid.UUID, opts Options) iter.Seq2[contacts.MinimalContact, error] {
@@ -55,13 +55,13 @@ func Contacts(ctx context.Context, db kith.DB, userID uuid.UUID, opts Options) i
 // A binder returns the function that reads one row of a contact stream
 // into item and its key. It is called once per page: the destinations are
 // bound once and every row of the page is scanned into them.
-type binder[T any] func(order Order, item *T, key *contactKey) func(rows *sql.Rows) error
+type binder[T any] func(order contacts.Order, item *T, key *contactKey) func(rows *sql.Rows) error
 
 func minimalScanner() binder[contacts.MinimalContact] {
 	dests := contactsql.Dests[contacts.MinimalContact](contactsql.Minimal)
-	return func(order Order, m *contacts.MinimalContact, key *contactKey) func(*sql.Rows) error {
+	return func(order contacts.Order, m *contacts.MinimalContact, key *contactKey) func(*sql.Rows) error {
 		dest := dests(m)
-		if order == ByCreatedAt {
+		if order == contacts.ByCreatedAt {
 			// MinimalContact has no creation time: the page selects it
 			// after the minimal columns.
 			dest = append(dest, &key.t)
@@ -71,7 +71,7 @@ func minimalScanner() binder[contacts.MinimalContact] {
 				return err
 			}
 			key.id, key.name = m.ID, m.Name
-			if order == ByLastContact {
+			if order == contacts.ByLastContact {
 				key.null = m.LastContactDate == nil
 				if !key.null {
 					key.t = *m.LastContactDate
@@ -84,14 +84,14 @@ func minimalScanner() binder[contacts.MinimalContact] {
 
 func fullScanner() binder[contacts.Contact] {
 	dests := contactsql.Dests[contacts.Contact](contactsql.Full)
-	return func(order Order, c *contacts.Contact, key *contactKey) func(*sql.Rows) error {
+	return func(order contacts.Order, c *contacts.Contact, key *contactKey) func(*sql.Rows) error {
 		dest := dests(c)
 		return func(rows *sql.Rows) error {
 			if err := rows.Scan(dest...); err != nil {
 				return err
 			}
 			key.id, key.name, key.t = c.ID, c.Name, c.CreatedAt
-			if order == ByLastContact {
+			if order == contacts.ByLastContact {
 				key.null = c.LastContactDate == nil
 				if !key.null {
 					key.t = *c.LastContactDate
@@ -137,7 +137,7 @@ func contactStream[T any](ctx context.Context, db kith.DB, userID uuid.UUID, opt
 		start = opts.After.key
 	}
 	order, track := opts.Order, opts.TrackCursor
-	base := Cursor{user: userID, order: opts.Order, dir: opts.Direction, nullsLast: opts.NeverContactedLast && opts.Order == ByLastContact}
+	base := Cursor{user: userID, order: opts.Order, dir: opts.Direction, nullsLast: opts.NeverContactedLast && opts.Order == contacts.ByLastContact}
 	ks := keyset.Keyset[T, contactKey]{
 		Start: start,
 		Query: func(after contactKey, limit int) (string, []any) { return p.query(userID, after, limit) },
@@ -167,10 +167,10 @@ func contactStream[T any](ctx context.Context, db kith.DB, userID uuid.UUID, opt
 // typed options: nothing a caller passes is spliced into SQL but the
 // schema name, which Options.check checked.
 type plan struct {
-	order      Order
-	nullsFirst bool // ByLastContact: the never-contacted part comes first
+	order      contacts.Order
+	nullsFirst bool // contacts.ByLastContact: the never-contacted part comes first
 	// [part][begun]: part 0 is the only part, or the non-null part of
-	// ByLastContact; part 1 is its never-contacted part.
+	// contacts.ByLastContact; part 1 is its never-contacted part.
 	queries [2][2]string
 }
 
@@ -178,7 +178,7 @@ func newPlan(opts *Options, proj contactsql.Projection) *plan {
 	schema, _ := dbschema.Name(opts.Schema) // checked by Options.check
 	p := &plan{order: opts.Order, nullsFirst: !opts.NeverContactedLast}
 	minimal, columns := proj == contactsql.Minimal, proj.Columns()
-	if minimal && opts.Order == ByCreatedAt {
+	if minimal && opts.Order == contacts.ByCreatedAt {
 		columns += ", created_at"
 	}
 	selected := columns
@@ -193,7 +193,7 @@ func newPlan(opts *Options, proj contactsql.Projection) *plan {
 		where += " AND NOT archived"
 	}
 	op, dir := " > ", ""
-	if opts.Direction == Descending {
+	if opts.Direction == contacts.Descending {
 		op, dir = " < ", " DESC"
 	}
 	col := orderColumn(opts.Order)
@@ -211,9 +211,9 @@ func newPlan(opts *Options, proj contactsql.Projection) *plan {
 		return dbschema.Qualify(page, schema)
 	}
 	switch opts.Order {
-	case ByID:
+	case contacts.ByID:
 		p.queries[0] = [2]string{build("", 1), build(" AND id"+op+"$2", 2)}
-	case ByLastContact:
+	case contacts.ByLastContact:
 		p.queries[0] = [2]string{build(" AND last_contact_date IS NOT NULL", 1), build(" AND (last_contact_date, id)"+op+"($2, $3)", 3)}
 		p.queries[1] = [2]string{build(" AND last_contact_date IS NULL", 1), build(" AND last_contact_date IS NULL AND id"+op+"$2", 2)}
 	default:
@@ -222,14 +222,14 @@ func newPlan(opts *Options, proj contactsql.Projection) *plan {
 	return p
 }
 
-// orderColumn is the sort key's column of o, "" for ByID.
-func orderColumn(o Order) string {
+// orderColumn is the sort key's column of o, "" for contacts.ByID.
+func orderColumn(o contacts.Order) string {
 	switch o {
-	case ByName:
+	case contacts.ByName:
 		return "name"
-	case ByLastContact:
+	case contacts.ByLastContact:
 		return "last_contact_date"
-	case ByCreatedAt:
+	case contacts.ByCreatedAt:
 		return "created_at"
 	}
 	return ""
@@ -254,12 +254,12 @@ func fullPage(keys, col, dir, columns string) string {
 
 // firstPart returns the key that starts a walk from the beginning.
 func (p *plan) firstPart() contactKey {
-	return contactKey{null: p.order == ByLastContact && p.nullsFirst}
+	return contactKey{null: p.order == contacts.ByLastContact && p.nullsFirst}
 }
 
-// next moves a ByLastContact walk from its first part to its second.
+// next moves a contacts.ByLastContact walk from its first part to its second.
 func (p *plan) next(after contactKey) (contactKey, bool) {
-	if p.order != ByLastContact || after.null != p.nullsFirst {
+	if p.order != contacts.ByLastContact || after.null != p.nullsFirst {
 		return contactKey{}, false
 	}
 	return contactKey{null: !after.null}, true
@@ -277,9 +277,9 @@ func (p *plan) query(user uuid.UUID, k contactKey, limit int) (string, []any) {
 	switch {
 	case !k.begun:
 		return q, []any{user, limit}
-	case p.order == ByID, k.null:
+	case p.order == contacts.ByID, k.null:
 		return q, []any{user, k.id, limit}
-	case p.order == ByName:
+	case p.order == contacts.ByName:
 		return q, []any{user, k.name, k.id, limit}
 	default:
 		return q, []any{user, k.t, k.id, limit}

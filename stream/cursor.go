@@ -27,12 +27,12 @@ import (
 // needed for isolation, because the user a stream reads is the userID
 // argument of the call, never the cursor's: a forged cursor can only move
 // the start of the caller's own walk. Note that the cursor contains the
-// contact's name (for ByName) in a reversible encoding; store it as you
+// contact's name (for contacts.ByName) in a reversible encoding; store it as you
 // would the name.
 type Cursor struct {
 	user      uuid.UUID
-	order     Order
-	dir       Direction
+	order     contacts.Order
+	dir       contacts.Direction
 	nullsLast bool
 	key       contactKey // key.begun is false only in the zero Cursor
 }
@@ -41,9 +41,9 @@ type Cursor struct {
 // row, within one part of the walk.
 type contactKey struct {
 	begun bool      // a row of this part was seen: the fields below are its key
-	null  bool      // ByLastContact: the part of never-contacted contacts
-	name  string    // ByName
-	t     time.Time // ByLastContact (non-null part), ByCreatedAt
+	null  bool      // contacts.ByLastContact: the part of never-contacted contacts
+	name  string    // contacts.ByName
+	t     time.Time // contacts.ByLastContact (non-null part), contacts.ByCreatedAt
 	id    uuid.UUID
 }
 
@@ -57,8 +57,8 @@ func (c Cursor) IsZero() bool { return !c.key.begun }
 //	[2]     order, [3] direction
 //	[4]     flags: 1 never-contacted last, 2 the item was never contacted
 //	[5:21]  user ID, [21:37] item ID
-//	name:   2-byte big-endian length, then the UTF-8 bytes (ByName)
-//	time:   8-byte big-endian Unix microseconds (ByCreatedAt, ByLastContact
+//	name:   2-byte big-endian length, then the UTF-8 bytes (contacts.ByName)
+//	time:   8-byte big-endian Unix microseconds (contacts.ByCreatedAt, contacts.ByLastContact
 //	        unless the item was never contacted)
 //	last 4: CRC-32C of everything before it
 const (
@@ -98,10 +98,10 @@ func (c Cursor) String() string {
 	b = append(b, c.user[:]...)
 	b = append(b, c.key.id[:]...)
 	switch {
-	case c.order == ByName:
+	case c.order == contacts.ByName:
 		b = binary.BigEndian.AppendUint16(b, uint16(len(c.key.name)))
 		b = append(b, c.key.name...)
-	case c.order == ByCreatedAt, c.order == ByLastContact && !c.key.null:
+	case c.order == contacts.ByCreatedAt, c.order == contacts.ByLastContact && !c.key.null:
 		b = binary.BigEndian.AppendUint64(b, uint64(c.key.t.UnixMicro()))
 	}
 	b = binary.BigEndian.AppendUint32(b, crc32.Checksum(b, cursorCRC))
@@ -150,15 +150,15 @@ func ParseCursor(s string) (Cursor, error) {
 	if body[1] != cursorEntity {
 		return Cursor{}, badCursor("not a contacts cursor")
 	}
-	c := Cursor{order: Order(body[2]), dir: Direction(body[3])}
-	if !c.order.valid() {
+	c := Cursor{order: contacts.Order(body[2]), dir: contacts.Direction(body[3])}
+	if !validOrder(c.order) {
 		return Cursor{}, badCursor("unknown order %d", body[2])
 	}
-	if !c.dir.valid() {
+	if !validDirection(c.dir) {
 		return Cursor{}, badCursor("unknown direction %d", body[3])
 	}
 	flags := body[4]
-	if flags&^(flagNullsLast|flagNull) != 0 || (flags != 0 && c.order != ByLastContact) {
+	if flags&^(flagNullsLast|flagNull) != 0 || (flags != 0 && c.order != contacts.ByLastContact) {
 		return Cursor{}, badCursor("bad flags %#x for order %v", flags, c.order)
 	}
 	c.nullsLast = flags&flagNullsLast != 0
@@ -167,7 +167,7 @@ func ParseCursor(s string) (Cursor, error) {
 	copy(c.key.id[:], body[21:37])
 	rest := body[cursorHeaderLen:]
 	switch {
-	case c.order == ByName:
+	case c.order == contacts.ByName:
 		if len(rest) < 2 {
 			return Cursor{}, badCursor("missing name")
 		}
@@ -182,7 +182,7 @@ func ParseCursor(s string) (Cursor, error) {
 			return Cursor{}, err
 		}
 		c.key.name = name
-	case c.order == ByCreatedAt, c.order == ByLastContact && !c.key.null:
+	case c.order == contacts.ByCreatedAt, c.order == contacts.ByLastContact && !c.key.null:
 		if len(rest) < 8 {
 			return Cursor{}, badCursor("missing time")
 		}
@@ -225,7 +225,7 @@ func (c Cursor) fits(user uuid.UUID, opts *Options) error {
 	if c.order != opts.Order || c.dir != opts.Direction {
 		return cursorMismatch("the cursor is for order %v %v, the stream is %v %v", c.order, c.dir, opts.Order, opts.Direction)
 	}
-	if c.order == ByLastContact && c.nullsLast != opts.NeverContactedLast {
+	if c.order == contacts.ByLastContact && c.nullsLast != opts.NeverContactedLast {
 		return cursorMismatch("the cursor and the stream place never-contacted contacts differently")
 	}
 	return nil

@@ -26,7 +26,7 @@ func TestResume(t *testing.T) {
 		t.Run(c.String(), func(t *testing.T) {
 			want := wantIDs(t, db, user, c, false)
 			nullEnd := 0 // where ByLastContact's first part ends
-			if c.order == stream.ByLastContact {
+			if c.order == contacts.ByLastContact {
 				var nulls int
 				db.QueryRowContext(ctx, `SELECT count(*) FROM kith.contacts WHERE user_id = $1 AND NOT archived AND last_contact_date IS NULL`, user).Scan(&nulls)
 				nullEnd = nulls
@@ -80,7 +80,7 @@ func TestResumeBatches(t *testing.T) {
 	ctx := context.Background()
 	user := uuid.New()
 	fill(t, db, user, 100)
-	c := orderCase{stream.ByLastContact, stream.Descending, false}
+	c := orderCase{contacts.ByLastContact, contacts.Descending, false}
 	want := wantIDs(t, db, user, c, false)
 	var cur stream.Cursor
 	var got []uuid.UUID
@@ -127,8 +127,8 @@ func TestCursorRefused(t *testing.T) {
 		}
 		return cur
 	}
-	byName := orderCase{stream.ByName, stream.Ascending, false}
-	byLast := orderCase{stream.ByLastContact, stream.Ascending, false}
+	byName := orderCase{contacts.ByName, contacts.Ascending, false}
+	byLast := orderCase{contacts.ByLastContact, contacts.Ascending, false}
 	nameCur, lastCur := cursorOf(user, byName), cursorOf(user, byLast)
 	for _, tc := range []struct {
 		what string
@@ -138,9 +138,9 @@ func TestCursorRefused(t *testing.T) {
 	}{
 		{"other user", nameCur, other, byName},
 		{"other order", nameCur, user, byLast},
-		{"other direction", nameCur, user, orderCase{stream.ByName, stream.Descending, false}},
-		{"other null placement", lastCur, user, orderCase{stream.ByLastContact, stream.Ascending, true}},
-		{"id order", lastCur, user, orderCase{stream.ByID, stream.Ascending, false}},
+		{"other direction", nameCur, user, orderCase{contacts.ByName, contacts.Descending, false}},
+		{"other null placement", lastCur, user, orderCase{contacts.ByLastContact, contacts.Ascending, true}},
+		{"id order", lastCur, user, orderCase{contacts.ByID, contacts.Ascending, false}},
 	} {
 		before := db.queries
 		n, err, after := errorsOf(stream.MinimalContacts(ctx, db, tc.user, with(tc.c.opts(), func(o *stream.Options) { o.After = tc.cur })), nil)
@@ -223,7 +223,7 @@ func seedCursors(tb testing.TB) []string {
 	var out []string
 	for _, c := range allOrders {
 		for _, null := range []bool{false, true} {
-			if null && c.order != stream.ByLastContact {
+			if null && c.order != contacts.ByLastContact {
 				continue
 			}
 			for _, name := range []string{"Anne", "Zoë", strings.Repeat("é", contacts.MaxNameLen)} {

@@ -16,7 +16,7 @@
 // order (for MinimalContacts an index-only scan: the indexes INCLUDE the
 // minimal columns). There is no OFFSET, no transaction and no connection
 // held between pages, and lib/pq and pgx read rows as they arrive, so a walk of
-// ten million contacts uses the memory of one row. A ByLastContact walk
+// ten million contacts uses the memory of one row. A contacts.ByLastContact walk
 // has two parts, the never-contacted contacts (NULL dates) and the
 // others, each walked the same way.
 //

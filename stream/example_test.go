@@ -46,7 +46,7 @@ func ExampleMinimalContacts() {
 	ctx, userID := context.Background(), exampleUser(db)
 
 	for c, err := range stream.MinimalContacts(ctx, db, userID, stream.Options{
-		Order: stream.ByLastContact, // never contacted first, then the oldest
+		Order: contacts.ByLastContact, // never contacted first, then the oldest
 	}) {
 		if err != nil {
 			log.Fatal(err) // the walk was cut short: what was seen is not everything

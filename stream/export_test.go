@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/kithhq/kith/contacts"
 	"github.com/kithhq/kith/internal/contactsql"
 )
 
@@ -23,7 +24,7 @@ func PageQueries(userID uuid.UUID, minimal bool, name string, t time.Time, id uu
 	p := newPlan(&opts, proj)
 	var out []PageQuery
 	for _, null := range []bool{false, true} {
-		if null && opts.Order != ByLastContact {
+		if null && opts.Order != contacts.ByLastContact {
 			continue
 		}
 		for _, begun := range []bool{false, true} {
@@ -35,7 +36,7 @@ func PageQueries(userID uuid.UUID, minimal bool, name string, t time.Time, id uu
 }
 
 // NewCursor builds the cursor a stream would track after an item.
-func NewCursor(user uuid.UUID, order Order, dir Direction, nullsLast, null bool, name string, t time.Time, id uuid.UUID) Cursor {
+func NewCursor(user uuid.UUID, order contacts.Order, dir contacts.Direction, nullsLast, null bool, name string, t time.Time, id uuid.UUID) Cursor {
 	return Cursor{user: user, order: order, dir: dir, nullsLast: nullsLast,
 		key: contactKey{begun: true, null: null, name: name, t: t, id: id}}
 }

@@ -48,8 +48,8 @@ func fill(tb testing.TB, db *sqlx.DB, user uuid.UUID, n int) {
 }
 
 type orderCase struct {
-	order     stream.Order
-	dir       stream.Direction
+	order     contacts.Order
+	dir       contacts.Direction
 	nullsLast bool
 }
 
@@ -74,7 +74,7 @@ func with(o stream.Options, f func(*stream.Options)) stream.Options {
 // sqlOrder is the ORDER BY the case promises.
 func (c orderCase) sqlOrder() string {
 	dir := ""
-	if c.dir == stream.Descending {
+	if c.dir == contacts.Descending {
 		dir = " DESC"
 	}
 	nulls := " NULLS FIRST"
@@ -82,11 +82,11 @@ func (c orderCase) sqlOrder() string {
 		nulls = " NULLS LAST"
 	}
 	switch c.order {
-	case stream.ByName:
+	case contacts.ByName:
 		return "name" + dir + ", id" + dir
-	case stream.ByLastContact:
+	case contacts.ByLastContact:
 		return "last_contact_date" + dir + nulls + ", id" + dir
-	case stream.ByCreatedAt:
+	case contacts.ByCreatedAt:
 		return "created_at" + dir + ", id" + dir
 	default:
 		return "id" + dir
@@ -95,10 +95,10 @@ func (c orderCase) sqlOrder() string {
 
 var allOrders = func() []orderCase {
 	var out []orderCase
-	for _, o := range []stream.Order{stream.ByName, stream.ByLastContact, stream.ByCreatedAt, stream.ByID} {
-		for _, d := range []stream.Direction{stream.Ascending, stream.Descending} {
+	for _, o := range []contacts.Order{contacts.ByName, contacts.ByLastContact, contacts.ByCreatedAt, contacts.ByID} {
+		for _, d := range []contacts.Direction{contacts.Ascending, contacts.Descending} {
 			out = append(out, orderCase{o, d, false})
-			if o == stream.ByLastContact {
+			if o == contacts.ByLastContact {
 				out = append(out, orderCase{o, d, true})
 			}
 		}

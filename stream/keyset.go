@@ -79,7 +79,7 @@ func Walk[T, K any](ctx context.Context, db kith.DB, ks Keyset[T, K]) iter.Seq2[
 	if size <= 0 {
 		size = DefaultPageSize
 	}
-	var q keyset.Queryer
+	var q kith.DB
 	if !argcheck.IsNil(db) { // a nil handle stays a nil interface, so Walk refuses it
 		q = db
 	}
@@ -91,7 +91,7 @@ func Walk[T, K any](ctx context.Context, db kith.DB, ks Keyset[T, K]) iter.Seq2[
 
 // walk is Walk for the package's own streams, which bind their scan
 // destinations once per page (keyset.Keyset.Bind).
-func walk[T, K any](ctx context.Context, db keyset.Queryer, ks keyset.Keyset[T, K]) iter.Seq2[T, error] {
+func walk[T, K any](ctx context.Context, db kith.DB, ks keyset.Keyset[T, K]) iter.Seq2[T, error] {
 	return keyset.Walk(ctx, db, ks, walkErrors)
 }
 

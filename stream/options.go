@@ -1,8 +1,7 @@
 package stream
 
 import (
-	"fmt"
-
+	"github.com/kithhq/kith/contacts"
 	"github.com/kithhq/kith/internal/dbschema"
 	"github.com/kithhq/kith/memguard"
 )
@@ -31,65 +30,11 @@ const (
 	MaxPageSize = 100_000
 )
 
-// An Order is the key a contact stream walks in. The zero value is ByName.
-// Each order has an index, so every page is an index range scan.
-type Order uint8
+// validOrder reports whether o is one of contacts' orders.
+func validOrder(o contacts.Order) bool { return o <= contacts.ByID }
 
-const (
-	// ByName orders by name, then ID. The name column has kith's own
-	// collation, Unicode's root order (ICU "und"), whatever the database's
-	// default: accented names beside their base letters (Álvaro before
-	// Brenda), case not splitting the alphabet. Without ICU it is the
-	// database's collation.
-	ByName Order = iota
-	// ByLastContact orders by last contact date, then ID. Never-contacted
-	// contacts (a NULL date) come first, in ID order, in either direction,
-	// unless Options.NeverContactedLast is set: the most overdue first is the
-	// natural ascending walk.
-	ByLastContact
-	// ByCreatedAt orders by creation time, then ID. Creation times never
-	// change, so this order (like ByID) is stable under concurrent updates.
-	ByCreatedAt
-	// ByID orders by ID alone: the cheapest order, stable under updates.
-	ByID
-)
-
-func (o Order) String() string {
-	switch o {
-	case ByName:
-		return "name"
-	case ByLastContact:
-		return "last contact"
-	case ByCreatedAt:
-		return "created at"
-	case ByID:
-		return "id"
-	}
-	return fmt.Sprintf("Order(%d)", uint8(o))
-}
-
-func (o Order) valid() bool { return o <= ByID }
-
-// A Direction is Ascending (the zero value) or Descending.
-type Direction uint8
-
-// The directions of a walk. Descending scans the same indexes backward.
-const (
-	Ascending Direction = iota
-	Descending
-)
-
-func (d Direction) String() string {
-	switch d {
-	case Ascending:
-		return "ascending"
-	case Descending:
-		return "descending"
-	}
-	return fmt.Sprintf("Direction(%d)", uint8(d))
-}
-
-func (d Direction) valid() bool { return d <= Descending }
+// validDirection reports whether d is one of contacts' directions.
+func validDirection(d contacts.Direction) bool { return d <= contacts.Descending }
 
 // Options configures one stream. The zero value means the defaults: by
 // name, ascending, archived contacts skipped, pages of DefaultPageSize
@@ -98,14 +43,23 @@ func (d Direction) valid() bool { return d <= Descending }
 // field is not a panic, the stream yields an error matching ErrInvalid
 // once, naming the field, and runs no query.
 type Options struct {
-	// Order is the key of the walk (default ByName). Only the constants of
-	// this package are accepted.
-	Order Order
-	// Direction is Ascending (the default) or Descending.
-	Direction Direction
+	// Order is the key of the walk (default contacts.ByName), the same
+	// orders as contacts.Store.List. Each order has an index, so every
+	// page is an index range scan. Under contacts.ByName the name column
+	// has kith's own collation, Unicode's root order (ICU "und"), whatever
+	// the database's default: accented names beside their base letters
+	// (Álvaro before Brenda), case not splitting the alphabet; without ICU
+	// it is the database's collation. contacts.ByCreatedAt and
+	// contacts.ByID are stable under concurrent updates. Only contacts'
+	// constants are accepted.
+	Order contacts.Order
+	// Direction is contacts.Ascending (the default) or contacts.Descending;
+	// contacts.Descending scans the same indexes backward.
+	Direction contacts.Direction
 	// NeverContactedLast puts never-contacted contacts after the others
-	// (in either direction) when Order is ByLastContact. By default they
-	// come first. Other orders ignore it.
+	// (in either direction) when Order is contacts.ByLastContact. By
+	// default they come first, in ID order, in either direction: the most
+	// overdue first is the natural ascending walk. Other orders ignore it.
 	NeverContactedLast bool
 	// IncludeArchived makes the stream yield archived contacts too. By
 	// default they are skipped.
@@ -152,10 +106,10 @@ type Options struct {
 // check validates o, returning the error a stream yields for it.
 func (o *Options) check() error {
 	switch {
-	case !o.Order.valid():
-		return invalid("Options.Order %v: must be ByName, ByLastContact, ByCreatedAt or ByID", o.Order)
-	case !o.Direction.valid():
-		return invalid("Options.Direction %v: must be Ascending or Descending", o.Direction)
+	case !validOrder(o.Order):
+		return invalid("Options.Order %v: must be contacts.ByName, contacts.ByLastContact, contacts.ByCreatedAt or contacts.ByID", o.Order)
+	case !validDirection(o.Direction):
+		return invalid("Options.Direction %v: must be contacts.Ascending or contacts.Descending", o.Direction)
 	case o.PageSize < 0 || o.PageSize > MaxPageSize:
 		return invalid("Options.PageSize %d: must be in [1, %d], or 0 for the default", o.PageSize, MaxPageSize)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/kithhq/kith/contacts"
 	"github.com/kithhq/kith/internal/seed"
 	"github.com/kithhq/kith/kithtest"
 	"github.com/kithhq/kith/stream"
@@ -45,17 +46,17 @@ func TestPlans(t *testing.T) {
 		WHERE user_id = $1 AND last_contact_date IS NOT NULL ORDER BY id OFFSET 10000 LIMIT 1`, user); err != nil {
 		t.Fatal(err)
 	}
-	index := map[stream.Order]string{
-		stream.ByName:        "contacts_user_name_idx",
-		stream.ByLastContact: "contacts_user_last_contact_idx",
-		stream.ByCreatedAt:   "contacts_user_created_idx",
-		stream.ByID:          "contacts_pkey",
+	index := map[contacts.Order]string{
+		contacts.ByName:        "contacts_user_name_idx",
+		contacts.ByLastContact: "contacts_user_last_contact_idx",
+		contacts.ByCreatedAt:   "contacts_user_created_idx",
+		contacts.ByID:          "contacts_pkey",
 	}
 	for _, c := range allOrders {
 		for _, minimal := range []bool{true, false} {
 			t.Run(fmt.Sprintf("%v/minimal=%v", c, minimal), func(t *testing.T) {
 				tm := mid.Last
-				if c.order == stream.ByCreatedAt {
+				if c.order == contacts.ByCreatedAt {
 					tm = mid.CreatedAt
 				}
 				limit := stream.DefaultPageSize
@@ -76,7 +77,7 @@ func TestPlans(t *testing.T) {
 					scan := checkPlan(t, pq.Query, &out[0].Plan)
 					want := "Index Only Scan"
 					dir := "Forward"
-					if c.dir == stream.Descending {
+					if c.dir == contacts.Descending {
 						dir = "Backward"
 					}
 					if scan == nil || scan.NodeType != want || scan.IndexName != index[c.order] || scan.ScanDirection != dir {

@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/kithhq/kith"
+	"github.com/kithhq/kith/contacts"
 	"github.com/kithhq/kith/kithtest"
 	"github.com/kithhq/kith/memguard"
 	"github.com/kithhq/kith/memguard/memguardtest"
@@ -96,7 +97,7 @@ func TestArchived(t *testing.T) {
 	ctx := context.Background()
 	user := uuid.New()
 	fill(t, db, user, 200) // every 20th archived
-	c := orderCase{stream.ByName, stream.Ascending, false}
+	c := orderCase{contacts.ByName, contacts.Ascending, false}
 	got := minimalIDs(t, stream.MinimalContacts(ctx, db, user, stream.Options{PageSize: 9}))
 	equalIDs(t, "default", got, wantIDs(t, db, user, c, false))
 	if len(got) != 190 {
@@ -143,8 +144,8 @@ func TestBadOptions(t *testing.T) {
 	}{
 		"page size -1":      {stream.Options{PageSize: -1}, "stream: invalid: Options.PageSize -1: must be in [1, 100000], or 0 for the default"},
 		"page size too big": {stream.Options{PageSize: stream.MaxPageSize + 1}, "Options.PageSize 100001: must be in [1, 100000]"},
-		"unknown order":     {stream.Options{Order: stream.Order(42)}, "Options.Order Order(42): must be"},
-		"unknown direction": {stream.Options{Direction: stream.Direction(7)}, "Options.Direction Direction(7): must be"},
+		"unknown order":     {stream.Options{Order: contacts.Order(42)}, "Options.Order Order(42): must be"},
+		"unknown direction": {stream.Options{Direction: contacts.Direction(7)}, "Options.Direction Direction(7): must be"},
 		"bad schema":        {stream.Options{Schema: "kith; DROP TABLE x"}, "Options.Schema: "},
 	} {
 		n, err, after := errorsOf(stream.MinimalContacts(ctx, db, user, tc.opts), nil)

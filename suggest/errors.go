@@ -76,14 +76,26 @@ type UserError struct {
 	Err    error // what Generate returned for the user
 }
 
-// Error returns the user's error, which names the user; an error that does
-// not is prefixed with "suggest: user <id>: ".
+// Error returns the user's error, naming the user once and the package
+// once: an error that already names the user reads as it is; otherwise
+// the user goes after this package's sentinel ("suggest: invalid: user
+// <id>: …"), after this package's prefix ("suggest: user <id>: generate
+// …"), or before any other error ("suggest: user <id>: " and its text).
 func (e *UserError) Error() string {
 	msg := e.Err.Error()
-	if strings.HasPrefix(msg, "suggest: ") && strings.Contains(msg, e.UserID.String()) {
+	user := "user " + e.UserID.String()
+	if strings.Contains(msg, e.UserID.String()) && strings.HasPrefix(msg, "suggest: ") {
 		return msg
 	}
-	return fmt.Sprintf("suggest: user %s: %s", e.UserID, msg)
+	for _, s := range sentinels {
+		if rest, ok := strings.CutPrefix(msg, s.Error()); ok && errors.Is(e.Err, s) {
+			return s.Error() + ": " + user + rest
+		}
+	}
+	if rest, ok := strings.CutPrefix(msg, "suggest: "); ok {
+		return "suggest: " + user + ": " + rest
+	}
+	return "suggest: " + user + ": " + msg
 }
 
 // Unwrap returns the user's error.

@@ -26,7 +26,7 @@ func streamSource(ctx context.Context, db kith.DB, schema string, userID uuid.UU
 	breaker memguard.Breaker, pageSize int) iter.Seq2[contacts.MinimalContact, error] {
 	return stream.MinimalContacts(ctx, db, userID, stream.Options{
 		Schema:   schema,
-		Order:    stream.ByID,
+		Order:    contacts.ByID,
 		Breaker:  breaker,
 		PageSize: pageSize,
 	})

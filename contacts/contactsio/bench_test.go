@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/kithhq/kith"
+	"github.com/kithhq/kith/contacts"
 	"github.com/kithhq/kith/contacts/contactsio"
 	"github.com/kithhq/kith/internal/benchdb"
 	"github.com/kithhq/kith/internal/heappeak"
@@ -48,7 +49,7 @@ func BenchmarkExport(b *testing.B) {
 		}{
 			{"stream", func(io.Writer) (int, error) {
 				got := 0
-				for _, err := range stream.Contacts(ctx, db, user, stream.Options{Order: stream.ByCreatedAt, IncludeArchived: true}) {
+				for _, err := range stream.Contacts(ctx, db, user, stream.Options{Order: contacts.ByCreatedAt, IncludeArchived: true}) {
 					if err != nil {
 						return got, err
 					}

@@ -4,25 +4,29 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 
 	"github.com/google/uuid"
-	"github.com/jmoiron/sqlx"
+	"github.com/kithhq/kith/contacts"
 	"github.com/kithhq/kith/contacts/contactsio"
 	"github.com/kithhq/kith/internal/exampledb"
 	"github.com/kithhq/kith/memguard"
 )
 
 // An HTTP handler that streams a user's address book as a download. Memory
-// stays flat whatever the number of contacts. (Compiled, not run: it needs
-// a database.)
+// stays flat whatever the number of contacts.
 func ExampleExportVCard() {
-	var db *sqlx.DB                                             // the host's, after kith.Migrate
-	userOf := func(*http.Request) uuid.UUID { return uuid.Nil } // the host's auth
+	db, done := exampledb.New("ExampleExportVCard") // in a host: its *sqlx.DB, after kith.Migrate
+	defer done()
+	user := uuid.New()
+	userOf := func(*http.Request) uuid.UUID { return user } // the host's auth
 
-	http.HandleFunc("GET /contacts.vcf", func(w http.ResponseWriter, r *http.Request) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /contacts.vcf", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/vcard; charset=utf-8")
 		w.Header().Set("Content-Disposition", `attachment; filename="contacts.vcf"`)
 		n, err := contactsio.ExportVCard(r.Context(), w, db, userOf(r), contactsio.ExportOptions{})
@@ -31,6 +35,41 @@ func ExampleExportVCard() {
 			log.Printf("export after %d contacts: %v", n, err)
 		}
 	})
+
+	// The example's part: one contact, then a download through the handler.
+	store, err := contacts.NewStore(db, contacts.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := store.Create(context.Background(), user, contacts.Contact{Name: "Ada Lovelace", Email: "ada@example.com"}); err != nil {
+		log.Fatal(err)
+	}
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/contacts.vcf")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(resp.Header.Get("Content-Type"))
+	for line := range strings.Lines(string(body)) { // vCard lines end in CRLF
+		line = strings.TrimRight(line, "\r\n")
+		if strings.HasPrefix(line, "REV:") || strings.HasPrefix(line, "UID:") {
+			continue // the contact's update time and ID differ on each run
+		}
+		fmt.Println(line)
+	}
+	// Output:
+	// text/vcard; charset=utf-8
+	// BEGIN:VCARD
+	// VERSION:4.0
+	// EMAIL;PREF=1:ada@example.com
+	// FN:Ada Lovelace
+	// END:VCARD
 }
 
 // Importing a file reports each refused record with its line; the others

@@ -74,7 +74,7 @@ func export(ctx context.Context, bw *bufio.Writer, db kith.DB, userID uuid.UUID,
 		return 0, err
 	}
 	so := stream.Options{
-		Order:           stream.ByCreatedAt,
+		Order:           contacts.ByCreatedAt,
 		IncludeArchived: !opts.SkipArchived,
 		Breaker:         opts.Breaker,
 		Schema:          opts.Schema,

@@ -13,13 +13,9 @@ import (
 	"fmt"
 	"iter"
 
+	"github.com/kithhq/kith"
 	"github.com/kithhq/kith/memguard"
 )
-
-// Queryer is what a walk needs of a database handle; kith.DB has it.
-type Queryer interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
 
 // A Keyset describes one walk. The queries must order by a unique key
 // (the primary key appended as a tie-breaker) and should be index range
@@ -80,7 +76,7 @@ type Errors struct {
 // A failure (a breaker refusal, ctx ending, a query or scan error) is
 // yielded once as (zero T, error) and ends the walk, so a walk that ends
 // without an error has yielded every row. Errors wrap their cause.
-func Walk[T, K any](ctx context.Context, db Queryer, ks Keyset[T, K], e Errors) iter.Seq2[T, error] {
+func Walk[T, K any](ctx context.Context, db kith.DB, ks Keyset[T, K], e Errors) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
 		if db == nil || ks.Query == nil || (ks.Scan == nil && ks.Bind == nil) || ks.PageSize < 1 {
@@ -132,7 +128,7 @@ func Walk[T, K any](ctx context.Context, db Queryer, ks Keyset[T, K], e Errors) 
 
 // page runs one page, yielding its rows and moving *after to the key of
 // each row yielded. more is false when yield returned false.
-func page[T, K any](ctx context.Context, db Queryer, ks *Keyset[T, K], after *K, limit int, pkg string, yield func(T, error) bool) (got int, more bool, err error) {
+func page[T, K any](ctx context.Context, db kith.DB, ks *Keyset[T, K], after *K, limit int, pkg string, yield func(T, error) bool) (got int, more bool, err error) {
 	query, args := ks.Query(*after, limit)
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {

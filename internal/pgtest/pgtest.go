@@ -43,7 +43,9 @@ import (
 // server to use instead of a throwaway one. Its value is a lib/pq connection
 // string (URL or key=value form) for a superuser-capable role: pgtest creates
 // and drops databases on that server. The database it names is used for
-// administrative statements only.
+// administrative statements only. kithtest.EnvURL is the same name
+// (kithtest imports pgtest, so each spells it; a kithtest test checks
+// they agree).
 const EnvURL = "KITH_DATABASE_URL"
 
 // EnvDataDir is the environment variable that names a directory for a
