@@ -7,7 +7,6 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
-	"github.com/kithhq/kith/internal/argcheck"
 	"github.com/kithhq/kith/internal/dbschema"
 	"github.com/kithhq/kith/internal/pgarray"
 )
@@ -51,8 +50,8 @@ type CreateManyResult struct {
 // MaxCreateMany rows, uuid.Nil as userID, a database or context failure.
 func (s *Store) CreateMany(ctx context.Context, userID uuid.UUID, batch []Contact) (CreateManyResult, error) {
 	res := CreateManyResult{IDs: make([]uuid.UUID, len(batch)), Skipped: []int{}, Rejected: []*FieldError{}}
-	if err := argcheck.User(userID); err != nil {
-		return res, fmt.Errorf("%w: %w", ErrInvalid, err)
+	if err := checkUser(userID); err != nil {
+		return res, err
 	}
 	if len(batch) > MaxCreateMany {
 		return res, &FieldError{Field: "batch", Reason: fmt.Sprintf("%d contacts, more than %d", len(batch), MaxCreateMany), Len: len(batch), Max: MaxCreateMany}

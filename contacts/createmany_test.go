@@ -106,8 +106,9 @@ func TestCreateManyDatabaseRefusal(t *testing.T) {
 func TestCreateManyArguments(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
-	if _, err := s.CreateMany(ctx, uuid.Nil, []contacts.Contact{{Name: "A"}}); !errors.Is(err, contacts.ErrInvalid) {
-		t.Fatalf("uuid.Nil user: %v, want ErrInvalid", err)
+	var fe *contacts.FieldError
+	if _, err := s.CreateMany(ctx, uuid.Nil, []contacts.Contact{{Name: "A"}}); !errors.Is(err, contacts.ErrInvalid) || !errors.As(err, &fe) || fe.Field != "user_id" {
+		t.Fatalf("uuid.Nil user: %v, want a *FieldError on user_id", err)
 	}
 	big := make([]contacts.Contact, contacts.MaxCreateMany+1)
 	if _, err := s.CreateMany(ctx, uuid.New(), big); !errors.Is(err, contacts.ErrInvalid) {

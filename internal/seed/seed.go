@@ -138,7 +138,7 @@ func Contacts(ctx context.Context, db *sqlx.DB, userID uuid.UUID, n int, opts Op
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
-	if _, err := db.ExecContext(ctx, q(`VACUUM (FREEZE, ANALYZE) kith.contacts, kith.contact_groups, kith.groups`)); err != nil {
+	if _, err := db.ExecContext(ctx, q(`VACUUM (FREEZE, ANALYZE) kith.contacts, kith.contact_groups, kith.contact_emails, kith.groups`)); err != nil {
 		return fmt.Errorf("seed: vacuum: %w", err)
 	}
 	return nil
@@ -164,7 +164,7 @@ WITH notes AS MATERIALIZED (
                          (hashint8(i * 8 + $7::bigint + 2) & 1048575) / 1048576.0 AS r4,
                          hashint8(i * 8 + $7::bigint + 3) & 2147483647 AS h) AS u
 )
-INSERT INTO kith.contacts (user_id, name, email, phone, linkedin, location, time_zone, notes,
+INSERT INTO kith.contacts (user_id, name, email, email_keys, phone, linkedin, location, time_zone, notes,
     last_contact_date, frequency, tags, archived, source, google_resource_name, group_ids, created_at, updated_at)
 SELECT $1,
        (ARRAY['Ada','Alan','Grace','Linus','Barbara','Ken','Margaret','Dennis','Frances','John',
@@ -175,6 +175,7 @@ SELECT $1,
               'Johnson','Dijkstra','Perlman','Knuth','Lamarr','Berners-Lee','Wilson','Wirth','Borg','van Rossum',
               'Nakamura','Okafor','Rossi','Haddad','Tanaka','Sharma','Wei','Khan','Garcia','Larsen'])[1 + (h / 30) % 30],
        'p' || i || '@example.com',
+       ARRAY['p' || i || '@example.com'], -- the store's NormalizeEmail of an ASCII address: lower-cased
        '+1 555 ' || lpad((h % 10000000)::text, 7, '0'),
        CASE WHEN r1 < 0.3 THEN 'https://www.linkedin.com/in/p' || i ELSE '' END,
        (ARRAY['London','Paris','Lagos','Tokyo','Berlin','Lima','Oslo','Mumbai','Toronto','Sydney'])[1 + (h / 900) % 10],

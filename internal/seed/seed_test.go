@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/kithhq/kith/contacts"
 	"github.com/kithhq/kith/internal/seed"
 	"github.com/kithhq/kith/kithtest"
 )
@@ -50,5 +51,19 @@ func TestContacts(t *testing.T) {
 		OR cardinality(group_ids) <> (SELECT count(*) FROM kith.contact_groups g WHERE g.contact_id = c.id)`, user)
 	if err != nil || mismatched != 0 {
 		t.Fatalf("%d contacts with group_ids out of step with contact_groups (%v)", mismatched, err)
+	}
+	// Seeded contacts are keyed by email as the store keys them, so that
+	// FindByEmail finds them (in any case) like real data.
+	store, err := contacts.NewStore(db, contacts.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found, err := store.FindByEmail(ctx, user, "P1@Example.COM")
+	if err != nil || len(found) != 1 || found[0].Email != "p1@example.com" {
+		t.Fatalf("FindByEmail of a seeded address: %d found (%v), want p1@example.com", len(found), err)
+	}
+	var unkeyed int
+	if err := db.GetContext(ctx, &unkeyed, `SELECT count(*) FROM kith.contacts WHERE user_id = $1 AND email_keys <> ARRAY[lower(email)]`, user); err != nil || unkeyed != 0 {
+		t.Fatalf("%d seeded contacts without their email key (%v)", unkeyed, err)
 	}
 }
