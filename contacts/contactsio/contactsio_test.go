@@ -33,7 +33,8 @@ func fixture() []contacts.Contact {
 	return []contacts.Contact{
 		{
 			Name: "Ada Lovelace", Email: "ada@example.com", Phone: "+44 20 7946 0000",
-			LinkedIn: "https://linkedin.com/in/ada", Instagram: "ada", XHandle: "@ada",
+			OtherEmails: []string{"countess@lovelace.example", "Ada@Analytical.Example"},
+			LinkedIn:    "https://linkedin.com/in/ada", Instagram: "ada", XHandle: "@ada",
 			OtherSocial: map[string]string{"mastodon": "@ada@example.social", "GitHub": "ada"},
 			Location:    "London, UK", TimeZone: "Europe/London", Notes: "Likes engines.\nSecond line, with \"quotes\", commas; semicolons and a \\ backslash.",
 			LastContactDate: ptr(at), Frequency: contacts.FrequencyMonthly, Tags: []string{"math", "history", "über"},
@@ -82,6 +83,7 @@ func sameMapped(t *testing.T, got, want contacts.Contact) {
 		return (a == nil) == (b == nil) && (a == nil || a.Equal(*b))
 	}
 	if got.Name != want.Name || got.Email != want.Email || got.Phone != want.Phone ||
+		!slices.Equal(got.OtherEmails, want.OtherEmails) && len(got.OtherEmails)+len(want.OtherEmails) > 0 ||
 		got.LinkedIn != want.LinkedIn || got.Instagram != want.Instagram || got.XHandle != want.XHandle ||
 		!maps.Equal(got.OtherSocial, want.OtherSocial) && len(got.OtherSocial)+len(want.OtherSocial) > 0 ||
 		got.Location != want.Location || got.TimeZone != want.TimeZone || got.Notes != want.Notes ||
@@ -181,7 +183,7 @@ func TestExportCSVHeader(t *testing.T) {
 	if err != nil || n != 0 {
 		t.Fatal(n, err)
 	}
-	const header = "id,name,email,phone,linkedin,instagram,x_handle,other_social,location,time_zone,notes,tags,frequency,circle,circle_assigned_at,last_contact_date,archived,created_at,updated_at\n"
+	const header = "id,name,email,other_emails,phone,linkedin,instagram,x_handle,other_social,location,time_zone,notes,tags,frequency,circle,circle_assigned_at,last_contact_date,archived,created_at,updated_at\n"
 	if buf.String() != header {
 		t.Fatalf("empty export %q, want the header alone", buf.String())
 	}
@@ -213,6 +215,13 @@ func TestImportBadRecords(t *testing.T) {
 			[]string{"Ann", "Eve"},
 			[]rejected{{4, "email"}, {5, "name"}, {6, ""}, {7, ""}},
 		},
+		{"csv other_emails", contactsio.CSV, "name,email,other_emails\n" + // line 1
+			"Ann,ann@example.com,ann@work.example; ann@home.example\n" + // line 2
+			"Bob,bob@example.com,bob@work.example; not-an-email\n" + // line 3: a bad other address
+			"Cleo,,cleo@example.com\n", // line 4: other addresses without a primary
+			[]string{"Ann", "Cleo"},
+			[]rejected{{3, "other_emails"}},
+		},
 		{"vcard", contactsio.VCard, "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Ann\r\nEMAIL:ann@example.com\r\nEND:VCARD\r\n" + // lines 1-5
 			"BEGIN:VCARD\nVERSION:4.0\nFN:Bob\nEMAIL:not-an-email\nEND:VCARD\n" + // lines 6-10: bad email
 			"BEGIN:VCARD\nVERSION:3.0\nN:Doe;Jane;;Dr.;\nX-KITH-FREQUENCY:hourly\nEND:VCARD\n" + // 11-15: bad frequency
@@ -223,6 +232,11 @@ func TestImportBadRecords(t *testing.T) {
 			"BEGIN:VCARD\nVERSION:4.0\nEND:VCARD\n", // 31-33: no name
 			[]string{"Ann", "Dr. Jane Doe"},
 			[]rejected{{6, "email"}, {11, "frequency"}, {16, ""}, {19, "last_contact_date"}, {24, ""}, {31, "name"}},
+		},
+		{"vcard other_emails", contactsio.VCard, "BEGIN:VCARD\nVERSION:4.0\nFN:Ann\nEMAIL:ann@example.com\nEMAIL:ann@work.example\nEND:VCARD\n" + // 1-6
+			"BEGIN:VCARD\nVERSION:4.0\nFN:Bob\nEMAIL;PREF=1:bob@example.com\nEMAIL:Bob <bob@work.example>\nEND:VCARD\n", // 7-12: a bad other address
+			[]string{"Ann"},
+			[]rejected{{7, "other_emails"}},
 		},
 	}
 	for _, tc := range cases {
@@ -253,15 +267,29 @@ func TestImportBadRecords(t *testing.T) {
 				if got := slices.Sorted(maps.Keys(stored)); !slices.Equal(got, tc.names) {
 					t.Fatalf("stored %v, want %v", got, tc.names)
 				}
-				if tc.format == contactsio.CSV {
+				switch tc.name {
+				case "csv":
 					if n := stored["Ann"].Notes; n != "multi\nline, \"quoted\"" {
 						t.Errorf("notes %q", n)
 					}
 					if !slices.Equal(rep.IgnoredColumns, []string{"Favourite colour"}) {
 						t.Errorf("ignored columns %q", rep.IgnoredColumns)
 					}
-				} else if p := stored["Dr. Jane Doe"].Phone; p != "+1-222" {
-					t.Errorf("phone %q, want the preferred one without tel:", p)
+				case "vcard":
+					if p := stored["Dr. Jane Doe"].Phone; p != "+1-222" {
+						t.Errorf("phone %q, want the preferred one without tel:", p)
+					}
+				case "csv other_emails":
+					if c := stored["Ann"]; !slices.Equal(c.OtherEmails, []string{"ann@work.example", "ann@home.example"}) {
+						t.Errorf("Ann's other emails %q", c.OtherEmails)
+					}
+					if c := stored["Cleo"]; c.Email != "" || !slices.Equal(c.OtherEmails, []string{"cleo@example.com"}) {
+						t.Errorf("Cleo's emails %q %q", c.Email, c.OtherEmails)
+					}
+				case "vcard other_emails":
+					if c := stored["Ann"]; c.Email != "ann@example.com" || !slices.Equal(c.OtherEmails, []string{"ann@work.example"}) {
+						t.Errorf("Ann's emails %q %q", c.Email, c.OtherEmails)
+					}
 				}
 			}
 		})
@@ -516,5 +544,43 @@ func TestMonitor(t *testing.T) {
 	}
 	if want := "contactsio.import ok, contactsio.export_vcard ok, contactsio.export_csv error"; strings.Join(got, ", ") != want {
 		t.Fatalf("ops %q, want %q", got, want)
+	}
+}
+
+// On vCard import the EMAIL with the lowest PREF is Email and every other
+// EMAIL an OtherEmails entry, in file order; without PREF the first is
+// Email. Export writes Email as EMAIL;PREF=1 and each other address as a
+// plain EMAIL.
+func TestVCardEmails(t *testing.T) {
+	db := kithtest.DB(t)
+	ctx := context.Background()
+	file := "BEGIN:VCARD\nVERSION:4.0\nFN:Pref\nEMAIL:a@example.com\nEMAIL;PREF=2:b@example.com\nEMAIL;PREF=1:c@example.com\nEMAIL:mailto:d@example.com\nEND:VCARD\n" +
+		"BEGIN:VCARD\nVERSION:3.0\nFN:NoPref\nEMAIL;TYPE=work:e@example.com\nEMAIL;TYPE=home:f@example.com\nEND:VCARD\n"
+	user := uuid.New()
+	rep, err := contactsio.Import(ctx, db, user, strings.NewReader(file), contactsio.VCard, contactsio.ImportOptions{})
+	if err != nil || rep.Imported != 2 {
+		t.Fatalf("import: %+v, %v", rep, err)
+	}
+	got := all(t, db, user)
+	if c := got["Pref"]; c.Email != "c@example.com" || !slices.Equal(c.OtherEmails, []string{"a@example.com", "b@example.com", "d@example.com"}) {
+		t.Errorf("Pref: %q %q", c.Email, c.OtherEmails)
+	}
+	if c := got["NoPref"]; c.Email != "e@example.com" || !slices.Equal(c.OtherEmails, []string{"f@example.com"}) {
+		t.Errorf("NoPref: %q %q", c.Email, c.OtherEmails)
+	}
+	var buf bytes.Buffer
+	if _, err := contactsio.ExportVCard(ctx, &buf, db, user, contactsio.ExportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var emails []string
+	for _, line := range strings.Split(buf.String(), "\r\n") {
+		if strings.HasPrefix(line, "EMAIL") {
+			emails = append(emails, line)
+		}
+	}
+	want := []string{"EMAIL;PREF=1:c@example.com", "EMAIL:a@example.com", "EMAIL:b@example.com", "EMAIL:d@example.com",
+		"EMAIL;PREF=1:e@example.com", "EMAIL:f@example.com"}
+	if !slices.Equal(emails, want) {
+		t.Errorf("exported EMAIL lines %q, want %q", emails, want)
 	}
 }

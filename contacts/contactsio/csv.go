@@ -15,7 +15,7 @@ import (
 // csvHeader is the CSV export's header, in column order. It is documented
 // in the package comment and does not change.
 var csvHeader = []string{
-	"id", "name", "email", "phone", "linkedin", "instagram", "x_handle", "other_social",
+	"id", "name", "email", "other_emails", "phone", "linkedin", "instagram", "x_handle", "other_social",
 	"location", "time_zone", "notes", "tags", "frequency", "circle", "circle_assigned_at",
 	"last_contact_date", "archived", "created_at", "updated_at",
 }
@@ -50,12 +50,12 @@ func (e *csvEncoder) encode(c *contacts.Contact) error {
 		archived = "true"
 	}
 	r := e.rec
-	r[0], r[1], r[2], r[3] = c.ID.String(), c.Name, c.Email, c.Phone
-	r[4], r[5], r[6], r[7] = c.LinkedIn, c.Instagram, c.XHandle, strings.Join(social, listSep)
-	r[8], r[9], r[10], r[11] = c.Location, c.TimeZone, c.Notes, strings.Join(c.Tags, listSep)
-	r[12], r[13], r[14] = string(c.Frequency), string(c.Circle), formatTime(c.CircleAssignedAt)
-	r[15], r[16] = formatTime(c.LastContactDate), archived
-	r[17], r[18] = formatTime(&c.CreatedAt), formatTime(&c.UpdatedAt)
+	r[0], r[1], r[2], r[3] = c.ID.String(), c.Name, c.Email, strings.Join(c.OtherEmails, listSep)
+	r[4], r[5], r[6], r[7], r[8] = c.Phone, c.LinkedIn, c.Instagram, c.XHandle, strings.Join(social, listSep)
+	r[9], r[10], r[11], r[12] = c.Location, c.TimeZone, c.Notes, strings.Join(c.Tags, listSep)
+	r[13], r[14], r[15] = string(c.Frequency), string(c.Circle), formatTime(c.CircleAssignedAt)
+	r[16], r[17] = formatTime(c.LastContactDate), archived
+	r[18], r[19] = formatTime(&c.CreatedAt), formatTime(&c.UpdatedAt)
 	if err := e.w.Write(r); err != nil {
 		return err
 	}
@@ -111,7 +111,8 @@ func fromCSV(cols *csvColumns, rec []string, source string) (contacts.Contact, *
 		return ""
 	}
 	c := contacts.Contact{
-		Name: strings.TrimSpace(get("name")), Email: strings.TrimSpace(get("email")), Phone: strings.TrimSpace(get("phone")),
+		Name: strings.TrimSpace(get("name")), Email: strings.TrimSpace(get("email")),
+		OtherEmails: splitList(get("other_emails")), Phone: strings.TrimSpace(get("phone")),
 		LinkedIn: strings.TrimSpace(get("linkedin")), Instagram: strings.TrimSpace(get("instagram")),
 		XHandle: strings.TrimSpace(get("x_handle")), Location: get("location"),
 		TimeZone: strings.TrimSpace(get("time_zone")), Notes: get("notes"), Tags: splitList(get("tags")),

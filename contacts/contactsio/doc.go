@@ -47,6 +47,8 @@
 //	UID                     urn:uuid:<Contact.ID>
 //	FN                      Name (import: FN, else the N components joined by spaces)
 //	EMAIL;PREF=1            Email (import: the EMAIL with the lowest PREF, else the first)
+//	EMAIL                   OtherEmails, one EMAIL property each, in order (import:
+//	                        every EMAIL but the one taken as Email, in file order)
 //	TEL;VALUE=text          Phone (import: the preferred TEL; a "tel:" prefix is dropped)
 //	ADR                     Location, as the locality component (import: the
 //	                        non-empty components joined by ", "); a ";" in a
@@ -77,10 +79,11 @@
 // A CSV export (encoding/csv, RFC 4180, "\n" line ends) starts with this
 // header, in this order, which does not change:
 //
-//	id,name,email,phone,linkedin,instagram,x_handle,other_social,location,time_zone,notes,tags,frequency,circle,circle_assigned_at,last_contact_date,archived,created_at,updated_at
+//	id,name,email,other_emails,phone,linkedin,instagram,x_handle,other_social,location,time_zone,notes,tags,frequency,circle,circle_assigned_at,last_contact_date,archived,created_at,updated_at
 //
 // Lists are joined with "; " (tags: "family; climbing"; a tag containing
-// ";" comes back as several), other_social as "network: handle" pairs
+// ";" comes back as several; other_emails: "ann@work.example;
+// ann@home.example"), other_social as "network: handle" pairs
 // joined the same way, times in RFC 3339 (UTC, to the microsecond), archived
 // as "true" or "false", absent values as "". Commas, quotes and line breaks
 // inside fields are quoted as RFC 4180 says.
@@ -92,6 +95,12 @@
 // store sets them). last_contact_date and circle_assigned_at also take a
 // plain date (2006-01-02, as UTC midnight); archived takes true/false,
 // yes/no, 1/0.
+//
+// Email addresses (email and each other_emails entry, in either format) are
+// validated as the store validates them (contacts.NormalizeEmail): a record
+// with an address it refuses is rejected with its line, field "email" or
+// "other_emails"; no address is dropped. An other_emails entry that repeats
+// another address of the contact (in normalized form) is stored once.
 //
 // The CSV is data, not a spreadsheet: a value that starts with "=", "+",
 // "-" or "@" is written as it is (a phone number "+44 ..."), which

@@ -79,11 +79,12 @@ func ExampleImport() {
 	defer done()
 	ctx, user := context.Background(), uuid.New()
 
-	file := strings.NewReader(`name,email,tags,notes
-Ada Lovelace,ada@example.com,math; history,"Likes engines, and ""notes"""
-Bob,not-an-address,,
-,nobody@example.com,,
-Chloé,chloe@example.org,,
+	file := strings.NewReader(`name,email,other_emails,tags,notes
+Ada Lovelace,ada@example.com,countess@lovelace.example; ada@analytical.example,math; history,"Likes engines, and ""notes"""
+Bob,not-an-address,,,
+,nobody@example.com,,,
+Chloé,chloe@example.org,,,
+Dan,dan@example.com,dan@example.com; Dan <dan@work.example>,,
 `)
 	var breaker memguard.Breaker // the host's, or nil
 	rep, err := contactsio.Import(ctx, db, user, file, contactsio.CSV, contactsio.ImportOptions{Breaker: breaker})
@@ -105,13 +106,20 @@ Chloé,chloe@example.org,,
 	if err != nil {
 		log.Fatal(err)
 	}
-	header, _, _ := strings.Cut(out.String(), "\n")
+	header, rest, _ := strings.Cut(out.String(), "\n")
 	fmt.Println(n, "exported under the header:")
 	fmt.Println(header)
+	for _, row := range strings.Split(rest, "\n") {
+		if f := strings.Split(row, ","); len(f) > 3 && f[1] == "Ada Lovelace" {
+			fmt.Println("Ada's other_emails:", f[3])
+		}
+	}
 	// Output:
-	// 2 imported, 0 already there, 2 refused
+	// 2 imported, 0 already there, 3 refused
 	// line 3: email: "not-an-address" is not a bare email address
 	// line 4: name: required
+	// line 6: other_emails: "Dan <dan@work.example>" is not a bare email address
 	// 2 exported under the header:
-	// id,name,email,phone,linkedin,instagram,x_handle,other_social,location,time_zone,notes,tags,frequency,circle,circle_assigned_at,last_contact_date,archived,created_at,updated_at
+	// id,name,email,other_emails,phone,linkedin,instagram,x_handle,other_social,location,time_zone,notes,tags,frequency,circle,circle_assigned_at,last_contact_date,archived,created_at,updated_at
+	// Ada's other_emails: countess@lovelace.example; ada@analytical.example
 }

@@ -85,6 +85,9 @@ func (e *cardEncoder) encode(c *contacts.Contact) error {
 	if c.Email != "" {
 		card.Add(vcard.FieldEmail, &vcard.Field{Value: c.Email, Params: vcard.Params{vcard.ParamPreferred: {"1"}}})
 	}
+	for _, e := range c.OtherEmails {
+		card.Add(vcard.FieldEmail, &vcard.Field{Value: e})
+	}
 	if c.Phone != "" {
 		card.Add(vcard.FieldTelephone, &vcard.Field{Value: c.Phone, Params: vcard.Params{vcard.ParamValue: {"text"}}})
 	}
@@ -139,13 +142,18 @@ func fromCard(card vcard.Card, source string) (contacts.Contact, *RowError) {
 			c.ID = id
 		}
 	}
-	emails := preferredFirst(card[vcard.FieldEmail])
-	for i, f := range emails {
+	// The preferred EMAIL (else the first) is Email, every other one an
+	// OtherEmails entry, in file order. An address the store refuses
+	// rejects the card; none is dropped here but empty values.
+	for i, f := range preferredFirst(card[vcard.FieldEmail]) {
 		addr := strings.TrimSpace(strings.TrimPrefix(f.Value, "mailto:"))
-		if i == 0 {
+		switch {
+		case addr == "":
+		case i == 0:
 			c.Email = addr
+		default:
+			c.OtherEmails = append(c.OtherEmails, addr)
 		}
-		// Further addresses are dropped: contacts has one email field.
 	}
 	if tels := preferredFirst(card[vcard.FieldTelephone]); len(tels) > 0 {
 		c.Phone = strings.TrimSpace(strings.TrimPrefix(tels[0].Value, "tel:"))
