@@ -180,3 +180,67 @@ func TestListPlans(t *testing.T) {
 		}
 	}
 }
+
+// A search by another email reads the user's matching addresses through
+// the contact_emails index, not the user's (or a neighbour's) other rows:
+// both users have 20,000 contacts and 2,000 further addresses alike.
+func TestSearchOtherEmailsPlan(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds 40,000 contacts")
+	}
+	t.Parallel()
+	db := kithtest.DB(t)
+	ctx := context.Background()
+	user, neighbour := uuid.New(), uuid.New()
+	for _, u := range []uuid.UUID{user, neighbour} {
+		if err := seed.Contacts(ctx, db, u, 20_000, seed.Options{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Every tenth contact gets an address of its own (a hash), keyed as
+	// the store keys it.
+	if _, err := db.Exec(`UPDATE kith.contacts SET other_emails = ARRAY['X' || md5(email) || '@corp.example'],
+		email_keys = email_keys || ('x' || md5(email) || '@corp.example')
+		WHERE user_id = ANY($1) AND split_part(email, '@', 1) LIKE '%0'`, "{"+user.String()+","+neighbour.String()+"}"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`VACUUM (ANALYZE) kith.contacts, kith.contact_emails`); err != nil {
+		t.Fatal(err)
+	}
+	e := &explainer{DB: db}
+	s, err := contacts.NewStore(e, contacts.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var key string
+	if err := db.Get(&key, `SELECT md5('p12340@example.com')`); err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.Search(ctx, user, contacts.SearchOptions{Query: "x" + key + "@corp.example", Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Contacts) == 0 || p.Contacts[0].Email != "p12340@example.com" || p.Contacts[0].UserID != user {
+		t.Fatalf("best match %+v, want p12340's", p.Contacts)
+	}
+	var rows float64
+	var scans []string
+	for _, pl := range e.plans {
+		r, s := pl.read()
+		rows += r
+		scans = append(scans, s...)
+	}
+	t.Logf("%.0f rows read (%d statements): %s", rows, len(e.plans), strings.Join(scans, ", "))
+	plan, _ := json.Marshal(e.plans)
+	if !strings.Contains(string(plan), `"contact_emails_user_search_idx"`) {
+		t.Errorf("the contact_emails search index is not used: %s", strings.Join(scans, ", "))
+	}
+	for _, sc := range scans {
+		if strings.HasPrefix(sc, "Seq Scan") {
+			t.Errorf("a sequential scan: %s", sc)
+		}
+	}
+	if rows > 1000 {
+		t.Errorf("read %.0f rows, more than 1,000 (the user has 22,000 addresses)", rows)
+	}
+}

@@ -38,26 +38,28 @@ type SearchOptions struct {
 	Archived ArchivedFilter
 }
 
-// Search returns one page of userID's contacts whose name or email is
-// similar to opts.Query, best match first (ties by ID). An email is
-// matched by its local part (the part before the @, against the query's
-// part before its @, if any): every address at one provider shares the
-// domain.
+// Search returns one page of userID's contacts whose name or one of whose
+// emails (Email or any of OtherEmails) is similar to opts.Query, best
+// match first (ties by ID). An email is matched by its local part (the
+// part before the @, against the query's part before its @, if any):
+// every address at one provider shares the domain.
 //
 // Matching is pg_trgm's trigram similarity: the share of three-letter
 // sequences the query and the name (or the email) have in common, case
 // ignored, so "Margret Hamiltn" finds "Margaret Hamilton". A contact
-// matches when its name or its email reaches pg_trgm.similarity_threshold
-// (0.3 unless the host changed it), and ranks by the better of the two
-// similarities. Accents are not folded: "Alvaro" is close to "Álvaro", not
-// equal.
+// matches when its name or one of its emails reaches
+// pg_trgm.similarity_threshold (0.3 unless the host changed it), and ranks
+// by the best of these similarities. Accents are not folded: "Alvaro" is
+// close to "Álvaro", not equal.
 //
-// Candidates come from a GiST index on (user_id, name, email's local
-// part), so a search reads the user's matching contacts, never another
-// user's, and costs about as much as they are many; pages
-// are keyset pages over (similarity, ID) like List's, and a token is bound
-// to its user and query. Without pg_trgm, or without the index, Search
-// returns ErrSearchUnavailable.
+// Candidates come from two GiST indexes that lead with user_id: one on
+// contacts (user_id, name, the primary email's local part), one on
+// contact_emails (user_id, the local part of every normalized address).
+// A search reads the user's matching contacts, never another user's, and
+// costs about as much as they are many; pages are keyset pages over
+// (similarity, ID) like List's, and a token is bound to its user and
+// query. Without pg_trgm, or without either index, Search returns
+// ErrSearchUnavailable.
 func (s *Store) Search(ctx context.Context, userID uuid.UUID, opts SearchOptions) (Page, error) {
 	if userID == uuid.Nil {
 		return Page{}, &FieldError{Field: "user_id", Reason: "uuid.Nil is not a user"}
@@ -127,16 +129,17 @@ func (s *Store) searchSchema(ctx context.Context) (string, error) {
 	if s.search.schema != "" {
 		return s.search.schema, nil
 	}
-	var trgm, gist *string
+	var trgm *string
+	var gist bool
 	err := s.db.QueryRowContext(ctx, dbschema.Qualify(`SELECT
 		(SELECT n.nspname::text FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'),
-		to_regclass('kith.contacts_user_search_idx')::text`, s.schema)).Scan(&trgm, &gist)
+		coalesce(to_regclass('kith.contacts_user_search_idx')::text, '') <> '' AND coalesce(to_regclass('kith.contact_emails_user_search_idx')::text, '') <> ''`, s.schema)).Scan(&trgm, &gist)
 	switch {
 	case err != nil:
 		return "", fmt.Errorf("contacts: search: %w", err)
 	case trgm == nil:
 		return "", fmt.Errorf("%w: the pg_trgm extension is not installed in this database (CREATE EXTENSION pg_trgm needs the CREATE privilege on the database)", ErrSearchUnavailable)
-	case gist == nil:
+	case !gist:
 		return "", fmt.Errorf("%w: the search index is missing (pg_trgm or btree_gist was not installed when kith's schema was migrated)", ErrSearchUnavailable)
 	case !utf8.ValidString(*trgm) || strings.ContainsRune(*trgm, '"'):
 		return "", fmt.Errorf("%w: pg_trgm is installed in schema %q, which kith cannot name", ErrSearchUnavailable, *trgm)
@@ -158,10 +161,22 @@ func searchSQL(schema, trgm string, archived ArchivedFilter) [2]string {
 		arch = " AND archived"
 	}
 	build := func(after string) string {
-		keys := `SELECT id, score FROM (
+		// Candidates: contacts whose name or primary email matches (the
+		// contacts index), and contacts with any matching address (the
+		// contact_emails index, then one primary-key look-up per match:
+		// LATERAL keeps the planner from hashing all the user's
+		// contacts); a contact found both ways counts once, with its best
+		// score.
+		keys := `SELECT id, score FROM (SELECT id, max(score) AS score FROM (
 			SELECT id, greatest(` + t + `similarity(name, $2), ` + t + `similarity(split_part(email, '@', 1), $4)) AS score
 			FROM kith.contacts
-			WHERE user_id = $1 AND (name OPERATOR(` + t + `%) $2 OR split_part(email, '@', 1) OPERATOR(` + t + `%) $4)` + arch + `) AS s` +
+			WHERE user_id = $1 AND (name OPERATOR(` + t + `%) $2 OR split_part(email, '@', 1) OPERATOR(` + t + `%) $4)` + arch + `
+			UNION ALL
+			SELECT c.id, greatest(` + t + `similarity(c.name, $2), ` + t + `similarity(split_part(e.email, '@', 1), $4))
+			FROM kith.contact_emails AS e CROSS JOIN LATERAL (
+				SELECT id, name FROM kith.contacts WHERE user_id = $1 AND id = e.contact_id` + arch + ` LIMIT 1) AS c
+			WHERE e.user_id = $1 AND split_part(e.email, '@', 1) OPERATOR(` + t + `%) $4
+			) AS u GROUP BY id) AS s` +
 			after + ` ORDER BY score DESC, id LIMIT $3`
 		return dbschema.Qualify(`SELECT NULL::boolean, NULL::text, NULL::timestamptz, k.score::float8, c.* FROM (`+keys+
 			`) AS k CROSS JOIN LATERAL (SELECT `+contactsql.Full.Columns()+` FROM kith.contacts AS r WHERE r.user_id = $1 AND r.id = k.id LIMIT 1) AS c

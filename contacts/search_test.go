@@ -28,14 +28,21 @@ func TestSearch(t *testing.T) {
 		{Name: "Hamilton Naki"},
 		{Name: "Álvaro Pérez", Email: "alvaro.perez@example.com"},
 		{Name: "Archived Margaret Hamilton", Archived: true},
+		{Name: "Ada Byron", Email: "ada@home.example", OtherEmails: []string{"Countess.Lovelace@analytical.example"}},
+		{Name: "Archived Zed", OtherEmails: []string{"zebediah.quux@example.com"}, Archived: true},
 	} {
 		if _, err := s.Create(ctx, user, c); err != nil {
 			t.Fatal(err)
 		}
 	}
 	other := uuid.New()
-	if _, err := s.Create(ctx, other, contacts.Contact{Name: "Margaret Hamilton"}); err != nil {
-		t.Fatal(err)
+	for _, c := range []contacts.Contact{
+		{Name: "Margaret Hamilton"},
+		{Name: "Other Countess", OtherEmails: []string{"countess.lovelace@elsewhere.example"}},
+	} {
+		if _, err := s.Create(ctx, other, c); err != nil {
+			t.Fatal(err)
+		}
 	}
 	names := func(p contacts.Page) []string {
 		var out []string
@@ -59,6 +66,20 @@ func TestSearch(t *testing.T) {
 	p, err = s.Search(ctx, user, contacts.SearchOptions{Query: "alvaro.perez"})
 	if err != nil || len(p.Contacts) == 0 || p.Contacts[0].Name != "Álvaro Pérez" {
 		t.Fatalf("alvaro.perez: %q, %v", names(p), err)
+	}
+	// By another email than the primary (its local part, case ignored),
+	// once, and never another user's.
+	p, err = s.Search(ctx, user, contacts.SearchOptions{Query: "countess.lovelace@analytical.example"})
+	if err != nil || !slices.Equal(names(p), []string{"Ada Byron"}) {
+		t.Fatalf("countess.lovelace: %q, %v", names(p), err)
+	}
+	p, err = s.Search(ctx, user, contacts.SearchOptions{Query: "zebediah.quux"})
+	if err != nil || len(p.Contacts) != 0 {
+		t.Fatalf("an archived contact's other email, archived excluded: %q, %v", names(p), err)
+	}
+	p, err = s.Search(ctx, user, contacts.SearchOptions{Query: "zebediah.quux", Archived: contacts.OnlyArchived})
+	if err != nil || !slices.Equal(names(p), []string{"Archived Zed"}) {
+		t.Fatalf("an archived contact's other email: %q, %v", names(p), err)
 	}
 	p, err = s.Search(ctx, user, contacts.SearchOptions{Query: "Torvals"})
 	if err != nil || !slices.Equal(names(p), []string{"Linus Torvalds"}) {
@@ -115,7 +136,14 @@ func TestSearch(t *testing.T) {
 		t.Fatalf("no match: %+v, %v", p, err)
 	}
 
-	// Without the index, then without the extension: a clear error.
+	// Without either index, then without the extension: a clear error.
+	if _, err := db.Exec(`DROP INDEX kith.contact_emails_user_search_idx`); err != nil {
+		t.Fatal(err)
+	}
+	s3, _ := contacts.NewStore(db, contacts.Config{})
+	if _, err := s3.Search(ctx, user, contacts.SearchOptions{Query: "Hamilton"}); !errors.Is(err, contacts.ErrSearchUnavailable) || !strings.Contains(err.Error(), "index") {
+		t.Fatalf("no contact_emails index: %v", err)
+	}
 	if _, err := db.Exec(`DROP INDEX kith.contacts_user_search_idx`); err != nil {
 		t.Fatal(err)
 	}
