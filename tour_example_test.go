@@ -43,8 +43,8 @@ func Example() {
 		log.Fatal(err)
 	}
 	ada, err := store.Create(ctx, userID, contacts.Contact{
-		Name: "Ada Lovelace", Email: "ada@example.com", Frequency: contacts.FrequencyMonthly,
-		LastContactDate: daysAgo(40),
+		Name: "Ada Lovelace", Email: "ada@example.com", OtherEmails: []string{"countess@lovelace.example"},
+		Frequency: contacts.FrequencyMonthly, LastContactDate: daysAgo(40),
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -84,6 +84,19 @@ func Example() {
 	fmt.Println("search:", hits.Contacts[0].Name, err)
 	groups, err := store.GroupCounts(ctx, userID) // one statement
 	fmt.Println("groups:", groups[0].Group.Name, groups[0].Members, err)
+
+	// Email look-up: any of a contact's addresses, case and IDNA normalized.
+	found, err := store.FindByEmail(ctx, userID, "Countess@Lovelace.EXAMPLE")
+	fmt.Println("by email:", found[0].Name, err)
+
+	// Patch: only the fields it sets, made from a copy at its Version; a write
+	// from a stale copy is a *contacts.ConflictError and changes nothing.
+	notes := "Met at the engine exhibition."
+	copyOfAda := found[0]
+	patched, err := store.Patch(ctx, userID, ada.ID, contacts.ContactPatch{Notes: &notes}, copyOfAda.Version)
+	fmt.Println("patched:", patched.Notes, patched.Version == copyOfAda.Version+1, err)
+	_, err = store.Patch(ctx, userID, ada.ID, contacts.ContactPatch{Notes: &notes}, copyOfAda.Version)
+	fmt.Println("stale copy:", errors.Is(err, contacts.ErrConflict))
 
 	// Bad input is a *contacts.FieldError naming the field; nothing is written.
 	_, err = store.Create(ctx, userID, contacts.Contact{Name: "Bob", Email: "not an address"})
@@ -186,6 +199,9 @@ func Example() {
 	// due, next page: Katherine Johnson true <nil>
 	// search: Grace Hopper <nil>
 	// groups: family 1 <nil>
+	// by email: Ada Lovelace <nil>
+	// patched: Met at the engine exhibition. true <nil>
+	// stale copy: true
 	// refused: email true
 	// stream: Katherine Johnson
 	// stream: Ada Lovelace
