@@ -4,6 +4,8 @@ import (
 	"errors"
 	"math"
 	"sync"
+
+	"github.com/kithhq/kith/internal/argcheck"
 )
 
 // AdaptiveConfig configures [NewAdaptive]. The zero value is valid.
@@ -53,6 +55,9 @@ type Adaptive struct {
 func NewAdaptive(b Breaker, cfg AdaptiveConfig) (*Adaptive, error) {
 	if b == nil {
 		b = Nop()
+	}
+	if argcheck.IsNil(b) {
+		return nil, invalid("breaker: typed nil %T", b)
 	}
 	if cfg.Min == 0 {
 		cfg.Min = 1

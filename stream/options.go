@@ -2,6 +2,7 @@ package stream
 
 import (
 	"github.com/kithhq/kith/contacts"
+	"github.com/kithhq/kith/internal/argcheck"
 	"github.com/kithhq/kith/internal/dbschema"
 	"github.com/kithhq/kith/memguard"
 )
@@ -115,6 +116,9 @@ func (o *Options) check() error {
 	}
 	if _, err := dbschema.Name(o.Schema); err != nil {
 		return invalid("Options.Schema: %v", err)
+	}
+	if o.Breaker != nil && argcheck.IsNil(o.Breaker) {
+		return invalid("Options.Breaker: typed nil %T", o.Breaker)
 	}
 	return nil
 }

@@ -108,6 +108,12 @@ func New(db kith.Beginner, cfg Config) (*Generator, error) {
 	if err != nil {
 		return nil, invalid("Config.Schema: %v", err)
 	}
+	if cfg.Breaker != nil && argcheck.IsNil(cfg.Breaker) {
+		return nil, invalid("Config.Breaker: typed nil %T", cfg.Breaker)
+	}
+	if cfg.Scorer != nil && argcheck.IsNil(cfg.Scorer) {
+		return nil, invalid("Config.Scorer: typed nil %T", cfg.Scorer)
+	}
 	g := &Generator{
 		db: schemaguard.Beginner(db, schema), schema: schema, q: newQueries(schema),
 		breaker: cfg.Breaker, monitor: cfg.Monitor,

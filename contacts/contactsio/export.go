@@ -44,6 +44,9 @@ const bufferSize = 64 << 10
 // refused) what was written so far stays written, ending after the last
 // whole card, and n counts the cards written.
 func ExportVCard(ctx context.Context, w io.Writer, db kith.DB, userID uuid.UUID, opts ExportOptions) (n int, err error) {
+	if argcheck.IsNil(w) {
+		return 0, invalid("nil writer")
+	}
 	err = opts.Monitor.Wrap(ctx, "contactsio.export_vcard", func(ctx context.Context) error {
 		bw := bufio.NewWriterSize(w, bufferSize)
 		enc := newCardEncoder(bw)
@@ -56,7 +59,14 @@ func ExportVCard(ctx context.Context, w io.Writer, db kith.DB, userID uuid.UUID,
 // ExportCSV writes every contact of userID to w as CSV: the header the
 // package documentation gives, then one row per contact. It returns how
 // many contacts it wrote; errors are as ExportVCard's.
+//
+// Values are written as data: a value starting with = + - or @ is written
+// as it is, not escaped, so guarding a spreadsheet against formula
+// injection is the reader's concern (see the package documentation).
 func ExportCSV(ctx context.Context, w io.Writer, db kith.DB, userID uuid.UUID, opts ExportOptions) (n int, err error) {
+	if argcheck.IsNil(w) {
+		return 0, invalid("nil writer")
+	}
 	err = opts.Monitor.Wrap(ctx, "contactsio.export_csv", func(ctx context.Context) error {
 		bw := bufio.NewWriterSize(w, bufferSize)
 		enc := newCSVEncoder(bw)
@@ -72,6 +82,9 @@ func ExportCSV(ctx context.Context, w io.Writer, db kith.DB, userID uuid.UUID, o
 func export(ctx context.Context, bw *bufio.Writer, db kith.DB, userID uuid.UUID, opts ExportOptions, format string, encode func(*contacts.Contact) error) (int, error) {
 	if err := checkArgs(db, userID, "ExportOptions.Schema", opts.Schema); err != nil {
 		return 0, err
+	}
+	if opts.Breaker != nil && argcheck.IsNil(opts.Breaker) {
+		return 0, invalid("ExportOptions.Breaker: typed nil %T", opts.Breaker)
 	}
 	so := stream.Options{
 		Order:           contacts.ByCreatedAt,

@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/kithhq/kith"
 	"github.com/kithhq/kith/contacts"
+	"github.com/kithhq/kith/internal/argcheck"
 	"github.com/kithhq/kith/memguard"
 )
 
@@ -159,6 +160,9 @@ func importFrom(ctx context.Context, db kith.DB, userID uuid.UUID, r io.Reader, 
 	}
 	if opts.Breaker == nil {
 		opts.Breaker = memguard.Nop()
+	}
+	if argcheck.IsNil(opts.Breaker) {
+		return rep, invalid("ImportOptions.Breaker: typed nil %T", opts.Breaker)
 	}
 	store, err := contacts.NewStore(db, contacts.Config{Schema: opts.Schema})
 	if err != nil {
