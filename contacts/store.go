@@ -135,13 +135,26 @@ func (s *Store) Get(ctx context.Context, userID, id uuid.UUID) (Contact, error) 
 // CreatedAt, UpdatedAt and the sync-owned fields in c are ignored: the
 // stored ones are kept. LastContactDate only moves forward: an earlier
 // date than the stored one, or nil, keeps the stored date; a date more
-// than Config.MaxFutureSkew ahead is refused. A missing contact is
+// than Config.MaxFutureSkew ahead is refused, unless it is the stored date
+// (the bound checks new input: a stored row whose date lies further ahead,
+// written by a store with a larger skew or a clock set ahead, can still be
+// edited when the edit leaves its date as read). A missing contact is
 // ErrNotFound.
 func (s *Store) Update(ctx context.Context, userID uuid.UUID, c Contact) (Contact, error) {
 	if err := checkUser(userID); err != nil {
 		return Contact{}, err
 	}
-	args, err := s.prepare(&c)
+	var stored *time.Time
+	if s.checkFuture("last_contact_date", c.LastContactDate) != nil {
+		// Only then read the stored date: a date left as read is not moved.
+		// The versioned update still refuses a copy that is stale.
+		cur, err := s.Get(ctx, userID, c.ID)
+		if err != nil {
+			return Contact{}, err
+		}
+		stored = cur.LastContactDate
+	}
+	args, err := s.prepareFrom(&c, stored)
 	if err != nil {
 		return Contact{}, err
 	}
@@ -255,9 +268,15 @@ func (p *ContactPatch) apply(c *Contact) {
 // A stored version other than version is a *ConflictError (errors.Is
 // ErrConflict) and nothing changes. The patched contact is validated as a
 // whole, as Update does, with the same rules: LastContactDate only moves
-// forward, sync-owned fields are untouched. A missing contact is
+// forward, sync-owned fields are untouched. Config.MaxFutureSkew bounds
+// only a LastContactDate the patch sets: a patch of other fields edits a
+// contact whose stored date lies further ahead. A missing contact is
 // ErrNotFound. Patch reads the contact, then writes it with a versioned
 // statement, so a write between the two is still a conflict.
+//
+// An empty patch (no field set) writes nothing: it returns the stored
+// contact, its Version unchanged, so other clients' copies stay current.
+// Its version is still checked: a stale one is a *ConflictError.
 func (s *Store) Patch(ctx context.Context, userID, id uuid.UUID, p ContactPatch, version int64) (Contact, error) {
 	c, err := s.Get(ctx, userID, id)
 	if err != nil {
@@ -266,8 +285,12 @@ func (s *Store) Patch(ctx context.Context, userID, id uuid.UUID, p ContactPatch,
 	if c.Version != version {
 		return Contact{}, &ConflictError{ID: id, Stored: c.Version, Given: version}
 	}
+	if p == (ContactPatch{}) {
+		return c, nil
+	}
+	stored := c.LastContactDate
 	p.apply(&c)
-	args, err := s.prepare(&c)
+	args, err := s.prepareFrom(&c, stored)
 	if err != nil {
 		return Contact{}, err
 	}
@@ -326,15 +349,31 @@ func (s *Store) FindByEmail(ctx context.Context, userID uuid.UUID, email string)
 // Update, Patch), checks its last-contact date against the store's clock,
 // and returns the userColumns arguments.
 func (s *Store) prepare(c *Contact) ([]any, error) {
+	return s.prepareFrom(c, nil)
+}
+
+// prepareFrom is prepare for an edit of a stored contact whose last-contact
+// date is stored: the future bound applies only when the edit changes it.
+func (s *Store) prepareFrom(c *Contact, stored *time.Time) ([]any, error) {
 	*c = c.normalized()
 	keys, err := c.check()
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkFuture("last_contact_date", c.LastContactDate); err != nil {
-		return nil, err
+	if !sameTime(c.LastContactDate, stored) {
+		if err := s.checkFuture("last_contact_date", c.LastContactDate); err != nil {
+			return nil, err
+		}
 	}
 	return writeArgs(c, keys)
+}
+
+// sameTime reports whether a and b are both nil or the same instant.
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
 }
 
 // checkFuture refuses a date more than MaxFutureSkew after the store's
