@@ -76,13 +76,25 @@ func Example() {
 		log.Fatal(err)
 	}
 	page, err := store.List(ctx, userID, contacts.ListOptions{Limit: 2, Due: contacts.OnlyDue, AsOf: now, Location: paris})
+	if err != nil {
+		log.Fatal(err)
+	}
 	fmt.Println("due:", page.Contacts[0].Name, "and", page.Contacts[1].Name, err)
 	page, err = store.List(ctx, userID, contacts.ListOptions{Limit: 2, Due: contacts.OnlyDue, Location: paris,
 		PageToken: page.NextPageToken}) // a token of another user, order or filter is ErrInvalid
+	if err != nil {
+		log.Fatal(err)
+	}
 	fmt.Println("due, next page:", page.Contacts[0].Name, page.NextPageToken == "", err)
 	hits, err := store.Search(ctx, userID, contacts.SearchOptions{Query: "grace hoper"}) // pg_trgm: typos, ranked
+	if err != nil {
+		log.Fatal(err)
+	}
 	fmt.Println("search:", hits.Contacts[0].Name, err)
 	groups, err := store.GroupCounts(ctx, userID) // one statement
+	if err != nil {
+		log.Fatal(err)
+	}
 	fmt.Println("groups:", groups[0].Group.Name, groups[0].Members, err)
 
 	// Email look-up: any of a contact's addresses, case and IDNA normalized.
