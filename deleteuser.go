@@ -84,7 +84,7 @@ func DeleteUser(ctx context.Context, db Beginner, userID uuid.UUID, opts DeleteU
 		return rep, fmt.Errorf("%w: DeleteUser: %w", ErrInvalid, err)
 	}
 	if err := argcheck.User(userID); err != nil {
-		return rep, fmt.Errorf("%w: DeleteUser: %w", ErrInvalid, err)
+		return rep, fmt.Errorf("%w user_id: %w", ErrInvalid, err)
 	}
 	schema, err := dbschema.Name(opts.Schema)
 	if err != nil {

@@ -3,6 +3,7 @@ package contacts_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,5 +92,29 @@ func TestEmptyPatchIsNoOp(t *testing.T) {
 	}
 	if _, err := s.Patch(ctx, user, c.ID, contacts.ContactPatch{}, c.Version-1); !errors.Is(err, contacts.ErrConflict) {
 		t.Errorf("empty patch with a stale version: %v; want ErrConflict", err)
+	}
+}
+
+// A duplicate group name names the group, in kith's words (no constraint
+// names).
+func TestDuplicateGroupNamesTheGroup(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	user := uuid.New()
+	if _, err := s.CreateGroup(ctx, user, "fam"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.CreateGroup(ctx, user, "Fam")
+	want := `contacts: duplicate: create group "Fam": a group named "fam" exists`
+	if !errors.Is(err, contacts.ErrDuplicate) || err.Error() != want {
+		t.Errorf("CreateGroup duplicate: %v; want %q", err, want)
+	}
+	g, err := s.CreateGroup(ctx, user, "Work")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.RenameGroup(ctx, user, g.ID, "FAM")
+	if !errors.Is(err, contacts.ErrDuplicate) || !strings.Contains(err.Error(), `a group named "fam" exists`) {
+		t.Errorf("RenameGroup duplicate: %v", err)
 	}
 }

@@ -49,7 +49,10 @@ func (s *Store) CreateGroup(ctx context.Context, userID uuid.UUID, name string) 
 	var g Group
 	err = s.db.QueryRowContext(ctx, s.q.createGroup, userID, name, key).Scan(&g.ID, &g.UserID, &g.Name, &g.CreatedAt, &g.UpdatedAt)
 	if err != nil {
-		return Group{}, fail(err, "create group")
+		if pgerr.Is(err, pgerr.UniqueViolation) {
+			return Group{}, fail(err, "create group %q: a group named %q exists", name, key)
+		}
+		return Group{}, fail(err, "create group %q", name)
 	}
 	return g, nil
 }
@@ -68,6 +71,9 @@ func (s *Store) RenameGroup(ctx context.Context, userID, id uuid.UUID, name stri
 	var g Group
 	err = s.db.QueryRowContext(ctx, s.q.renameGroup, userID, id, name, key).Scan(&g.ID, &g.UserID, &g.Name, &g.CreatedAt, &g.UpdatedAt)
 	if err != nil {
+		if pgerr.Is(err, pgerr.UniqueViolation) {
+			return Group{}, fail(err, "rename group %s to %q: a group named %q exists", id, name, key)
+		}
 		return Group{}, fail(err, "rename group %s", id)
 	}
 	return g, nil

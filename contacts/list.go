@@ -187,8 +187,8 @@ type Page struct {
 // index: a page reads about Limit divided by the share of contacts that
 // match.
 func (s *Store) List(ctx context.Context, userID uuid.UUID, opts ListOptions) (Page, error) {
-	if userID == uuid.Nil {
-		return Page{}, &FieldError{Field: "user_id", Reason: "uuid.Nil is not a user"}
+	if err := checkUser(userID); err != nil {
+		return Page{}, err
 	}
 	f, err := newListFilter(&opts)
 	if err != nil {
@@ -591,8 +591,8 @@ type GroupCount struct {
 // of the membership index (user, group), so the cost is the user's number
 // of memberships, whatever other users hold.
 func (s *Store) GroupCounts(ctx context.Context, userID uuid.UUID) ([]GroupCount, error) {
-	if userID == uuid.Nil {
-		return nil, &FieldError{Field: "user_id", Reason: "uuid.Nil is not a user"}
+	if err := checkUser(userID); err != nil {
+		return nil, err
 	}
 	rows, err := s.db.QueryContext(ctx, dbschema.Qualify(`SELECT g.id, g.user_id, g.name, g.created_at, g.updated_at,
 		(SELECT count(*) FROM kith.contact_groups AS m WHERE m.user_id = g.user_id AND m.group_id = g.id)

@@ -61,8 +61,8 @@ type SearchOptions struct {
 // query. Without pg_trgm, or without either index, Search returns
 // ErrSearchUnavailable.
 func (s *Store) Search(ctx context.Context, userID uuid.UUID, opts SearchOptions) (Page, error) {
-	if userID == uuid.Nil {
-		return Page{}, &FieldError{Field: "user_id", Reason: "uuid.Nil is not a user"}
+	if err := checkUser(userID); err != nil {
+		return Page{}, err
 	}
 	q := strings.TrimSpace(opts.Query)
 	if err := checkText("query", q, MaxSearchLen); err != nil {

@@ -3,6 +3,7 @@ package stream
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"iter"
 	"strconv"
 
@@ -109,7 +110,7 @@ func checkArgs(db kith.DB, userID uuid.UUID, opts *Options) error {
 		return invalid("%v", err)
 	}
 	if err := argcheck.User(userID); err != nil {
-		return invalid("%v", err)
+		return fmt.Errorf("%w user_id: %w", ErrInvalid, err)
 	}
 	if err := opts.check(); err != nil {
 		return err

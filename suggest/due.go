@@ -34,7 +34,7 @@ func zoneName(loc *time.Location) string {
 // A host that already holds the contact can ask the calendar directly:
 // NewCalendar(time.Now(), loc).Due(c.Minimal()).
 func (g *Generator) NextDue(ctx context.Context, userID, contactID uuid.UUID, loc *time.Location) (Due, error) {
-	if err := checkUser("next due", userID); err != nil {
+	if err := checkUser(userID); err != nil {
 		return Due{}, err
 	}
 	rows, err := g.db.QueryContext(ctx, g.q.minimal, userID, contactID)
@@ -73,7 +73,7 @@ type DueCounts struct {
 // the user's contacts in SQL (no rows leave the server); no zone arithmetic
 // runs in SQL, so PostgreSQL's time zone data does not matter.
 func (g *Generator) DueCounts(ctx context.Context, userID uuid.UUID, loc *time.Location) (DueCounts, error) {
-	if err := checkUser("due counts", userID); err != nil {
+	if err := checkUser(userID); err != nil {
 		return DueCounts{}, err
 	}
 	now := g.now()

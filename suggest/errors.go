@@ -27,10 +27,10 @@ var (
 	ErrConflict = errors.New("suggest: conflicting concurrent changes")
 )
 
-// checkUser refuses uuid.Nil as the user of op, before any statement.
-func checkUser(op string, userID uuid.UUID) error {
+// checkUser refuses uuid.Nil as the user, before any statement.
+func checkUser(userID uuid.UUID) error {
 	if err := argcheck.User(userID); err != nil {
-		return invalid("%s: %v", op, err)
+		return fmt.Errorf("%w user_id: %w", ErrInvalid, err)
 	}
 	return nil
 }

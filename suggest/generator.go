@@ -248,7 +248,7 @@ func (g *Generator) Generate(ctx context.Context, userID uuid.UUID, loc *time.Lo
 
 func (g *Generator) generate(ctx context.Context, userID uuid.UUID, loc *time.Location) (Result, error) {
 	start := time.Now()
-	if err := checkUser("generate", userID); err != nil {
+	if err := checkUser(userID); err != nil {
 		return Result{}, err
 	}
 	for attempt := 1; ; attempt++ {

@@ -28,7 +28,7 @@ import (
 // GeneratedAt are the stored suggestion's. It reads one committed state:
 // never half of a run's set.
 func (g *Generator) Pending(ctx context.Context, userID uuid.UUID, loc *time.Location) ([]Suggestion, error) {
-	if err := checkUser("pending", userID); err != nil {
+	if err := checkUser(userID); err != nil {
 		return nil, err
 	}
 	cal := NewCalendar(g.now(), loc)

@@ -35,7 +35,7 @@ func (g *Generator) Prune(ctx context.Context, userID uuid.UUID) (int64, error) 
 }
 
 func (g *Generator) prune(ctx context.Context, userID uuid.UUID) (int64, error) {
-	if err := checkUser("prune", userID); err != nil {
+	if err := checkUser(userID); err != nil {
 		return 0, err
 	}
 	var total int64

@@ -115,7 +115,7 @@ func checkArgs(db kith.DB, userID uuid.UUID, schemaField, schema string) error {
 		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	if err := argcheck.User(userID); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalid, err)
+		return fmt.Errorf("%w user_id: %w", ErrInvalid, err)
 	}
 	if _, err := dbschema.Name(schema); err != nil {
 		return invalid("%s %q: %v", schemaField, schema, err)
