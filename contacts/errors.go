@@ -55,7 +55,7 @@ func (e *FieldError) Is(target error) bool { return target == ErrInvalid }
 //
 //   - a driver error that means one of the package's sentinels reads as
 //     the sentinel, then the context: "contacts: not found: get contact
-//     …", "contacts: duplicate: create group". The driver's error stays in
+//     …", "contacts: duplicate: create group \"Fam\": …". The driver's error stays in
 //     the chain for errors.As but not in the text, which so never shows
 //     Postgres constraint names or SQL.
 //   - a *FieldError is returned as it is: it names the field.

@@ -33,7 +33,7 @@ func TestErrorTexts(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = s.CreateGroup(ctx, user, "family")
-	if !errors.Is(err, contacts.ErrDuplicate) || err.Error() != "contacts: duplicate: create group" {
+	if !errors.Is(err, contacts.ErrDuplicate) || err.Error() != `contacts: duplicate: create group "family": a group named "family" exists` {
 		t.Errorf("second group of the same name: %q", err)
 	}
 	var withCode interface{ SQLState() string }

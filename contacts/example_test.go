@@ -90,7 +90,7 @@ func ExampleStore() {
 	// moved: 0 <nil>
 	// Ada Lovelace monthly 2026-03-14 true
 	// another user: true
-	// contacts: duplicate: create group
+	// contacts: duplicate: create group "family": a group named "family" exists
 	// contacts: 1 <nil>
 }
 
