@@ -99,6 +99,9 @@ func Example() {
 
 	// Email look-up: any of a contact's addresses, case and IDNA normalized.
 	found, err := store.FindByEmail(ctx, userID, "Countess@Lovelace.EXAMPLE")
+	if err != nil {
+		log.Fatal(err)
+	}
 	fmt.Println("by email:", found[0].Name, err)
 
 	// Patch: only the fields it sets, made from a copy at its Version; a write
