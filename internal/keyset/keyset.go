@@ -14,6 +14,7 @@ import (
 	"iter"
 
 	"github.com/kithhq/kith"
+	"github.com/kithhq/kith/internal/argcheck"
 	"github.com/kithhq/kith/memguard"
 )
 
@@ -81,6 +82,10 @@ func Walk[T, K any](ctx context.Context, db kith.DB, ks Keyset[T, K], e Errors) 
 		var zero T
 		if db == nil || ks.Query == nil || (ks.Scan == nil && ks.Bind == nil) || ks.PageSize < 1 {
 			yield(zero, fmt.Errorf("%w: Walk needs a database handle, Query, Scan and a PageSize of at least 1", e.Invalid))
+			return
+		}
+		if ks.Breaker != nil && argcheck.IsNil(ks.Breaker) {
+			yield(zero, fmt.Errorf("%w: Keyset.Breaker: typed nil %T", e.Invalid, ks.Breaker))
 			return
 		}
 		after := ks.Start
