@@ -43,6 +43,35 @@
 // ErrorInfo reason EXPIRED_SYNC_TOKEN (or a bare 410, per account) and as
 // Calendar 410 fullSyncRequired.
 //
+// # Calendars
+//
+// Every account lists four calendars (calendarList.list): its primary
+// calendar (ID Account.Email(), also reachable as "primary"; owner), a team
+// calendar (…@group.calendar.google.com; writer), a holidays calendar
+// (reader, all-day events only) and a colleague's calendar
+// (freeBusyReader: its events carry only id, status, times and updated).
+// AccountConfig.Events sizes the primary calendar; team and colleague get a
+// tenth. Generated events span AccountConfig.CalendarRange around the
+// anchor: weekly series expanded as instances (recurringEventId,
+// originalStartTime, some moved, some cancelled and then carrying only id,
+// status, recurringEventId and originalStartTime), all-day events (end date
+// exclusive), timed events in several zones with offsets, and meetings
+// whose attendees are the account's own address (self), people of the
+// account (their generated addresses, primary or secondary, sometimes in
+// another case), strangers, resource rooms and group calendars, with a mix
+// of response statuses; a few have 200 attendees.
+//
+// events.list implements singleEvents=true, showDeleted, timeMin (on the
+// event's end), timeMax (on its start), updatedMin (older than 28 days: 410
+// updatedMinTooLongAgo), maxResults (default 250, capped at 2500),
+// maxAttendees, eventTypes, syncToken and pageToken with the real
+// parameter rules (timeMin, timeMax, updatedMin, orderBy, q, iCalUID, the
+// extended-property filters or showDeleted=false with a syncToken: 400). It
+// answers 400 to singleEvents=false and to orderBy, q, iCalUID and the
+// extended-property filters on full passes, which it does not implement.
+// An unknown or expired sync token is 410 fullSyncRequired. Sync tokens
+// belong to the calendar, whichever of "primary" or its ID was used.
+//
 // # Scripted failures and recording
 //
 // Server.Script adds a Rule: requests matching an account, an endpoint, a
@@ -66,8 +95,11 @@
 // none), token lifetimes (only ExpireTokens expires them), sort orders (full
 // passes are in index order, incremental passes in change order), the
 // "fields" partial-response parameter (ignored), If-None-Match (ignored),
-// memberCount after mutations of memberships (counted exactly), and
-// anything about recurrence rules beyond the instances it expands itself.
+// the Calendar 400 bodies for forbidden parameter combinations, how long
+// cancelled events stay listed (here: for ever), and recurrence beyond the
+// weekly series it expands itself. Calendar attendees are drawn from the
+// people's generated addresses: editing a person through Change does not
+// change the events they attend.
 // It serves plain HTTP; TLS, HTTP/2, compression and OAuth token refresh
 // against accounts.google.com are not exercised.
 package googlefake

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"google.golang.org/api/calendar/v3"
 	"google.golang.org/api/people/v1"
 
 	"github.com/kithhq/kith/internal/googlefake"
@@ -34,6 +35,38 @@ func TestFastJSONMatchesTheClientTypes(t *testing.T) {
 		}
 		got := googlefake.AppendConnections(nil, r)
 		if string(got) != string(want)+"\n" {
+			for k := range min(len(got), len(want)) {
+				if got[k] != want[k] {
+					t.Fatalf("differs at byte %d:\n got %s\nwant %s", k, got[max(0, k-200):min(len(got), k+100)], want[max(0, k-200):min(len(want), k+100)])
+				}
+			}
+			t.Fatalf("lengths %d and %d", len(got), len(want))
+		}
+	}
+}
+
+func TestFastEventsJSONMatchesTheClientTypes(t *testing.T) {
+	srv := newServer(t)
+	a := srv.AddAccount("u", googlefake.AccountConfig{People: 100, Events: 400})
+	r := &calendar.Events{Kind: "calendar#events", Summary: "x", TimeZone: "Europe/Berlin", AccessRole: "owner",
+		DefaultReminders: []*calendar.EventReminder{{Method: "popup", Minutes: 10}}, NextPageToken: "a+b/c=", Etag: `"1"`}
+	for _, cal := range a.CalendarIDs() {
+		for k := range a.EventCount(cal) {
+			r.Items = append(r.Items, a.Event(cal, k))
+		}
+	}
+	f := false
+	r.Items = append(r.Items,
+		&calendar.Event{Id: "x", Recurrence: []string{"RRULE:FREQ=WEEKLY"}, Sequence: 3, Description: "<b>&</b>", ColorId: "5",
+			Reminders: &calendar.EventReminders{Overrides: []*calendar.EventReminder{{Method: "email", Minutes: 30}}},
+			Attendees: []*calendar.EventAttendee{{Email: "a@example.com", AdditionalGuests: 2, Comment: "hi"}}, AttendeesOmitted: true},
+		&calendar.Event{Id: "y", GuestsCanInviteOthers: &f})
+	for _, ev := range []*calendar.Events{r, {Kind: "calendar#events", NextSyncToken: "s"}} {
+		want, err := json.Marshal(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := googlefake.AppendEvents(nil, ev); string(got) != string(want)+"\n" {
 			for k := range min(len(got), len(want)) {
 				if got[k] != want[k] {
 					t.Fatalf("differs at byte %d:\n got %s\nwant %s", k, got[max(0, k-200):min(len(got), k+100)], want[max(0, k-200):min(len(want), k+100)])

@@ -40,7 +40,11 @@ func parsePageSize(q url.Values, key string, def, maxSize int) (int, bool) {
 // chainTokens decodes and checks the sync and page tokens of a request
 // against the account and the chain's parameter hash. It writes the error
 // and returns ok=false when the request must fail.
-func (a *Account) chainTokens(w http.ResponseWriter, info *reqInfo, q url.Values, params, cal uint64) (st, pt *token, ok bool) {
+//
+// The sync token must come from a chain with syncParams; a page token from
+// a chain with pageParams (the same, plus what only a full pass may send:
+// Calendar's timeMin and friends).
+func (a *Account) chainTokens(w http.ResponseWriter, info *reqInfo, q url.Values, syncParams, pageParams, cal uint64) (st, pt *token, ok bool) {
 	code := endpointCode(info.ep)
 	a.mu.RLock()
 	epoch := a.epoch
@@ -64,7 +68,7 @@ func (a *Account) chainTokens(w http.ResponseWriter, info *reqInfo, q url.Values
 			}
 			return nil, nil, false
 		}
-		if t.params != params {
+		if t.params != syncParams {
 			badRequest(w, info.ep, msgParamsChanged, "syncToken")
 			return nil, nil, false
 		}
@@ -80,7 +84,7 @@ func (a *Account) chainTokens(w http.ResponseWriter, info *reqInfo, q url.Values
 		if st != nil {
 			from = st.from
 		}
-		if t.params != params || t.from != from {
+		if t.params != pageParams || t.from != from {
 			badRequest(w, info.ep, msgParamsChanged, "pageToken")
 			return nil, nil, false
 		}
@@ -145,7 +149,7 @@ func (s *Server) connections(w http.ResponseWriter, r *http.Request, info *reqIn
 	}
 	params := hashString("connections\x00" + pf + "\x00" + strconv.Itoa(size) + "\x00" +
 		strings.Join(q["sources"], ",") + "\x00" + strconv.FormatBool(reqSync))
-	st, pt, ok := a.chainTokens(w, info, q, params, 0)
+	st, pt, ok := a.chainTokens(w, info, q, params, params, 0)
 	if !ok {
 		return
 	}
@@ -253,7 +257,7 @@ func (s *Server) contactGroups(w http.ResponseWriter, r *http.Request, info *req
 		return
 	}
 	params := hashString("groups\x00" + q.Get("groupFields") + "\x00" + strconv.Itoa(size))
-	st, pt, ok := a.chainTokens(w, info, q, params, 0)
+	st, pt, ok := a.chainTokens(w, info, q, params, params, 0)
 	if !ok {
 		return
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 	"golang.org/x/oauth2"
+	"google.golang.org/api/calendar/v3"
 	"google.golang.org/api/googleapi"
 	"google.golang.org/api/option"
 	"google.golang.org/api/people/v1"
@@ -642,15 +643,28 @@ func TestConcurrentAccounts(t *testing.T) {
 	var wg sync.WaitGroup
 	for u := range 8 {
 		key := "user" + string(rune('a'+u))
-		a := srv.AddAccount(key, googlefake.AccountConfig{People: 300 + u})
+		a := srv.AddAccount(key, googlefake.AccountConfig{People: 300 + u, Events: 100})
 		svc := peopleService(t, srv, a.TokenSource())
-		wg.Add(2)
+		wg.Add(3)
 		go func() {
 			defer wg.Done()
 			for i := range 50 {
 				a.Change(i, nil)
+				a.ChangeEvent("primary", i, nil)
 			}
+			a.AddEvent("primary", nil)
 			a.ExpireTokens()
+		}()
+		go func() {
+			defer wg.Done()
+			cs, err := calendar.NewService(context.Background(), append(srv.CalendarOptions(), option.WithTokenSource(a.TokenSource()))...)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if _, err := cs.Events.List("primary").SingleEvents(true).MaxResults(100).Do(); err != nil {
+				t.Error(err)
+			}
 		}()
 		go func() {
 			defer wg.Done()
@@ -690,5 +704,8 @@ func TestHugeAccountIsLazy(t *testing.T) {
 	}
 	if j, ok := a.Index(p.ResourceName); !ok || j != 999_999 {
 		t.Fatalf("Index = %d %v", j, ok)
+	}
+	if ev := a.Event("primary", 49_999); ev.Id == "" || a.EventCount(a.Email()) != 50_000 {
+		t.Fatal("last event missing")
 	}
 }

@@ -91,6 +91,8 @@ func New(cfg Config) *Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/people/me/connections", s.handle(Connections, s.connections))
 	mux.HandleFunc("GET /v1/contactGroups", s.handle(ContactGroups, s.contactGroups))
+	mux.HandleFunc("GET /calendar/v3/calendars/{calendarId}/events", s.handle(Events, s.events))
+	mux.HandleFunc("GET /calendar/v3/users/me/calendarList", s.handle(CalendarList, s.calendarList))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/calendar/") {
 			writeCalendarError(w, http.StatusNotFound, "global", "notFound", "Not Found", nil)
