@@ -319,6 +319,7 @@ func TestEveryOperationBesideANeighbour(t *testing.T) {
 		}
 		f.measure(t, budgetFew, func(ctx context.Context) error { return f.store.Delete(ctx, u, id) })
 	})
+	t.Run("gsync.Ledger", func(t *testing.T) { testSyncLedgerCost(t, f) })
 	t.Run("DeleteUser", func(t *testing.T) { testDeleteUserCost(t, f) })
 	t.Run("MeasureCatchesTriggersAndCascades", func(t *testing.T) { testMeasureCatches(t, f) })
 }
