@@ -12,8 +12,10 @@ demo:
 # gofmt check, go vet, and the race-enabled tests against a throwaway
 # PostgreSQL per test package (or KITH_DATABASE_URL); -count=1 because the
 # results depend on a server, not only on the source. memguard/memguardotel
-# is a module of its own (./... stops at its go.mod): it is vetted and
-# tested against this checkout through its replace directive. The suite
+# and jobs (River) are modules of their own (./... stops at their go.mod):
+# they are vetted and tested against this checkout through their replace
+# directives. jobs' TestWorkerProcesses starts three worker processes (200
+# users; -jobs.users=1000 for the full run, see the README). The suite
 # runs with lib/pq; then the packages that use the database run again with
 # pgx/v5/stdlib (kithtest honours KITH_TEST_DRIVER=pgx).
 PGX_PACKAGES ?= . ./contacts/... ./stream/ ./suggest/ ./kithtest/ ./examples/... ./internal/gsync/
@@ -22,6 +24,7 @@ test: check-fmt
 	$(GO) test -race -count=1 -timeout 20m ./...
 	KITH_TEST_DRIVER=pgx $(GO) test -race -count=1 -timeout 20m $(PGX_PACKAGES)
 	cd memguard/memguardotel && $(GO) vet ./... && $(GO) test -race -count=1 ./...
+	cd jobs && $(GO) vet ./... && $(GO) test -race -count=1 -timeout 20m ./...
 
 check-fmt:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

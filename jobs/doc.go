@@ -1,0 +1,84 @@
+// Package jobs runs kith's per-user pipelines as River jobs
+// (github.com/riverqueue/river), so that many processes on many machines
+// share the work through the host's PostgreSQL.
+//
+// It is a module of its own (github.com/kithhq/kith/jobs): River, its
+// drivers and their dependencies stay out of the module graph of a host
+// that does not import it.
+//
+// # What it provides
+//
+//   - [SuggestArgs] and its worker: one user's suggestions
+//     ([suggest.Generator.Generate]).
+//   - [FanOutArgs] and its worker, and [Jobs.PeriodicJob]: every
+//     Config.Period, one fan-out job walks the host's users
+//     (Config.Users) and enqueues each user's jobs in batches of
+//     Config.BatchSize, one transaction per batch ([river.Client.InsertManyTx]).
+//     Its memory does not grow with the number of users: one batch is held
+//     at a time.
+//
+// Every per-user job is unique per (kind, user) while it is available,
+// pending, scheduled, running or retryable (River's unique jobs, enforced by
+// a unique index, so across machines): a user is never processed twice at
+// once, and a fan-out that runs twice enqueues each user once. Once a
+// user's job completed, the next period enqueues it again. The fan-out job
+// is unique per period bucket.
+//
+// # Failures
+//
+// Each worker checks Config.Breaker before it starts and answers memory
+// pressure (a refusal before or during the run, anything matching
+// memguard.ErrMemoryPressure) with river.JobSnooze(Config.PressureSnooze):
+// the job runs again later without using an attempt. An argument that can
+// never succeed (a nil user ID) cancels the job (river.JobCancel). Anything
+// else is returned to River, which retries it with backoff, at most
+// MaxAttempts times.
+//
+// # Sync jobs
+//
+// The Google Contacts and Calendar syncs (contacts/googlesync, calendar)
+// plug in the same way as suggestions, once they are part of kith: each
+// gets an args type (UserID, unique per user while active) and a worker
+// around its Sync(ctx, userID), the fan-out adds their args to each user's
+// batch (Jobs.perUser), and the worker maps the syncs' errors onto River:
+//
+//   - memory pressure: river.JobSnooze(Config.PressureSnooze), as here;
+//   - ErrAccessRevoked (the user revoked kith's Google grant):
+//     river.JobCancel, never retried until the host has a new grant;
+//   - *RateLimitError: river.JobSnooze(RetryAfter), no attempt used;
+//   - ErrBusy (another sync of the same user and resource holds its
+//     lock): a short snooze;
+//   - anything else: returned, River retries with backoff.
+//
+// # Setting up a host
+//
+// River's tables are created by River's own migrator (rivermigrate), kith's
+// by [kith.Migrate]; both may live in one database (River's in the schema
+// the host picks, "public" by default through search_path; kith's in
+// "kith"):
+//
+//	if err := kith.Migrate(ctx, db, kith.MigrateOptions{}); err != nil { ... }
+//	migrator, err := rivermigrate.New(riverdatabasesql.New(db.DB), nil)
+//	if err != nil { ... }
+//	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil { ... }
+//
+// Then, in every worker process:
+//
+//	j, err := jobs.New(db, jobs.Config{Suggest: generator, Users: listUsers})
+//	workers := river.NewWorkers()
+//	if err := j.Register(workers); err != nil { ... }
+//	fanOut, err := j.PeriodicJob()
+//	client, err := river.NewClient(riverdatabasesql.New(db.DB), &river.Config{
+//		Queues:       map[string]river.QueueConfig{jobs.Queue: {MaxWorkers: 10}},
+//		Workers:      workers,
+//		PeriodicJobs: []*river.PeriodicJob{fanOut},
+//	})
+//	err = client.Start(ctx)
+//
+// Only River's elected leader enqueues periodic jobs, so one fan-out runs
+// per period across all processes. With riverdatabasesql (lib/pq or
+// pgx/v5/stdlib pools) River polls for jobs (Config.FetchPollInterval,
+// 1 s by default); riverdatabasesql.NewWithPgxListener adds LISTEN/NOTIFY.
+// Hosts on a native pgx pool (riverpgxv5) can run the workers too, but the
+// fan-out inserts with a *sql.Tx and needs a *river.Client[*sql.Tx].
+package jobs

@@ -1,0 +1,217 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/kithhq/kith"
+	"github.com/kithhq/kith/internal/argcheck"
+	"github.com/kithhq/kith/memguard"
+	"github.com/kithhq/kith/suggest"
+)
+
+// Queue is the River queue every kith job is inserted in. A process works
+// kith's jobs when its river.Config.Queues has an entry for it.
+const Queue = "kith"
+
+// Defaults and bounds of [Config].
+const (
+	DefaultPeriod         = time.Hour
+	MinPeriod             = time.Second // River's smallest periodic interval
+	DefaultBatchSize      = 1000
+	MaxBatchSize          = 10_000
+	DefaultPressureSnooze = 30 * time.Second
+	DefaultSuggestTimeout = 5 * time.Minute
+	DefaultFanOutTimeout  = 10 * time.Minute
+	DefaultMaxAttempts    = 5
+)
+
+// ErrInvalid is matched by every refused argument or configuration: a nil
+// handle, a field out of bounds (the error names the field, its value and
+// the bound), a missing Config.Users for the fan-out.
+var ErrInvalid = errors.New("jobs: invalid")
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
+}
+
+// Config configures [New]. Every field documents its zero value.
+type Config struct {
+	// Suggest generates one user's suggestions for a [SuggestArgs] job.
+	// Required: it is the only pipeline until the syncs plug in.
+	Suggest *suggest.Generator
+
+	// Location returns a user's time zone for the suggestion run, looked
+	// up by the host just before it (as suggest.AllOptions.Location). nil,
+	// or a nil *time.Location returned, means UTC; an error fails the
+	// attempt (River retries it).
+	Location func(ctx context.Context, userID uuid.UUID) (*time.Location, error)
+
+	// Users yields the user IDs the fan-out enqueues jobs for, in any
+	// order, each once (a duplicate is skipped by uniqueness anyway). It is
+	// called once per fan-out with the job's context; the sequence is
+	// consumed one batch at a time, so it should stream (a keyset query
+	// over the host's users table) rather than collect. nil: no fan-out
+	// ([Jobs.PeriodicJob] refuses, [Jobs.Register] adds no fan-out worker).
+	Users func(ctx context.Context) iter.Seq2[uuid.UUID, error]
+
+	// Period is how often the fan-out runs. 0 means DefaultPeriod; at
+	// least MinPeriod.
+	Period time.Duration
+
+	// BatchSize is how many users one fan-out transaction enqueues. 0
+	// means DefaultBatchSize; 1 to MaxBatchSize.
+	BatchSize int
+
+	// Breaker is checked before every job starts; a refusal snoozes the
+	// job. nil means memguard.Nop(). Give the Generator the same breaker
+	// so that pressure during a run snoozes too.
+	Breaker memguard.Breaker
+
+	// PressureSnooze is how long a job refused for memory waits before
+	// it runs again. 0 means DefaultPressureSnooze; negative is refused.
+	PressureSnooze time.Duration
+
+	// SuggestTimeout bounds one suggestion job (its context's deadline).
+	// 0 means DefaultSuggestTimeout; negative is refused. River's
+	// RescueStuckJobsAfter must be longer than every job timeout.
+	SuggestTimeout time.Duration
+
+	// FanOutTimeout bounds one fan-out job. 0 means DefaultFanOutTimeout;
+	// negative is refused.
+	FanOutTimeout time.Duration
+
+	// MaxAttempts is how often River tries a per-user job that fails
+	// (snoozes do not count). 0 means DefaultMaxAttempts; 1 to 100.
+	MaxAttempts int
+
+	// Logger receives one line per job outcome other than success, with
+	// user IDs and counts only. nil discards.
+	Logger *slog.Logger
+}
+
+// Jobs holds the configured workers. It is safe for concurrent use; one
+// value serves every River client of a process.
+type Jobs struct {
+	db  kith.Beginner
+	cfg Config
+	log *slog.Logger
+	// perUser makes the args of each per-user job the fan-out enqueues
+	// for a user: the suggestion job, and each sync's job once the syncs
+	// plug in (see the package doc, "Sync jobs").
+	perUser []func(uuid.UUID) river.JobArgs
+}
+
+// New validates cfg and returns the jobs over db, the pool the fan-out
+// begins its insert transactions on (the database River's client uses).
+// It does not touch the database.
+func New(db kith.Beginner, cfg Config) (*Jobs, error) {
+	if err := argcheck.Handle(db); err != nil {
+		return nil, invalid("%v", err)
+	}
+	if cfg.Suggest == nil {
+		return nil, invalid("Config.Suggest is nil: want the suggest.Generator the jobs run")
+	}
+	if cfg.Breaker != nil && argcheck.IsNil(cfg.Breaker) {
+		return nil, invalid("Config.Breaker is a typed nil: want nil or a usable memguard.Breaker")
+	}
+	switch {
+	case cfg.Period == 0:
+		cfg.Period = DefaultPeriod
+	case cfg.Period < MinPeriod:
+		return nil, invalid("Config.Period %v: must be 0 or >= %v", cfg.Period, MinPeriod)
+	}
+	switch {
+	case cfg.BatchSize == 0:
+		cfg.BatchSize = DefaultBatchSize
+	case cfg.BatchSize < 1 || cfg.BatchSize > MaxBatchSize:
+		return nil, invalid("Config.BatchSize %d: must be in [1, %d]", cfg.BatchSize, MaxBatchSize)
+	}
+	for _, d := range []struct {
+		name string
+		v    *time.Duration
+		def  time.Duration
+	}{
+		{"PressureSnooze", &cfg.PressureSnooze, DefaultPressureSnooze},
+		{"SuggestTimeout", &cfg.SuggestTimeout, DefaultSuggestTimeout},
+		{"FanOutTimeout", &cfg.FanOutTimeout, DefaultFanOutTimeout},
+	} {
+		switch {
+		case *d.v == 0:
+			*d.v = d.def
+		case *d.v < 0:
+			return nil, invalid("Config.%s %v: must be >= 0", d.name, *d.v)
+		}
+	}
+	switch {
+	case cfg.MaxAttempts == 0:
+		cfg.MaxAttempts = DefaultMaxAttempts
+	case cfg.MaxAttempts < 1 || cfg.MaxAttempts > 100:
+		return nil, invalid("Config.MaxAttempts %d: must be in [1, 100]", cfg.MaxAttempts)
+	}
+	if cfg.Breaker == nil {
+		cfg.Breaker = memguard.Nop()
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Jobs{db: db, cfg: cfg, log: log, perUser: []func(uuid.UUID) river.JobArgs{
+		func(u uuid.UUID) river.JobArgs { return SuggestArgs{UserID: u} },
+	}}, nil
+}
+
+// Register adds the workers of the configured pipelines to workers: the
+// suggestion worker, and the fan-out worker when Config.Users is set.
+func (j *Jobs) Register(workers *river.Workers) error {
+	if workers == nil {
+		return invalid("Register: workers is nil")
+	}
+	if err := river.AddWorkerSafely(workers, &suggestWorker{j: j}); err != nil {
+		return fmt.Errorf("jobs: register: %w", err)
+	}
+	if j.cfg.Users != nil {
+		if err := river.AddWorkerSafely(workers, &fanOutWorker{j: j}); err != nil {
+			return fmt.Errorf("jobs: register: %w", err)
+		}
+	}
+	return nil
+}
+
+// activeStates are the states in which a per-user job blocks another of
+// the same kind and user: everything but completed, cancelled and
+// discarded. River requires available, pending, running and scheduled.
+var activeStates = []rivertype.JobState{
+	rivertype.JobStateAvailable,
+	rivertype.JobStatePending,
+	rivertype.JobStateRetryable,
+	rivertype.JobStateRunning,
+	rivertype.JobStateScheduled,
+}
+
+// perUserOpts are the insert options of every per-user job: kith's queue,
+// unique by (kind, user) while active.
+func perUserOpts(maxAttempts int) *river.InsertOpts {
+	return &river.InsertOpts{
+		Queue:       Queue,
+		MaxAttempts: maxAttempts,
+		UniqueOpts:  river.UniqueOpts{ByArgs: true, ByState: activeStates},
+	}
+}
+
+// pressureSnooze returns the snooze that answers err when err is a memory
+// refusal, else nil.
+func (j *Jobs) pressureSnooze(err error) error {
+	if errors.Is(err, memguard.ErrMemoryPressure) {
+		return river.JobSnooze(j.cfg.PressureSnooze)
+	}
+	return nil
+}
