@@ -15,9 +15,10 @@ import (
 )
 
 // counted yields n user IDs made from a counter: the sequence itself holds
-// nothing, so the heap the fan-out needs is all that grows.
-func counted(n int) func(context.Context) iter.Seq2[uuid.UUID, error] {
-	return func(context.Context) iter.Seq2[uuid.UUID, error] {
+// nothing, so the heap the fan-out needs is all that grows. (It ignores
+// the resume point: FanOut starts from the first user.)
+func counted(n int) func(context.Context, uuid.UUID) iter.Seq2[uuid.UUID, error] {
+	return func(context.Context, uuid.UUID) iter.Seq2[uuid.UUID, error] {
 		return func(yield func(uuid.UUID, error) bool) {
 			var id uuid.UUID
 			id[0] = 0x4b // not uuid.Nil

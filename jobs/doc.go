@@ -15,14 +15,18 @@
 //     (Config.Users) and enqueues each user's jobs in batches of
 //     Config.BatchSize, one transaction per batch ([river.Client.InsertManyTx]).
 //     Its memory does not grow with the number of users: one batch is held
-//     at a time.
+//     at a time. Each batch's transaction also records where the fan-out
+//     stands (River's resumable step cursor), so an attempt after an error
+//     or a crash resumes after the last committed batch.
 //
 // Every per-user job is unique per (kind, user) while it is available,
 // pending, scheduled, running or retryable (River's unique jobs, enforced by
 // a unique index, so across machines): a user is never processed twice at
-// once, and a fan-out that runs twice enqueues each user once. Once a
-// user's job completed, the next period enqueues it again. The fan-out job
-// is unique per period bucket.
+// once, and a second fan-out does not enqueue a user whose job still waits
+// or runs. Once a user's job completed, the next period enqueues it again.
+// The fan-out job is unique per period bucket, and a retried or rescued
+// fan-out resumes rather than starting over, so a round enqueues each user
+// once.
 //
 // # Failures
 //

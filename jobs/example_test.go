@@ -1,10 +1,12 @@
 package jobs_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"iter"
 	"log"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -46,10 +48,13 @@ func Example() {
 			log.Fatal(err)
 		}
 	}
-	listUsers := func(ctx context.Context) iter.Seq2[uuid.UUID, error] {
+	// In a host: a keyset query over its users table,
+	// WHERE id > $after ORDER BY id, page after page.
+	slices.SortFunc(users, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+	listUsers := func(ctx context.Context, after uuid.UUID) iter.Seq2[uuid.UUID, error] {
 		return func(yield func(uuid.UUID, error) bool) {
-			for _, u := range users { // in a host: a keyset query over its users table
-				if !yield(u, nil) {
+			for _, u := range users {
+				if bytes.Compare(u[:], after[:]) > 0 && !yield(u, nil) {
 					return
 				}
 			}

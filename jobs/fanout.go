@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 )
 
 // KindFanOut is the River kind of [FanOutArgs].
@@ -16,7 +17,9 @@ const KindFanOut = "kith.fan_out"
 
 // FanOutArgs is the periodic job that enqueues every user's per-user jobs.
 // [Jobs.PeriodicJob] inserts one per Config.Period, unique per period
-// bucket; a host may also insert one itself to start a round now.
+// bucket; a host may also insert one itself to start a round now. An
+// attempt that fails or dies (its process killed) is retried by River
+// from the user after its last committed batch.
 type FanOutArgs struct{}
 
 // Kind is KindFanOut.
@@ -31,7 +34,7 @@ func (FanOutArgs) InsertOpts() river.InsertOpts {
 // FanOutResult counts what one fan-out did. It is also the fan-out job's
 // River output.
 type FanOutResult struct {
-	Users      int `json:"users"`      // user IDs read from Config.Users
+	Users      int `json:"users"`      // users of the committed batches
 	Inserted   int `json:"inserted"`   // jobs inserted
 	Duplicates int `json:"duplicates"` // jobs skipped: the user's job of that kind was still active
 	Batches    int `json:"batches"`    // insert transactions committed
@@ -59,53 +62,77 @@ func (j *Jobs) PeriodicJob() (*river.PeriodicJob, error) {
 
 // FanOut enqueues each user's per-user jobs (a [SuggestArgs]; the syncs'
 // args once they plug in) for every user Config.Users yields,
-// Config.BatchSize users per transaction
-// (river.Client.InsertManyTx on a transaction of the Jobs' db). A user
-// whose job of a kind is still active is skipped for that kind (counted in
-// Duplicates), so FanOut may run again, or beside another, without
-// enqueuing anyone twice. Memory is one batch, whatever the number of
-// users.
+// Config.BatchSize users per transaction (river.Client.InsertManyTx on a
+// transaction of the Jobs' db). A user whose job of a kind is still active
+// is skipped for that kind (counted in Duplicates), so FanOut may run
+// again, or beside another, without enqueuing anyone twice while their
+// jobs wait or run. Memory is one batch, whatever the number of users.
 //
 // An error of Config.Users or of an insert ends FanOut with the counts so
-// far; the batches committed stay enqueued, and a rerun enqueues the rest.
-// The fan-out worker calls it with the client from its context.
+// far; the batches committed stay enqueued. FanOut starts from the first
+// user; the fan-out job instead resumes after the last user of its last
+// committed batch (see [FanOutArgs]).
 func (j *Jobs) FanOut(ctx context.Context, client *river.Client[*sql.Tx]) (FanOutResult, error) {
-	var res FanOutResult
 	if client == nil {
-		return res, invalid("FanOut: client is nil")
+		return FanOutResult{}, invalid("FanOut: client is nil")
 	}
+	return j.fanOut(ctx, client, fanOutCursor{}, nil)
+}
+
+// fanOutCursor is where a fan-out stands: the last user of the last
+// committed batch, and the counts so far. The fan-out job stores it in
+// the batch's transaction (River's resumable step cursor), so an attempt
+// after a crash or an error resumes after that user instead of starting
+// over: users whose jobs completed meanwhile are not enqueued twice in one
+// round.
+type fanOutCursor struct {
+	After  uuid.UUID    `json:"after"`
+	Counts FanOutResult `json:"counts"`
+}
+
+// fanOut enqueues the users after cur.After, calling checkpoint (if not
+// nil) inside each batch's transaction with the cursor that batch reaches.
+func (j *Jobs) fanOut(ctx context.Context, client *river.Client[*sql.Tx], cur fanOutCursor,
+	checkpoint func(tx *sql.Tx, cur fanOutCursor) error) (FanOutResult, error) {
+	res := cur.Counts
 	if j.cfg.Users == nil {
 		return res, invalid("FanOut: Config.Users is nil")
 	}
 	batch := make([]river.InsertManyParams, 0, j.cfg.BatchSize*len(j.perUser))
 	opts := perUserOpts(j.cfg.MaxAttempts)
-	inBatch := 0 // users
+	var inBatch int    // users in batch
+	var last uuid.UUID // the batch's last user
 	flush := func() error {
-		if len(batch) == 0 {
+		if inBatch == 0 {
 			return nil
 		}
-		n, dup, err := j.insert(ctx, client, batch)
-		if err != nil {
+		next := res
+		next.Users += inBatch
+		next.Batches++
+		if err := j.insert(ctx, client, batch, &next, func(tx *sql.Tx) error {
+			if checkpoint == nil {
+				return nil
+			}
+			return checkpoint(tx, fanOutCursor{After: last, Counts: next})
+		}); err != nil {
 			return err
 		}
-		res.Inserted += n
-		res.Duplicates += dup
-		res.Batches++
+		res = next
 		clear(batch) // drop the args for the collector before reuse
 		batch, inBatch = batch[:0], 0
 		return nil
 	}
-	for user, err := range j.cfg.Users(ctx) {
+	for user, err := range j.cfg.Users(ctx, cur.After) {
 		if err != nil {
 			return res, fmt.Errorf("jobs: fan-out: users: %w", err)
 		}
 		if user == uuid.Nil {
 			return res, invalid("fan-out: Config.Users yielded uuid.Nil")
 		}
-		res.Users++
 		for _, args := range j.perUser {
 			batch = append(batch, river.InsertManyParams{Args: args(user), InsertOpts: opts})
 		}
+		last = user
 		if inBatch++; inBatch >= j.cfg.BatchSize {
 			if err := flush(); err != nil {
 				return res, err
@@ -115,31 +142,37 @@ func (j *Jobs) FanOut(ctx context.Context, client *river.Client[*sql.Tx]) (FanOu
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
-	return res, flush()
+	err := flush()
+	return res, err
 }
 
-// insert writes one batch in its own transaction.
-func (j *Jobs) insert(ctx context.Context, client *river.Client[*sql.Tx], batch []river.InsertManyParams) (inserted, duplicates int, err error) {
+// insert writes one batch and its checkpoint in one transaction, adding
+// the outcome to counts.
+func (j *Jobs) insert(ctx context.Context, client *river.Client[*sql.Tx], batch []river.InsertManyParams,
+	counts *FanOutResult, checkpoint func(*sql.Tx) error) error {
 	tx, err := j.db.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, 0, fmt.Errorf("jobs: fan-out: begin: %w", err)
+		return fmt.Errorf("jobs: fan-out: begin: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
 	results, err := client.InsertManyTx(ctx, tx, batch)
 	if err != nil {
-		return 0, 0, fmt.Errorf("jobs: fan-out: insert %d jobs: %w", len(batch), err)
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, 0, fmt.Errorf("jobs: fan-out: commit: %w", err)
+		return fmt.Errorf("jobs: fan-out: insert %d jobs: %w", len(batch), err)
 	}
 	for _, r := range results {
 		if r.UniqueSkippedAsDuplicate {
-			duplicates++
+			counts.Duplicates++
 		} else {
-			inserted++
+			counts.Inserted++
 		}
 	}
-	return inserted, duplicates, nil
+	if err := checkpoint(tx); err != nil {
+		return fmt.Errorf("jobs: fan-out: checkpoint: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("jobs: fan-out: commit: %w", err)
+	}
+	return nil
 }
 
 type fanOutWorker struct {
@@ -162,14 +195,21 @@ func (w *fanOutWorker) Work(ctx context.Context, job *river.Job[FanOutArgs]) err
 		}
 		return err
 	}
-	res, err := j.FanOut(ctx, client)
+	var res FanOutResult
+	river.ResumableStepCursor(ctx, "users", nil, func(ctx context.Context, cur fanOutCursor) error {
+		res, err = j.fanOut(ctx, client, cur, func(tx *sql.Tx, next fanOutCursor) error {
+			_, err := river.ResumableSetStepCursorTx[*riverdatabasesql.Driver](ctx, tx, job, next)
+			return err
+		})
+		return err
+	})
 	if errors.Is(err, ErrInvalid) {
 		// Config.Users yielded uuid.Nil: a host bug a retry repeats.
 		j.log.ErrorContext(ctx, "jobs: fan-out cancelled", "job_id", job.ID, "users", res.Users, "inserted", res.Inserted)
 		return river.JobCancel(err)
 	}
 	if err != nil {
-		j.log.WarnContext(ctx, "jobs: fan-out failed; River retries", "job_id", job.ID, "users", res.Users, "inserted", res.Inserted, "attempt", job.Attempt)
+		j.log.WarnContext(ctx, "jobs: fan-out failed; River retries from its last batch", "job_id", job.ID, "users", res.Users, "inserted", res.Inserted, "attempt", job.Attempt)
 		return err
 	}
 	j.log.InfoContext(ctx, "jobs: fan-out", "job_id", job.ID, "users", res.Users, "inserted", res.Inserted, "duplicates", res.Duplicates, "batches", res.Batches)

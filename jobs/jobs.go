@@ -55,13 +55,16 @@ type Config struct {
 	// attempt (River retries it).
 	Location func(ctx context.Context, userID uuid.UUID) (*time.Location, error)
 
-	// Users yields the user IDs the fan-out enqueues jobs for, in any
-	// order, each once (a duplicate is skipped by uniqueness anyway). It is
-	// called once per fan-out with the job's context; the sequence is
-	// consumed one batch at a time, so it should stream (a keyset query
-	// over the host's users table) rather than collect. nil: no fan-out
-	// ([Jobs.PeriodicJob] refuses, [Jobs.Register] adds no fan-out worker).
-	Users func(ctx context.Context) iter.Seq2[uuid.UUID, error]
+	// Users yields the user IDs the fan-out enqueues jobs for: those
+	// after the given one (uuid.Nil: from the first), in an order that is
+	// the same on every call, each once. A keyset query over the host's
+	// users table does it (WHERE id > $after ORDER BY id LIMIT n, page
+	// after page). A fan-out attempt after a crash or an error resumes
+	// after the last user of its last committed batch. The sequence is
+	// consumed one batch at a time, so it should stream rather than
+	// collect. nil: no fan-out ([Jobs.PeriodicJob] refuses, [Jobs.Register]
+	// adds no fan-out worker).
+	Users func(ctx context.Context, after uuid.UUID) iter.Seq2[uuid.UUID, error]
 
 	// Period is how often the fan-out runs. 0 means DefaultPeriod; at
 	// least MinPeriod.

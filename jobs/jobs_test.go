@@ -7,6 +7,7 @@ import (
 	"errors"
 	"iter"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -94,11 +95,16 @@ func TestMigrateKithAndRiver(t *testing.T) {
 	}
 }
 
-// seq yields ids, then err if not nil.
-func seq(ids []uuid.UUID, err error) func(context.Context) iter.Seq2[uuid.UUID, error] {
-	return func(context.Context) iter.Seq2[uuid.UUID, error] {
+// seq yields the ids after after (all of them for uuid.Nil), then err if
+// not nil.
+func seq(ids []uuid.UUID, err error) func(context.Context, uuid.UUID) iter.Seq2[uuid.UUID, error] {
+	return func(_ context.Context, after uuid.UUID) iter.Seq2[uuid.UUID, error] {
 		return func(yield func(uuid.UUID, error) bool) {
-			for _, id := range ids {
+			start := 0
+			if after != uuid.Nil {
+				start = slices.Index(ids, after) + 1
+			}
+			for _, id := range ids[start:] {
 				if !yield(id, nil) {
 					return
 				}
@@ -229,7 +235,7 @@ func TestFanOutUsersError(t *testing.T) {
 	if !errors.Is(err, boom) {
 		t.Fatalf("fan-out error %v, want the sequence's", err)
 	}
-	if want := (jobs.FanOutResult{Users: 12, Inserted: 10, Batches: 2}); res != want {
+	if want := (jobs.FanOutResult{Users: 10, Inserted: 10, Batches: 2}); res != want {
 		t.Errorf("result %+v, want %+v", res, want)
 	}
 	j2, err := jobs.New(db, jobs.Config{Suggest: newGenerator(t, db, nil), Users: seq(users, nil), BatchSize: 5})
@@ -413,5 +419,64 @@ func TestNewRefuses(t *testing.T) {
 	}
 	if _, err := j.PeriodicJob(); !errors.Is(err, jobs.ErrInvalid) {
 		t.Errorf("PeriodicJob without Users: %v, want ErrInvalid", err)
+	}
+}
+
+// The fan-out job resumes where it stopped: an attempt that failed after
+// two committed batches is retried by River from the user after the last
+// one, so nobody is enqueued twice in one round even if their job
+// completed in between.
+func TestFanOutJobResumes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := kithtest.DB(t)
+	migrateRiver(t, db)
+	users := newUsers(25)
+	slices.SortFunc(users, func(a, b uuid.UUID) int { return strings.Compare(a.String(), b.String()) })
+	boom := errors.New("users table unavailable")
+	var calls []uuid.UUID // the resume point of each call
+	users0 := seq(users[:12], boom)
+	all := seq(users, nil)
+	j, err := jobs.New(db, jobs.Config{Suggest: newGenerator(t, db, nil), BatchSize: 5,
+		Users: func(ctx context.Context, after uuid.UUID) iter.Seq2[uuid.UUID, error] {
+			calls = append(calls, after) // one fan-out job at a time: no race
+			if len(calls) == 1 {
+				return users0(ctx, after)
+			}
+			return all(ctx, after)
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, events := startClient(t, db, j)
+	res, err := client.Insert(ctx, jobs.FanOutArgs{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []river.EventKind
+	for ev := range events {
+		if ev.Job.ID != res.Job.ID {
+			continue // the suggestion jobs it enqueued
+		}
+		kinds = append(kinds, ev.Kind)
+		if ev.Kind == river.EventKindJobCompleted {
+			var out jobs.FanOutResult
+			if err := json.Unmarshal(ev.Job.Output(), &out); err != nil {
+				t.Fatal(err)
+			}
+			if want := (jobs.FanOutResult{Users: 25, Inserted: 25, Batches: 5}); out != want {
+				t.Errorf("output %+v, want %+v", out, want)
+			}
+			break
+		}
+	}
+	if !slices.Equal(kinds, []river.EventKind{river.EventKindJobFailed, river.EventKindJobCompleted}) {
+		t.Errorf("fan-out events %v, want failed then completed", kinds)
+	}
+	if !slices.Equal(calls, []uuid.UUID{uuid.Nil, users[9]}) {
+		t.Errorf("Users called after %v, want from the start, then after the 10th user", calls)
+	}
+	if c := countJobs(t, db)[jobs.KindSuggest]; c.Jobs != 25 || c.Users != 25 {
+		t.Errorf("suggestion jobs: %d for %d users, want 25", c.Jobs, c.Users)
 	}
 }

@@ -43,8 +43,14 @@ const (
 var processUsers = flag.Int("jobs.users", 200, "users in TestWorkerProcesses (the full run: 1000)")
 
 // rescueAfter is River's RescueStuckJobsAfter in the worker processes:
-// seconds, so the test sees a killed worker's jobs rescued.
-const rescueAfter = 3 * time.Second
+// seconds, so the test sees a killed worker's jobs rescued. Every job's
+// timeout (jobTimeout) is shorter: River's rescuer leaves a job alone
+// until its timeout has passed. The rescuer runs every 30 s (not
+// configurable), which sets the length of the kill -9 test.
+const (
+	rescueAfter = 10 * time.Second
+	jobTimeout  = 8 * time.Second
+)
 
 // workerMain is one worker process: a River client working kith's queue on
 // the database envDSN names, until its stdin closes. It prints one line per
@@ -73,7 +79,8 @@ func workerMain() int {
 		Suggest:        g,
 		Users:          usersTable(db),
 		BatchSize:      200,
-		SuggestTimeout: 2 * time.Second,
+		SuggestTimeout: jobTimeout,
+		FanOutTimeout:  jobTimeout,
 	})
 	if err != nil {
 		return fail(err)
@@ -98,7 +105,7 @@ func workerMain() int {
 		PeriodicJobs:         []*river.PeriodicJob{fanOut},
 		FetchPollInterval:    50 * time.Millisecond,
 		FetchCooldown:        10 * time.Millisecond,
-		JobTimeout:           2 * time.Second,
+		JobTimeout:           jobTimeout,
 		RescueStuckJobsAfter: rescueAfter,
 		Middleware:           middleware,
 		Logger:               slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
@@ -171,10 +178,9 @@ func (h *holder) Work(ctx context.Context, job *rivertype.JobRow, doInner func(c
 
 // usersTable streams the IDs of public.users in keyset pages: the host's
 // users table of these tests.
-func usersTable(db *sqlx.DB) func(context.Context) iter.Seq2[uuid.UUID, error] {
-	return func(ctx context.Context) iter.Seq2[uuid.UUID, error] {
+func usersTable(db *sqlx.DB) func(context.Context, uuid.UUID) iter.Seq2[uuid.UUID, error] {
+	return func(ctx context.Context, after uuid.UUID) iter.Seq2[uuid.UUID, error] {
 		return func(yield func(uuid.UUID, error) bool) {
-			var after uuid.UUID
 			for {
 				var page []uuid.UUID
 				if err := db.SelectContext(ctx, &page, `SELECT id FROM public.users WHERE id > $1 ORDER BY id LIMIT 500`, after); err != nil {
@@ -250,7 +256,7 @@ func startWorkers(t *testing.T, db *sqlx.DB, n int, hold map[int]int) ([]*worker
 // once, no user has duplicate pending suggestions, and each user's
 // suggestions equal what a single-process GenerateAll computes. In
 // "kill -9" one worker is killed while it holds jobs it started: River's
-// rescuer (RescueStuckJobsAfter 3 s) hands them to the others, and nothing
+// rescuer (RescueStuckJobsAfter 10 s) hands them to the others, and nothing
 // is lost or duplicated. -jobs.users sets the number of users (200; the
 // full run is -jobs.users=1000, see the README).
 func TestWorkerProcesses(t *testing.T) {
@@ -360,7 +366,7 @@ func runPeriod(t *testing.T, nUsers, hold int) {
 		Attempt     int    `db:"attempt"`
 		AttemptedBy string `db:"attempted_by"`
 	}
-	if err := db.Select(&retried, `SELECT id, attempt, array_to_string(attempted_by, ',') AS attempted_by
+	if err := db.Select(&retried, `SELECT id, attempt, coalesce(array_to_string(attempted_by, ','), '') AS attempted_by
 		FROM river_job WHERE attempt <> 1 ORDER BY id`); err != nil {
 		t.Fatal(err)
 	}
@@ -408,7 +414,7 @@ func runPeriod(t *testing.T, nUsers, hold int) {
 	var single []row
 	var mu sync.Mutex
 	g := newGenerator(t, db, nil)
-	if _, err := g.GenerateAll(ctx, usersTable(db)(ctx), suggest.AllOptions{Progress: func(p suggest.Progress) {
+	if _, err := g.GenerateAll(ctx, usersTable(db)(ctx, uuid.Nil), suggest.AllOptions{Progress: func(p suggest.Progress) {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, s := range p.Result.Suggestions {
