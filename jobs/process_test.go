@@ -216,7 +216,7 @@ type workerEvent struct {
 
 // startWorkers starts n worker processes on db; worker i holds hold[i]
 // jobs. Their stdout lines arrive on the returned channel.
-func startWorkers(t *testing.T, db *sqlx.DB, n int, hold map[int]int) ([]*workerProc, <-chan workerEvent) {
+func startWorkers(t *testing.T, db *sqlx.DB, n int, hold map[int]int) ([]*workerProc, chan workerEvent) {
 	t.Helper()
 	events := make(chan workerEvent, 4096)
 	dsn, driver := kithtest.DSN(t, db), kithtest.Driver(t)
@@ -248,6 +248,28 @@ func startWorkers(t *testing.T, db *sqlx.DB, n int, hold map[int]int) ([]*worker
 		procs = append(procs, w)
 	}
 	return procs, events
+}
+
+// reportVictim waits for the killed worker's end, then reports as
+// "done-before-kill" every job the database shows it completed: the
+// process may have died between a job's completion and the line saying
+// so. Its own lines are all queued on events before it ends, so these come
+// after them.
+func reportVictim(db *sqlx.DB, w *workerProc, events chan<- workerEvent) {
+	<-w.exit
+	var rows []struct {
+		Kind string `db:"kind"`
+		ID   int64  `db:"id"`
+		User string `db:"user_id"`
+	}
+	if err := db.Select(&rows, `SELECT kind, id, coalesce(args->>'user_id', '') AS user_id FROM river_job
+		WHERE state = 'completed' AND attempted_by[cardinality(attempted_by)] = $1`, w.id); err != nil {
+		events <- workerEvent{worker: w.id, fields: []string{"error", err.Error()}}
+		return
+	}
+	for _, r := range rows {
+		events <- workerEvent{worker: w.id, fields: []string{"done-before-kill", r.Kind, strconv.FormatInt(r.ID, 10), r.User}}
+	}
 }
 
 // TestWorkerProcesses runs one period of kith's jobs on three worker
@@ -307,10 +329,15 @@ func runPeriod(t *testing.T, nUsers, hold int) {
 					t.Fatal(err)
 				}
 				killed = true
+				go reportVictim(db, procs[victim], events)
 			}
-		case len(f) >= 3 && f[0] == "done":
+		case len(f) >= 3 && (f[0] == "done" || f[0] == "done-before-kill"):
 			id, _ := strconv.ParseInt(f[2], 10, 64)
-			if by, ok := completedBy[id]; ok {
+			by, ok := completedBy[id]
+			if ok && f[0] == "done-before-kill" && by == ev.worker {
+				continue // the victim printed it before it died
+			}
+			if ok {
 				t.Errorf("job %d completed twice: by %s and %s", id, by, ev.worker)
 			}
 			completedBy[id] = ev.worker
