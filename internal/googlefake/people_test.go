@@ -261,18 +261,18 @@ func TestIncrementalDiff(t *testing.T) {
 
 func TestIncrementalPagesAndChangesDuringAChain(t *testing.T) {
 	srv := newServer(t)
-	a := srv.AddAccount("u1", googlefake.AccountConfig{People: 1000})
+	a := srv.AddAccount("u1", googlefake.AccountConfig{People: 400})
 	svc := peopleService(t, srv, a.TokenSource())
-	full := mustList(t, svc, 100, "")
-	for i := 0; i < 250; i++ {
+	full := mustList(t, svc, 40, "")
+	for i := 0; i < 100; i++ {
 		a.Change(i*4, nil)
 	}
 	// Page 1 of the incremental chain, then a change, then the rest.
 	call := func() *people.PeopleConnectionsListCall {
-		return svc.People.Connections.List("people/me").PersonFields(fields).PageSize(100).RequestSyncToken(true).SyncToken(full.syncToken)
+		return svc.People.Connections.List("people/me").PersonFields(fields).PageSize(40).RequestSyncToken(true).SyncToken(full.syncToken)
 	}
 	r1, err := call().Do()
-	if err != nil || len(r1.Connections) != 100 || r1.NextPageToken == "" || r1.NextSyncToken != "" {
+	if err != nil || len(r1.Connections) != 40 || r1.NextPageToken == "" || r1.NextSyncToken != "" {
 		t.Fatalf("page 1: %v", err)
 	}
 	a.Change(1, nil) // after the chain started: in the next chain
@@ -285,10 +285,10 @@ func TestIncrementalPagesAndChangesDuringAChain(t *testing.T) {
 		n += len(r.Connections)
 		pt, tok = r.NextPageToken, r.NextSyncToken
 	}
-	if n != 250 {
-		t.Fatalf("incremental chain returned %d people, want 250", n)
+	if n != 100 {
+		t.Fatalf("incremental chain returned %d people, want 100", n)
 	}
-	next := mustList(t, svc, 100, tok)
+	next := mustList(t, svc, 40, tok)
 	if len(next.people) != 1 || next.people[0].ResourceName != full.people[1].ResourceName {
 		t.Fatalf("next incremental: %d people", len(next.people))
 	}
@@ -424,28 +424,28 @@ func TestAuth(t *testing.T) {
 
 func TestScriptedFailures(t *testing.T) {
 	srv := newServer(t)
-	a := srv.AddAccount("u1", googlefake.AccountConfig{People: 700})
+	a := srv.AddAccount("u1", googlefake.AccountConfig{People: 70})
 	svc := peopleService(t, srv, a.TokenSource())
 
 	// "Fail page 7 once with 503": the retry of page 7 succeeds.
 	sc := srv.Script(googlefake.Rule{Account: "u1", Endpoint: googlefake.Connections, Page: 7, Fault: googlefake.Unavailable()})
-	_, err := list(t, svc, 100, "")
+	_, err := list(t, svc, 10, "")
 	ge := apiError(t, err, 503)
 	if !strings.Contains(ge.Body, "UNAVAILABLE") {
 		t.Fatalf("503 body %s", ge.Body)
 	}
 	reqs := srv.Requests("u1", googlefake.Connections)
 	last := reqs[len(reqs)-1]
-	if len(reqs) != 7 || last.Page != 7 || last.Status != 503 || last.Query.Get("pageSize") != "100" || last.Query.Get("pageToken") == "" {
+	if len(reqs) != 7 || last.Page != 7 || last.Status != 503 || last.Query.Get("pageSize") != "10" || last.Query.Get("pageToken") == "" {
 		t.Fatalf("recorded %d requests, last %+v", len(reqs), last)
 	}
 	pt := last.Query.Get("pageToken")
-	r, err := svc.People.Connections.List("people/me").PersonFields(fields).PageSize(100).RequestSyncToken(true).PageToken(pt).Do()
-	if err != nil || len(r.Connections) != 100 || sc.Fired() != 1 {
+	r, err := svc.People.Connections.List("people/me").PersonFields(fields).PageSize(10).RequestSyncToken(true).PageToken(pt).Do()
+	if err != nil || len(r.Connections) != 10 || sc.Fired() != 1 {
 		t.Fatalf("retry of page 7: %v, fired %d", err, sc.Fired())
 	}
 
-	small := peopleService(t, srv, srv.AddAccount("u2", googlefake.AccountConfig{People: 250}).TokenSource())
+	small := peopleService(t, srv, srv.AddAccount("u2", googlefake.AccountConfig{People: 50}).TokenSource())
 	cases := []struct {
 		name  string
 		fault googlefake.Fault
@@ -492,12 +492,12 @@ func TestScriptedFailures(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			sc := srv.Script(googlefake.Rule{Account: "u2", Page: 2, Fault: c.fault})
 			defer sc.Remove()
-			p, err := list(t, small, 100, "")
+			p, err := list(t, small, 25, "")
 			if p.pages != 1 {
 				t.Fatalf("failed after %d pages", p.pages)
 			}
 			c.check(t, err)
-			if p, err := list(t, small, 100, ""); err != nil || len(p.people) != 250 {
+			if p, err := list(t, small, 25, ""); err != nil || len(p.people) != 50 {
 				t.Fatalf("after the fault: %d people, %v", len(p.people), err)
 			}
 		})
@@ -562,7 +562,7 @@ func TestSlowResponse(t *testing.T) {
 
 func TestContactGroups(t *testing.T) {
 	srv := newServer(t)
-	a := srv.AddAccount("u1", googlefake.AccountConfig{People: 800})
+	a := srv.AddAccount("u1", googlefake.AccountConfig{People: 400})
 	svc := peopleService(t, srv, a.TokenSource())
 	listGroups := func(tok string) (*people.ListContactGroupsResponse, error) {
 		call := svc.ContactGroups.List().PageSize(1000)
@@ -583,7 +583,7 @@ func TestContactGroups(t *testing.T) {
 			user++
 		}
 	}
-	if user != 4 || counts["contactGroups/myContacts"] < 700 || counts["contactGroups/starred"] == 0 || r.NextSyncToken == "" {
+	if user != 4 || counts["contactGroups/myContacts"] < 350 || counts["contactGroups/starred"] == 0 || r.NextSyncToken == "" {
 		t.Fatalf("groups: %d user groups, counts %v", user, counts)
 	}
 	// memberCount agrees with the people served.
@@ -643,7 +643,7 @@ func TestConcurrentAccounts(t *testing.T) {
 	var wg sync.WaitGroup
 	for u := range 8 {
 		key := "user" + string(rune('a'+u))
-		a := srv.AddAccount(key, googlefake.AccountConfig{People: 300 + u, Events: 100})
+		a := srv.AddAccount(key, googlefake.AccountConfig{People: 150 + u, Events: 100})
 		svc := peopleService(t, srv, a.TokenSource())
 		wg.Add(3)
 		go func() {
@@ -673,13 +673,13 @@ func TestConcurrentAccounts(t *testing.T) {
 				t.Error(err)
 				return
 			}
-			if len(p.people) != 300+u {
+			if len(p.people) != 150+u {
 				t.Errorf("%s: %d people", key, len(p.people))
 			}
 		}()
 	}
 	wg.Wait()
-	if srv.Hits("", googlefake.Connections) != 3+7*4 { // 300 people: 3 pages, 301..307: 4
+	if srv.Hits("", googlefake.Connections) != 8*2 { // 150..157 people in pages of 100
 		t.Fatalf("hits %d", srv.Hits("", googlefake.Connections))
 	}
 }
