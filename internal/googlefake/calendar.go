@@ -220,7 +220,7 @@ func (a *Account) ChangeEvent(calendarID string, k int, edit func(ev *calendar.E
 	c := a.calendar(calendarID)
 	a.checkEvent(c, k)
 	st := eventStateOf(c, k)
-	if st.cancelled {
+	if st.cancelled || a.eventAt(c, k, st).Status == "cancelled" {
 		panic(fmt.Sprintf("googlefake: ChangeEvent(%d): event is cancelled", k))
 	}
 	if edit != nil {
