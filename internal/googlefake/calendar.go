@@ -515,7 +515,12 @@ func (a *Account) genEvent(c *calendarState, k int, t evTime) *calendar.Event {
 		self = c.id
 	}
 	kind := rs.intn(100)
-	if t.allDay && kind < 70 || kind < 10 {
+	// Large and medium meetings sit at fixed positions among single timed
+	// events, so that every page carries about as many (page sizes, and
+	// the heap a page costs, do not depend on luck).
+	large := !t.series && !t.allDay && k%50 == 7
+	medium := !t.series && !t.allDay && k%25 == 11
+	if !large && !medium && (t.allDay && kind < 70 || kind < 10) {
 		// Personal: no attendees.
 		ev.Organizer = &calendar.EventOrganizer{Email: self, Self: true}
 		ev.Creator = &calendar.EventCreator{Email: self, Self: true}
@@ -527,9 +532,9 @@ func (a *Account) genEvent(c *calendarState, k int, t evTime) *calendar.Event {
 	}
 	others := 1 + rs.intn(5)
 	switch {
-	case kind >= 98:
+	case large:
 		others = 199
-	case kind >= 94:
+	case medium:
 		others = 10 + rs.intn(30)
 	}
 	orgSelf := rs.permille(500)

@@ -137,98 +137,94 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, info *reqInfo) {
 		showDeleted = true
 	}
 
-	resp := &calendar.Events{Kind: "calendar#events", Summary: c.summary, TimeZone: c.timeZone,
-		AccessRole: c.accessRole, Items: make([]*calendar.Event, 0, min(size, 256))}
-	if c.accessRole != "freeBusyReader" {
-		resp.DefaultReminders = []*calendar.EventReminder{{Method: "popup", Minutes: 10}}
-	}
-	a.mu.RLock()
-	snap := a.seq
-	if pt != nil {
-		snap = pt.snap
-	}
-	keep := func(ev *calendar.Event) bool {
-		if ev.Status == "cancelled" {
-			return showDeleted
+	s.streamBody(w, info, func(enc *jw) {
+		enc.open()
+		enc.str("accessRole", c.accessRole)
+		if c.accessRole != "freeBusyReader" {
+			enc.list("defaultReminders", 1, false, func(int) { enc.reminder(&calendar.EventReminder{Method: "popup", Minutes: 10}) })
 		}
-		if len(eventTypes) > 0 && !eventTypes[ev.EventType] {
-			return false
-		}
-		return true
-	}
-	var pos int
-	more := false
-	if st == nil {
+		a.mu.RLock()
+		snap := a.seq
 		if pt != nil {
-			pos = int(pt.pos)
+			snap = pt.snap
 		}
-		for ; pos < c.total && len(resp.Items) < size; pos++ {
-			es := c.events[pos]
-			if !timeMin.IsZero() || !timeMax.IsZero() {
-				start, end, known := a.eventSpan(c, pos, es)
-				if known && (!timeMin.IsZero() && !end.After(timeMin) || !timeMax.IsZero() && !start.Before(timeMax)) {
-					continue
-				}
+		enc.str("etag", `"`+strconv.FormatUint(hash64(c.seed, uint64(snap), 0xe7a)%9e15+1e15, 10)+`"`)
+		items := itemList{w: enc, key: "items"}
+		emit := func(ev *calendar.Event) {
+			if ev.Status == "cancelled" && !showDeleted || ev.Status != "cancelled" && len(eventTypes) > 0 && !eventTypes[ev.EventType] {
+				return
 			}
-			ev := a.eventAt(c, pos, es)
-			if !keep(ev) {
-				continue
-			}
-			if !updatedMin.IsZero() {
-				if u, err := time.Parse(time.RFC3339, ev.Updated); err == nil && u.Before(updatedMin) {
-					continue
-				}
-			}
-			resp.Items = append(resp.Items, ev)
-		}
-		more = pos < c.total
-	} else {
-		pos = sort.Search(len(c.log), func(j int) bool { return c.log[j].seq > st.from })
-		if pt != nil {
-			pos = int(pt.pos)
-		}
-		for ; pos < len(c.log) && c.log[pos].seq <= snap && len(resp.Items) < size; pos++ {
-			e := c.log[pos]
-			es := c.events[e.idx]
-			if es.seq != e.seq {
-				continue
-			}
-			ev := a.eventAt(c, e.idx, es)
-			if !keep(ev) {
-				continue
-			}
-			resp.Items = append(resp.Items, ev)
-		}
-		more = pos < len(c.log) && c.log[pos].seq <= snap
-	}
-	resp.Updated = rfc3339ms(a.cal.anchor)
-	if n := len(c.log); n > 0 {
-		if es := c.events[c.log[n-1].idx]; es != nil && es.updated.After(a.cal.anchor) {
-			resp.Updated = rfc3339ms(es.updated)
-		}
-	}
-	resp.Etag = `"` + strconv.FormatUint(hash64(c.seed, uint64(snap), 0xe7a)%9e15+1e15, 10) + `"`
-	a.mu.RUnlock()
-
-	if maxAtt > 0 {
-		for k, ev := range resp.Items {
-			if len(ev.Attendees) > maxAtt {
+			if maxAtt > 0 && len(ev.Attendees) > maxAtt {
 				cp := *ev
 				cp.Attendees, cp.AttendeesOmitted = ev.Attendees[:maxAtt], true
-				resp.Items[k] = &cp
+				ev = &cp
+			}
+			items.event(ev)
+		}
+		var pos int
+		more := false
+		if st == nil {
+			if pt != nil {
+				pos = int(pt.pos)
+			}
+			for ; pos < c.total && items.n < size; pos++ {
+				es := c.events[pos]
+				if !timeMin.IsZero() || !timeMax.IsZero() {
+					start, end, known := a.eventSpan(c, pos, es)
+					if known && (!timeMin.IsZero() && !end.After(timeMin) || !timeMax.IsZero() && !start.Before(timeMax)) {
+						continue
+					}
+				}
+				ev := a.eventAt(c, pos, es)
+				if !updatedMin.IsZero() {
+					if u, err := time.Parse(time.RFC3339, ev.Updated); err == nil && u.Before(updatedMin) {
+						continue
+					}
+				}
+				emit(ev)
+			}
+			more = pos < c.total
+		} else {
+			pos = sort.Search(len(c.log), func(j int) bool { return c.log[j].seq > st.from })
+			if pt != nil {
+				pos = int(pt.pos)
+			}
+			for ; pos < len(c.log) && c.log[pos].seq <= snap && items.n < size; pos++ {
+				e := c.log[pos]
+				if es := c.events[e.idx]; es.seq == e.seq {
+					emit(a.eventAt(c, e.idx, es))
+				}
+			}
+			more = pos < len(c.log) && c.log[pos].seq <= snap
+		}
+		updated := rfc3339ms(a.cal.anchor)
+		if n := len(c.log); n > 0 {
+			if es := c.events[c.log[n-1].idx]; es != nil && es.updated.After(a.cal.anchor) {
+				updated = rfc3339ms(es.updated)
 			}
 		}
-	}
-	from := int64(-1)
-	if st != nil {
-		from = st.from
-	}
-	if more {
-		resp.NextPageToken = a.pageToken(info.ep, pageParams, c.hash, from, snap, int64(pos), info.page)
-	} else {
-		resp.NextSyncToken = a.syncToken(info.ep, syncParams, c.hash, snap)
-	}
-	s.writeBody(w, info, func(b []byte) []byte { return appendEvents(b, resp) })
+		a.mu.RUnlock()
+		items.end()
+
+		from := int64(-1)
+		if st != nil {
+			from = st.from
+		}
+		var next, sync string
+		if more {
+			next = a.pageToken(info.ep, pageParams, c.hash, from, snap, int64(pos), info.page)
+		} else {
+			sync = a.syncToken(info.ep, syncParams, c.hash, snap)
+		}
+		enc.str("kind", "calendar#events")
+		enc.str("nextPageToken", next)
+		enc.str("nextSyncToken", sync)
+		enc.str("summary", c.summary)
+		enc.str("timeZone", c.timeZone)
+		enc.str("updated", updated)
+		enc.close()
+		enc.b = append(enc.b, '\n')
+	})
 }
 
 // eventSpan returns the start and end of event k without generating it

@@ -16,25 +16,11 @@ func appendEvents(b []byte, r *calendar.Events) []byte {
 	w.list("defaultReminders", len(r.DefaultReminders), false, func(i int) { w.reminder(r.DefaultReminders[i]) })
 	w.str("description", r.Description)
 	w.str("etag", r.Etag)
-	if len(r.Items) > 0 {
-		w.key("items")
-		w.b = append(w.b, '[')
-		for i, ev := range r.Items {
-			if i > 0 {
-				w.b = append(w.b, ',')
-			}
-			if fastEvent(ev) {
-				w.event(ev)
-			} else {
-				j, err := json.Marshal(ev)
-				if err != nil {
-					panic(err)
-				}
-				w.b = append(w.b, j...)
-			}
-		}
-		w.b = append(w.b, ']')
+	l := itemList{w: w, key: "items"}
+	for _, ev := range r.Items {
+		l.event(ev)
 	}
+	l.end()
 	w.str("kind", r.Kind)
 	w.str("nextPageToken", r.NextPageToken)
 	w.str("nextSyncToken", r.NextSyncToken)
@@ -43,6 +29,19 @@ func appendEvents(b []byte, r *calendar.Events) []byte {
 	w.str("updated", r.Updated)
 	w.close()
 	return append(w.b, '\n')
+}
+
+func (l *itemList) event(ev *calendar.Event) {
+	l.next()
+	if fastEvent(ev) {
+		l.w.event(ev)
+		return
+	}
+	j, err := json.Marshal(ev)
+	if err != nil {
+		panic(err)
+	}
+	l.w.b = append(l.w.b, j...)
 }
 
 func (w *jw) reminder(x *calendar.EventReminder) {

@@ -29,6 +29,18 @@ func fastPerson(p *people.Person) bool {
 type jw struct {
 	b     []byte
 	first bool
+	out   func([]byte) // streaming: takes what b holds so far; nil = keep all
+}
+
+// flushChunk is how much a streamed response buffers between writes.
+const flushChunk = 32 << 10
+
+// maybeFlush hands the bytes so far to out when there are enough of them.
+func (w *jw) maybeFlush() {
+	if w.out != nil && len(w.b) >= flushChunk {
+		w.out(w.b)
+		w.b = w.b[:0]
+	}
 }
 
 func (w *jw) open()  { w.b = append(w.b, '{'); w.first = true }
@@ -279,32 +291,65 @@ func appendPerson(b []byte, p *people.Person) []byte {
 	return w.b
 }
 
+// itemList writes the items of a list response one at a time, so that a
+// page is encoded as it is generated and never held whole.
+type itemList struct {
+	w   *jw
+	key string
+	n   int
+}
+
+func (l *itemList) next() {
+	l.w.maybeFlush()
+	if l.n == 0 {
+		l.w.key(l.key)
+		l.w.b = append(l.w.b, '[')
+	} else {
+		l.w.b = append(l.w.b, ',')
+	}
+	l.n++
+}
+
+func (l *itemList) end() {
+	if l.n > 0 {
+		l.w.b = append(l.w.b, ']')
+		l.w.first = false
+	}
+}
+
+func (l *itemList) person(p *people.Person) {
+	l.next()
+	if fastPerson(p) && fastParts(p) {
+		l.w.b = appendPerson(l.w.b, p)
+		return
+	}
+	j, err := json.Marshal(p)
+	if err != nil {
+		panic(err)
+	}
+	l.w.b = append(l.w.b, j...)
+}
+
+// connectionsTail ends a ListConnectionsResponse.
+func (w *jw) connectionsTail(next, sync string, total int64) {
+	w.str("nextPageToken", next)
+	w.str("nextSyncToken", sync)
+	w.int("totalItems", total)
+	w.int("totalPeople", total)
+	w.close()
+	w.b = append(w.b, '\n')
+}
+
 // appendConnections writes a ListConnectionsResponse as json.Marshal
-// would, encoding people the fast way when it can.
+// would (the handler streams the same encoding).
 func appendConnections(b []byte, r *people.ListConnectionsResponse) []byte {
 	w := &jw{b: b}
 	w.open()
-	if len(r.Connections) > 0 {
-		w.key("connections")
-		w.b = append(w.b, '[')
+	l := itemList{w: w, key: "connections"}
+	for _, p := range r.Connections {
+		l.person(p)
 	}
-	for i, p := range r.Connections {
-		if i > 0 {
-			w.b = append(w.b, ',')
-		}
-		if fastPerson(p) && fastParts(p) {
-			w.b = appendPerson(w.b, p)
-		} else {
-			j, err := json.Marshal(p)
-			if err != nil {
-				panic(err)
-			}
-			w.b = append(w.b, j...)
-		}
-	}
-	if len(r.Connections) > 0 {
-		w.b = append(w.b, ']')
-	}
+	l.end()
 	w.str("nextPageToken", r.NextPageToken)
 	w.str("nextSyncToken", r.NextSyncToken)
 	w.int("totalItems", r.TotalItems)

@@ -154,82 +154,86 @@ func (s *Server) connections(w http.ResponseWriter, r *http.Request, info *reqIn
 		return
 	}
 
-	resp := &people.ListConnectionsResponse{Connections: make([]*people.Person, 0, min(size, 1000))}
-	a.mu.RLock()
-	snap := a.seq
-	if pt != nil {
-		snap = pt.snap
-	}
-	var nextPos int64
-	var more bool
-	if st == nil {
-		// Full pass: people in index order.
-		pos := 0
+	s.streamBody(w, info, func(enc *jw) {
+		enc.open()
+		items := itemList{w: enc, key: "connections"}
+		a.mu.RLock()
+		snap := a.seq
 		if pt != nil {
-			pos = int(pt.pos)
+			snap = pt.snap
 		}
-		for ; pos < a.total && len(resp.Connections) < size; pos++ {
-			ps := a.people[pos]
-			if ps != nil && (ps.deleted || ps.gone) {
-				continue
+		var nextPos int64
+		var more bool
+		if st == nil {
+			// Full pass: people in index order.
+			pos := 0
+			if pt != nil {
+				pos = int(pt.pos)
 			}
-			resp.Connections = append(resp.Connections, a.personAt(pos, ps, fields, false))
-		}
-		for ; pos < a.total; pos++ { // skip trailing deleted people
-			if ps := a.people[pos]; ps == nil || !(ps.deleted || ps.gone) {
-				more = true
-				break
-			}
-		}
-		nextPos = int64(pos)
-	} else {
-		// Incremental pass: the change log after the token, up to snap.
-		pos := sort.Search(len(a.plog), func(j int) bool { return a.plog[j].seq > st.from })
-		if pt != nil {
-			pos = int(pt.pos)
-		}
-		for ; pos < len(a.plog) && a.plog[pos].seq <= snap && len(resp.Connections) < size; pos++ {
-			e := a.plog[pos]
-			ps := a.people[e.idx]
-			if ps.seq != e.seq || ps.gone { // superseded by a later change, or merged away
-				continue
-			}
-			if ps.deleted {
-				name := a.nameOf(e.idx)
-				if k, reused := a.names[name]; reused && k != e.idx {
-					continue // re-created under the same name: the new person is reported
+			for ; pos < a.total && items.n < size; pos++ {
+				ps := a.people[pos]
+				if ps != nil && (ps.deleted || ps.gone) {
+					continue
 				}
-				resp.Connections = append(resp.Connections, &people.Person{
-					ResourceName: name, Etag: a.personEtag(e.idx, ps.version),
-					Metadata: &people.PersonMetadata{Deleted: true},
-				})
-				continue
+				items.person(a.personAt(pos, ps, fields, false))
 			}
-			resp.Connections = append(resp.Connections, a.personAt(e.idx, ps, fields, true))
-		}
-		for ; pos < len(a.plog) && a.plog[pos].seq <= snap; pos++ {
-			e := a.plog[pos]
-			if ps := a.people[e.idx]; ps.seq == e.seq && !ps.gone {
-				more = true
-				break
+			for ; pos < a.total; pos++ { // skip trailing deleted people
+				if ps := a.people[pos]; ps == nil || !(ps.deleted || ps.gone) {
+					more = true
+					break
+				}
 			}
+			nextPos = int64(pos)
+		} else {
+			// Incremental pass: the change log after the token, up to snap.
+			pos := sort.Search(len(a.plog), func(j int) bool { return a.plog[j].seq > st.from })
+			if pt != nil {
+				pos = int(pt.pos)
+			}
+			for ; pos < len(a.plog) && a.plog[pos].seq <= snap && items.n < size; pos++ {
+				e := a.plog[pos]
+				ps := a.people[e.idx]
+				if ps.seq != e.seq || ps.gone { // superseded by a later change, or merged away
+					continue
+				}
+				if ps.deleted {
+					name := a.nameOf(e.idx)
+					if k, reused := a.names[name]; reused && k != e.idx {
+						continue // re-created under the same name: the new person is reported
+					}
+					items.person(&people.Person{
+						ResourceName: name, Etag: a.personEtag(e.idx, ps.version),
+						Metadata: &people.PersonMetadata{Deleted: true},
+					})
+					continue
+				}
+				items.person(a.personAt(e.idx, ps, fields, true))
+			}
+			for ; pos < len(a.plog) && a.plog[pos].seq <= snap; pos++ {
+				e := a.plog[pos]
+				if ps := a.people[e.idx]; ps.seq == e.seq && !ps.gone {
+					more = true
+					break
+				}
+			}
+			nextPos = int64(pos)
 		}
-		nextPos = int64(pos)
-	}
-	resp.TotalItems = int64(a.live)
-	resp.TotalPeople = resp.TotalItems
-	a.mu.RUnlock()
+		total := int64(a.live)
+		a.mu.RUnlock()
+		items.end()
 
-	from := int64(-1)
-	if st != nil {
-		from = st.from
-	}
-	if more {
-		resp.NextPageToken = a.pageToken(info.ep, params, 0, from, snap, nextPos, info.page)
-	} else if reqSync {
-		resp.NextSyncToken = a.syncToken(info.ep, params, 0, snap)
-	}
-	s.writeBody(w, info, func(b []byte) []byte { return appendConnections(b, resp) })
+		from := int64(-1)
+		if st != nil {
+			from = st.from
+		}
+		var next, sync string
+		if more {
+			next = a.pageToken(info.ep, params, 0, from, snap, nextPos, info.page)
+		} else if reqSync {
+			sync = a.syncToken(info.ep, params, 0, snap)
+		}
+		enc.connectionsTail(next, sync, total)
+	})
 }
 
 var validGroupFields = map[string]bool{"clientData": true, "groupType": true, "memberCount": true, "metadata": true, "name": true}

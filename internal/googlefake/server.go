@@ -338,6 +338,37 @@ func (s *Server) writeJSON(w http.ResponseWriter, info *reqInfo, v any) {
 	})
 }
 
+// streamBody answers 200 with the JSON that fill writes, streamed in
+// chunks (no Content-Length: chunked, as Google's front end often sends), so
+// that a page is never held whole by the server. Under a Truncated fault
+// the whole body is built and its first half sent with a Content-Length.
+func (s *Server) streamBody(w http.ResponseWriter, info *reqInfo, fill func(enc *jw)) {
+	if info.truncate {
+		s.writeBody(w, info, func(b []byte) []byte {
+			enc := &jw{b: b}
+			fill(enc)
+			return enc.b
+		})
+		return
+	}
+	bp := s.bufPool.Get().(*[]byte)
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(http.StatusOK)
+	failed := false
+	enc := &jw{b: (*bp)[:0], out: func(b []byte) {
+		if !failed {
+			_, err := w.Write(b)
+			failed = err != nil
+		}
+	}}
+	fill(enc)
+	enc.out(enc.b)
+	if cap(enc.b) <= 1<<20 {
+		*bp = enc.b
+		s.bufPool.Put(bp)
+	}
+}
+
 // writeBody answers 200 with the JSON that appendBody appends, cut in half
 // under a Truncated fault.
 func (s *Server) writeBody(w http.ResponseWriter, info *reqInfo, appendBody func([]byte) []byte) {
