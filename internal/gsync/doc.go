@@ -22,6 +22,56 @@
 // status codes, Google's reason identifiers and kith's own words. The
 // original errors stay in the chain for errors.As, never in Error().
 //
+// # A sync run, put together
+//
+// Built once, in the sync's New (each error is wrapped in the sync
+// package's ErrInvalid, naming the Config field):
+//
+//	pool, err := gsync.AsPool(db)                 // refuses *sql.Conn, *sql.Tx
+//	err = cfg.Retry.Validate()                    // a gsync.RetryPolicy field
+//	ledger, err := gsync.NewLedger(gsync.LedgerConfig{Schema: cfg.Schema, Now: cfg.Now})
+//	clients, err := gsync.NewCache(cfg.Cache, func(ctx context.Context, u uuid.UUID) (*people.Service, error) {
+//		ts, err := cfg.TokenSource(ctx, u)
+//		if err != nil {
+//			return nil, err
+//		}
+//		opts := append([]option.ClientOption{option.WithTokenSource(oauth2.ReuseTokenSource(nil, ts))}, cfg.ClientOptions...)
+//		return people.NewService(context.WithoutCancel(ctx), opts...)
+//	})
+//
+// One run of one user's resource:
+//
+//	conn, release, err := gsync.Lock(ctx, pool, schema, userID, gsync.ResourcePeople, mode) // gsync.ErrBusy
+//	if err != nil { ... }
+//	defer release()
+//	st, err := ledger.Load(ctx, conn, userID, gsync.ResourcePeople)
+//	kind := gsync.Incremental
+//	if st.Token == "" {
+//		kind = gsync.Full
+//	}
+//	run, err := ledger.StartRun(ctx, conn, userID, gsync.ResourcePeople, kind)
+//	defer func() { _, _ = ledger.FinishRun(context.WithoutCancel(ctx), conn, run, counts, runErr) }()
+//	svc, err := clients.Get(ctx, userID)
+//	for each page {
+//		resp, retries, err := gsync.Do(ctx, policy, func(ctx context.Context) (*people.ListConnectionsResponse, error) {
+//			return call.Context(ctx).Do()
+//		})
+//		switch {
+//		case gsync.IsPeopleTokenExpired(err): // ClearToken, run.Kind = gsync.Full, restart from page 1
+//		case gsync.IsAccessRevoked(err):      // clients.Remove(userID); return err
+//		case err != nil:                      // return err: it is already classified
+//		}
+//		tx, err := conn.BeginTx(ctx, nil)
+//		// ... the page's writes ...
+//		if resp.NextPageToken == "" {
+//			err = ledger.SaveToken(ctx, tx, userID, gsync.ResourcePeople, resp.NextSyncToken, run.Kind)
+//		}
+//		err = tx.Commit()
+//	}
+//
+// A sync may raise policy.RateLimitDelay for the first page of a full
+// People pass, which has a fixed extra quota (minutes, not seconds).
+//
 // # Resources
 //
 // A resource names what one sync token covers for one user: "people" for

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/kithhq/kith/kithtest"
+	"github.com/kithhq/kith/memguard"
 	"golang.org/x/oauth2"
 	"google.golang.org/api/calendar/v3"
 	"google.golang.org/api/option"
@@ -380,5 +381,18 @@ func TestClassifyLeavesOthersAlone(t *testing.T) {
 	}
 	if ErrorText(nil) != "" {
 		t.Error("ErrorText(nil) is not empty")
+	}
+}
+
+// TestErrorTextMemguard: a memory refusal is stored with its figures and
+// not reclassified.
+func TestErrorTextMemguard(t *testing.T) {
+	pe := &memguard.PressureError{}
+	err := fmt.Errorf("page 4: %w", pe)
+	if Classify(err) != err || IsRetryable(err) {
+		t.Errorf("Classify/IsRetryable touched a memguard error")
+	}
+	if got := ErrorText(err); got != pe.Error() {
+		t.Errorf("ErrorText = %q, want %q", got, pe.Error())
 	}
 }

@@ -16,6 +16,25 @@ import (
 	"github.com/kithhq/kith/internal/dbschema"
 )
 
+// Resource names, one per sync token a user has: the same names key the
+// lock, the state and the run history.
+const (
+	// ResourcePeople is the People API's connections of the user
+	// (contacts/googlesync).
+	ResourcePeople = "people"
+	// ResourceCalendarList is the user's calendar list (calendar).
+	ResourceCalendarList = "calendarList"
+	// CalendarPrefix starts the resource of one calendar's events; see
+	// CalendarResource.
+	CalendarPrefix = "calendar:"
+)
+
+// CalendarResource is the resource of the events of one calendar:
+// "calendar:" and the calendar ID as the Calendar API gives it (use one
+// form per calendar: "primary" and the user's email are different
+// resources). A calendar ID can be an email address: never log it.
+func CalendarResource(calendarID string) string { return CalendarPrefix + calendarID }
+
 // Kind is the kind of a sync pass.
 type Kind string
 
@@ -121,7 +140,7 @@ type Ledger struct {
 }
 
 type ledgerSQL struct {
-	load, saveToken, clearToken, startRun, finishRun, status string
+	load, saveToken, clearToken, startRun, finishRun, status, statuses string
 }
 
 // NewLedger checks cfg and returns a Ledger. The error names the invalid
@@ -142,6 +161,7 @@ func NewLedger(cfg LedgerConfig) (*Ledger, error) {
 		startRun:   q(startRunSQL),
 		finishRun:  q(finishRunSQL),
 		status:     q(statusSQL),
+		statuses:   q(statusesSQL),
 	}}, nil
 }
 
@@ -260,9 +280,10 @@ func (l *Ledger) StartRun(ctx context.Context, db kith.DB, userID uuid.UUID, res
 // last_error; a cancel leaves the state alone) and deletes the runs of
 // the (user, resource) beyond the newest $8, walking
 // sync_runs_user_resource_idx backwards. $1 user, $2 run, $3 resource,
-// $4 finished_at, $5 outcome, $6 counts, $7 error text.
+// $4 finished_at, $5 outcome, $6 counts, $7 error text, $8 runs kept,
+// $9 kind.
 const finishRunSQL = `WITH run AS (
-    UPDATE kith.sync_runs SET finished_at = $4, outcome = $5, counts = $6::jsonb, error = $7
+    UPDATE kith.sync_runs SET finished_at = $4, outcome = $5, counts = $6::jsonb, error = $7, kind = $9
     WHERE user_id = $1 AND id = $2 AND finished_at IS NULL
     RETURNING 1
 ), state AS (
@@ -288,12 +309,17 @@ SELECT (SELECT count(*) FROM run), (SELECT count(*) FROM pruned)`
 // when runErr is nil, Cancelled when runErr is context.Canceled, else a
 // failure with ErrorText(runErr), never runErr's own text. In the same
 // statement it updates the state (see Status) and keeps only the newest
-// KeptRuns runs of the user's resource. counts may be nil.
+// KeptRuns runs of the user's resource. counts may be nil. run.Kind is
+// recorded as given: an incremental run whose token expired and that
+// went on with a full pass sets it to Full before finishing.
 //
 // Call it on a context that is not the run's (context.WithoutCancel) so a
 // cancelled run is still recorded. A run already finished is an error.
 func (l *Ledger) FinishRun(ctx context.Context, db kith.DB, run Run, counts map[string]int64, runErr error) (Run, error) {
 	if err := checkKey(run.UserID, run.Resource); err != nil {
+		return run, err
+	}
+	if err := checkKind(run.Kind); err != nil {
 		return run, err
 	}
 	if counts == nil {
@@ -318,7 +344,7 @@ func (l *Ledger) FinishRun(ctx context.Context, db kith.DB, run Run, counts map[
 	}
 	var updated, pruned int64
 	if err := db.QueryRowContext(ctx, l.q.finishRun, run.UserID, run.ID, run.Resource, at, string(outcome),
-		string(js), errText, KeptRuns).Scan(&updated, &pruned); err != nil {
+		string(js), errText, KeptRuns, string(run.Kind)).Scan(&updated, &pruned); err != nil {
 		return run, fmt.Errorf("sync: finish run: %w", err)
 	}
 	if updated == 0 {
@@ -328,29 +354,79 @@ func (l *Ledger) FinishRun(ctx context.Context, db kith.DB, run Run, counts map[
 	return run, nil
 }
 
-const statusSQL = `SELECT s.last_success_at, s.last_full_sync_at, s.failing_since, s.last_error,
-       r.id, r.kind, r.started_at, r.finished_at, r.outcome, r.counts, r.error
-FROM (SELECT) AS one
-LEFT JOIN kith.sync_state s ON s.user_id = $1 AND s.resource = $2
-LEFT JOIN LATERAL (
+// statusColumns are the columns scanStatus reads, the resource first.
+const statusColumns = `s.last_success_at, s.last_full_sync_at, s.failing_since, s.last_error,
+       r.id, r.kind, r.started_at, r.finished_at, r.outcome, r.counts, r.error`
+
+// lastRunSQL is the lateral join of the newest run of k.resource.
+const lastRunSQL = `LEFT JOIN LATERAL (
     SELECT id, kind, started_at, finished_at, outcome, counts, error FROM kith.sync_runs
-    WHERE user_id = $1 AND resource = $2 ORDER BY started_at DESC, id DESC LIMIT 1
+    WHERE user_id = $1 AND resource = k.resource ORDER BY started_at DESC, id DESC LIMIT 1
 ) r ON true`
+
+const statusSQL = `SELECT k.resource, ` + statusColumns + `
+FROM (SELECT $2::text AS resource) k
+LEFT JOIN kith.sync_state s ON s.user_id = $1 AND s.resource = k.resource
+` + lastRunSQL
 
 // Status returns the sync status of (userID, resource), in one statement.
 func (l *Ledger) Status(ctx context.Context, db kith.DB, userID uuid.UUID, resource string) (Status, error) {
 	if err := checkKey(userID, resource); err != nil {
 		return Status{}, err
 	}
+	st, err := scanStatus(db.QueryRowContext(ctx, l.q.status, userID, resource), userID)
+	if err != nil {
+		return Status{}, fmt.Errorf("sync: status: %w", err)
+	}
+	return st, nil
+}
+
+const statusesSQL = `SELECT k.resource, ` + statusColumns + `
+FROM (SELECT resource FROM kith.sync_state WHERE user_id = $1 AND starts_with(resource, $2)
+      UNION
+      SELECT DISTINCT resource FROM kith.sync_runs WHERE user_id = $1 AND starts_with(resource, $2)) k
+LEFT JOIN kith.sync_state s ON s.user_id = $1 AND s.resource = k.resource
+` + lastRunSQL + `
+ORDER BY k.resource`
+
+// Statuses returns the status of every resource of userID whose name
+// starts with prefix ("" for all; "calendar:" for every calendar), in
+// order of resource name, in one statement. A resource appears once it
+// has a recorded run or a saved token. The slice is non-nil.
+func (l *Ledger) Statuses(ctx context.Context, db kith.DB, userID uuid.UUID, prefix string) ([]Status, error) {
+	if err := argcheck.User(userID); err != nil {
+		return nil, fmt.Errorf("sync: invalid user_id: %w", err)
+	}
+	rows, err := db.QueryContext(ctx, l.q.statuses, userID, prefix)
+	if err != nil {
+		return nil, fmt.Errorf("sync: statuses: %w", err)
+	}
+	defer rows.Close()
+	out := []Status{}
+	for rows.Next() {
+		st, err := scanStatus(rows, userID)
+		if err != nil {
+			return nil, fmt.Errorf("sync: statuses: %w", err)
+		}
+		out = append(out, st)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sync: statuses: %w", err)
+	}
+	return out, nil
+}
+
+func scanStatus(row interface{ Scan(...any) error }, userID uuid.UUID) (Status, error) {
 	var (
+		resource                             string
 		succ, full, fails, started, finished sql.NullTime
 		lastErr, kind, outcome, runErr       sql.NullString
 		id                                   uuid.NullUUID
 		counts                               []byte
 	)
-	if err := db.QueryRowContext(ctx, l.q.status, userID, resource).Scan(&succ, &full, &fails, &lastErr,
+	if err := row.Scan(&resource, &succ, &full, &fails, &lastErr,
 		&id, &kind, &started, &finished, &outcome, &counts, &runErr); err != nil {
-		return Status{}, fmt.Errorf("sync: status: %w", err)
+		return Status{}, err
 	}
 	st := Status{Resource: resource, LastSuccessAt: timePtr(succ), LastFullSyncAt: timePtr(full),
 		FailingSince: timePtr(fails), LastError: lastErr.String}
@@ -358,7 +434,7 @@ func (l *Ledger) Status(ctx context.Context, db kith.DB, userID uuid.UUID, resou
 		r := &Run{ID: id.UUID, UserID: userID, Resource: resource, Kind: Kind(kind.String), StartedAt: started.Time,
 			FinishedAt: timePtr(finished), Outcome: Outcome(outcome.String), Error: runErr.String, Counts: map[string]int64{}}
 		if err := json.Unmarshal(counts, &r.Counts); err != nil {
-			return Status{}, fmt.Errorf("sync: status: counts: %w", err)
+			return Status{}, fmt.Errorf("counts: %w", err)
 		}
 		st.LastRun = r
 	}

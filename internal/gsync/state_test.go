@@ -303,3 +303,78 @@ func ledgerRoundTrip(t *testing.T, db *sqlx.DB) {
 }
 
 func eqTime(p *time.Time, want time.Time) bool { return p != nil && p.Equal(want) }
+
+// TestLedgerStatuses lists a user's resources by prefix, each with its
+// own last run, and nothing of another user's; a run that turned full
+// records Full.
+func TestLedgerStatuses(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := kithtest.DB(t)
+	clk := &clock{now: time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)}
+	l := newLedger(t, "", clk)
+	user, other := uuid.New(), uuid.New()
+	if got, err := l.Statuses(ctx, db, user, ""); err != nil || got == nil || len(got) != 0 {
+		t.Fatalf("Statuses of nothing = %#v, %v", got, err)
+	}
+	work := CalendarResource("work@example.com")
+	for _, k := range []struct {
+		u   uuid.UUID
+		res string
+		err error
+	}{
+		{user, ResourcePeople, nil},
+		{user, CalendarResource("primary"), &APIError{Code: 500}},
+		{user, work, nil},
+		{user, ResourceCalendarList, nil},
+		{other, CalendarResource("primary"), nil},
+	} {
+		run, err := l.StartRun(ctx, db, k.u, k.res, Incremental)
+		if err != nil {
+			t.Fatal(err)
+		}
+		run.Kind = Full // the token expired: the run went on with a full pass
+		if _, err := l.FinishRun(ctx, db, run, nil, k.err); err != nil {
+			t.Fatal(err)
+		}
+	}
+	running, _ := l.StartRun(ctx, db, user, CalendarResource("zz-new"), Full) // started, never finished: listed
+	if err := l.SaveToken(ctx, db, user, CalendarResource("aa-token-only"), "t", Full); err != nil {
+		t.Fatal(err)
+	}
+	got, err := l.Statuses(ctx, db, user, CalendarPrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range got {
+		names = append(names, s.Resource)
+	}
+	want := []string{"calendar:aa-token-only", "calendar:primary", work, "calendar:zz-new"}
+	if strings.Join(names, " ") != strings.Join(want, " ") {
+		t.Fatalf("resources %v, want %v", names, want)
+	}
+	if got[0].LastRun != nil || got[0].LastFullSyncAt == nil {
+		t.Errorf("token only: %+v", got[0])
+	}
+	if s := got[1]; s.FailingSince == nil || s.LastError != "sync: Google API error: HTTP 500" || s.LastRun.Kind != Full || s.LastRun.Outcome != Failed {
+		t.Errorf("failing calendar: %+v, run %+v", s, s.LastRun)
+	}
+	if s := got[2]; s.LastSuccessAt == nil || s.FailingSince != nil || s.LastRun.Outcome != Succeeded {
+		t.Errorf("working calendar: %+v", s)
+	}
+	if s := got[3]; s.LastRun == nil || s.LastRun.ID != running.ID || s.LastRun.FinishedAt != nil || s.LastSuccessAt != nil {
+		t.Errorf("running calendar: %+v", s)
+	}
+	all, err := l.Statuses(ctx, db, user, "")
+	if err != nil || len(all) != 6 {
+		t.Errorf("all resources: %d, %v", len(all), err)
+	}
+	one, err := l.Status(ctx, db, user, CalendarResource("primary"))
+	if err != nil || one.LastRun == nil || one.LastRun.ID != got[1].LastRun.ID || one.LastError != got[1].LastError {
+		t.Errorf("Status = %+v, want %+v", one, got[1])
+	}
+	if _, err := l.FinishRun(ctx, db, Run{ID: uuid.New(), UserID: user, Resource: ResourcePeople, Kind: "partial"}, nil, nil); err == nil {
+		t.Error("unknown kind accepted by FinishRun")
+	}
+}

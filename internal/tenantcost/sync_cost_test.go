@@ -73,6 +73,13 @@ func testSyncLedgerCost(t *testing.T, f *fixture) {
 			}
 			return err
 		}},
+		{"Ledger.Statuses", func(ctx context.Context) error {
+			all, err := l.Statuses(ctx, f.conn, u, "")
+			if err == nil && (len(all) != 1 || all[0].LastRun == nil || all[0].LastRun.ID != run.ID) {
+				err = errors.New("wrong statuses")
+			}
+			return err
+		}},
 		{"Ledger.ClearToken", func(ctx context.Context) error { return l.ClearToken(ctx, f.conn, u, "people") }},
 	} {
 		t.Run(s.name, func(t *testing.T) { f.measure(t, budgetFew, s.op) })
