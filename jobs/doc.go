@@ -10,6 +10,8 @@
 //
 //   - [SuggestArgs] and its worker: one user's suggestions
 //     ([suggest.Generator.Generate]).
+//   - [ContactsSyncArgs], [CalendarSyncArgs] and their worker: one user's
+//     Google sync (see "Sync jobs").
 //   - [FanOutArgs] and its worker, and [Jobs.PeriodicJob]: every
 //     Config.Period, one fan-out job walks the host's users
 //     (Config.Users) and enqueues each user's jobs in batches of
@@ -40,18 +42,20 @@
 //
 // # Sync jobs
 //
-// The Google Contacts and Calendar syncs (contacts/googlesync, calendar)
-// plug in the same way as suggestions, once they are part of kith: each
-// gets an args type (UserID, unique per user while active) and a worker
-// around its Sync(ctx, userID), the fan-out adds their args to each user's
-// batch (Jobs.perUser), and the worker maps the syncs' errors onto River:
+// [ContactsSyncArgs] and [CalendarSyncArgs] run the Google Contacts and
+// Calendar syncs (contacts/googlesync, calendar): give Config.ContactsSync
+// and Config.CalendarSync the syncers' Sync methods through [Sync], and the
+// fan-out enqueues them for each user before the suggestion job. The
+// worker maps a sync's errors onto River:
 //
-//   - memory pressure: river.JobSnooze(Config.PressureSnooze), as here;
+//   - memory pressure: river.JobSnooze(Config.PressureSnooze);
 //   - ErrAccessRevoked (the user revoked kith's Google grant):
 //     river.JobCancel, never retried until the host has a new grant;
 //   - *RateLimitError: river.JobSnooze(RetryAfter), no attempt used;
 //   - ErrBusy (another sync of the same user and resource holds its
-//     lock): a short snooze;
+//     lock, one the host started outside River): river.JobSnooze(Config.BusySnooze);
+//   - ErrGoogle that IsRetryable does not accept (a 400, a 404):
+//     river.JobCancel;
 //   - anything else: returned, River retries with backoff.
 //
 // # Setting up a host

@@ -31,6 +31,8 @@ const (
 	DefaultPressureSnooze = 30 * time.Second
 	DefaultSuggestTimeout = 5 * time.Minute
 	DefaultFanOutTimeout  = 10 * time.Minute
+	DefaultSyncTimeout    = 15 * time.Minute
+	DefaultBusySnooze     = time.Minute
 	DefaultMaxAttempts    = 5
 )
 
@@ -46,8 +48,19 @@ func invalid(format string, args ...any) error {
 // Config configures [New]. Every field documents its zero value.
 type Config struct {
 	// Suggest generates one user's suggestions for a [SuggestArgs] job.
-	// Required: it is the only pipeline until the syncs plug in.
+	// nil: no suggestion jobs. At least one of Suggest, ContactsSync and
+	// CalendarSync is required.
 	Suggest *suggest.Generator
+
+	// ContactsSync runs one user's Google Contacts sync for a
+	// [ContactsSyncArgs] job: jobs.Sync(syncer.Sync) of a
+	// contacts/googlesync Syncer. nil: no contacts sync jobs.
+	ContactsSync SyncFunc
+
+	// CalendarSync runs one user's Google Calendar sync for a
+	// [CalendarSyncArgs] job: jobs.Sync(syncer.Sync) of a calendar
+	// Syncer. nil: no calendar sync jobs.
+	CalendarSync SyncFunc
 
 	// Location returns a user's time zone for the suggestion run, looked
 	// up by the host just before it (as suggest.AllOptions.Location). nil,
@@ -88,6 +101,15 @@ type Config struct {
 	// RescueStuckJobsAfter must be longer than every job timeout.
 	SuggestTimeout time.Duration
 
+	// SyncTimeout bounds one sync job. 0 means DefaultSyncTimeout;
+	// negative is refused.
+	SyncTimeout time.Duration
+
+	// BusySnooze is how long a sync job waits when the user's sync is
+	// already running outside River (ErrBusy). 0 means DefaultBusySnooze;
+	// negative is refused.
+	BusySnooze time.Duration
+
 	// FanOutTimeout bounds one fan-out job. 0 means DefaultFanOutTimeout;
 	// negative is refused.
 	FanOutTimeout time.Duration
@@ -108,8 +130,7 @@ type Jobs struct {
 	cfg Config
 	log *slog.Logger
 	// perUser makes the args of each per-user job the fan-out enqueues
-	// for a user: the suggestion job, and each sync's job once the syncs
-	// plug in (see the package doc, "Sync jobs").
+	// for a user, one per configured pipeline.
 	perUser []func(uuid.UUID) river.JobArgs
 }
 
@@ -120,8 +141,8 @@ func New(db kith.Beginner, cfg Config) (*Jobs, error) {
 	if err := argcheck.Handle(db); err != nil {
 		return nil, invalid("%v", err)
 	}
-	if cfg.Suggest == nil {
-		return nil, invalid("Config.Suggest is nil: want the suggest.Generator the jobs run")
+	if cfg.Suggest == nil && cfg.ContactsSync == nil && cfg.CalendarSync == nil {
+		return nil, invalid("Config.Suggest, ContactsSync and CalendarSync are all nil: no pipeline to run")
 	}
 	if cfg.Breaker != nil && argcheck.IsNil(cfg.Breaker) {
 		return nil, invalid("Config.Breaker is a typed nil: want nil or a usable memguard.Breaker")
@@ -146,6 +167,8 @@ func New(db kith.Beginner, cfg Config) (*Jobs, error) {
 		{"PressureSnooze", &cfg.PressureSnooze, DefaultPressureSnooze},
 		{"SuggestTimeout", &cfg.SuggestTimeout, DefaultSuggestTimeout},
 		{"FanOutTimeout", &cfg.FanOutTimeout, DefaultFanOutTimeout},
+		{"SyncTimeout", &cfg.SyncTimeout, DefaultSyncTimeout},
+		{"BusySnooze", &cfg.BusySnooze, DefaultBusySnooze},
 	} {
 		switch {
 		case *d.v == 0:
@@ -167,24 +190,45 @@ func New(db kith.Beginner, cfg Config) (*Jobs, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Jobs{db: db, cfg: cfg, log: log, perUser: []func(uuid.UUID) river.JobArgs{
-		func(u uuid.UUID) river.JobArgs { return SuggestArgs{UserID: u} },
-	}}, nil
+	j := &Jobs{db: db, cfg: cfg, log: log}
+	// The syncs first: in a batch their jobs get the lower IDs, and River
+	// fetches by priority, scheduled time, then ID, so a user's suggestion
+	// job tends to start after the syncs and see what they wrote. Nothing
+	// depends on that order.
+	if cfg.ContactsSync != nil {
+		j.perUser = append(j.perUser, func(u uuid.UUID) river.JobArgs { return ContactsSyncArgs{UserID: u} })
+	}
+	if cfg.CalendarSync != nil {
+		j.perUser = append(j.perUser, func(u uuid.UUID) river.JobArgs { return CalendarSyncArgs{UserID: u} })
+	}
+	if cfg.Suggest != nil {
+		j.perUser = append(j.perUser, func(u uuid.UUID) river.JobArgs { return SuggestArgs{UserID: u} })
+	}
+	return j, nil
 }
 
-// Register adds the workers of the configured pipelines to workers: the
-// suggestion worker, and the fan-out worker when Config.Users is set.
+// Register adds the workers of the configured pipelines to workers: one
+// per pipeline set in Config, and the fan-out worker when Config.Users is
+// set.
 func (j *Jobs) Register(workers *river.Workers) error {
 	if workers == nil {
 		return invalid("Register: workers is nil")
 	}
-	if err := river.AddWorkerSafely(workers, &suggestWorker{j: j}); err != nil {
-		return fmt.Errorf("jobs: register: %w", err)
+	var err error
+	if j.cfg.Suggest != nil {
+		err = errors.Join(err, river.AddWorkerSafely(workers, &suggestWorker{j: j}))
+	}
+	if j.cfg.ContactsSync != nil {
+		err = errors.Join(err, river.AddWorkerSafely(workers, &syncWorker[ContactsSyncArgs]{j: j, run: j.cfg.ContactsSync, kind: KindContactsSync}))
+	}
+	if j.cfg.CalendarSync != nil {
+		err = errors.Join(err, river.AddWorkerSafely(workers, &syncWorker[CalendarSyncArgs]{j: j, run: j.cfg.CalendarSync, kind: KindCalendarSync}))
 	}
 	if j.cfg.Users != nil {
-		if err := river.AddWorkerSafely(workers, &fanOutWorker{j: j}); err != nil {
-			return fmt.Errorf("jobs: register: %w", err)
-		}
+		err = errors.Join(err, river.AddWorkerSafely(workers, &fanOutWorker{j: j}))
+	}
+	if err != nil {
+		return fmt.Errorf("jobs: register: %w", err)
 	}
 	return nil
 }

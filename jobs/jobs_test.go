@@ -401,7 +401,7 @@ func TestNewRefuses(t *testing.T) {
 	}{
 		{"nil db", nil, jobs.Config{Suggest: g}},
 		{"typed nil db", (*sqlx.DB)(nil), jobs.Config{Suggest: g}},
-		{"no generator", db, jobs.Config{}},
+		{"no pipeline", db, jobs.Config{}},
 		{"period", db, jobs.Config{Suggest: g, Period: time.Millisecond}},
 		{"batch", db, jobs.Config{Suggest: g, BatchSize: jobs.MaxBatchSize + 1}},
 		{"snooze", db, jobs.Config{Suggest: g, PressureSnooze: -1}},

@@ -81,6 +81,9 @@ func workerMain() int {
 		BatchSize:      200,
 		SuggestTimeout: jobTimeout,
 		FanOutTimeout:  jobTimeout,
+		SyncTimeout:    jobTimeout,
+		ContactsSync:   standInSync(db, jobs.KindContactsSync),
+		CalendarSync:   standInSync(db, jobs.KindCalendarSync),
 	})
 	if err != nil {
 		return fail(err)
@@ -156,6 +159,18 @@ func workerMain() int {
 				return fail(err)
 			}
 		}
+	}
+}
+
+// standInSync stands in for a Google sync until the syncs and their fake
+// servers are part of the test: like a sync it is idempotent (a rescued
+// run repeats it harmlessly), and it counts its runs per user in
+// public.synced.
+func standInSync(db *sqlx.DB, kind string) jobs.SyncFunc {
+	return func(ctx context.Context, user uuid.UUID) error {
+		_, err := db.ExecContext(ctx, `INSERT INTO public.synced (user_id, kind, runs) VALUES ($1, $2, 1)
+			ON CONFLICT (user_id, kind) DO UPDATE SET runs = synced.runs + 1`, user, kind)
+		return err
 	}
 }
 
@@ -274,8 +289,10 @@ func reportVictim(db *sqlx.DB, w *workerProc, events chan<- workerEvent) {
 
 // TestWorkerProcesses runs one period of kith's jobs on three worker
 // processes sharing one PostgreSQL: the leader's periodic fan-out enqueues
-// every user's suggestion job, the three work them. Every job runs exactly
-// once, no user has duplicate pending suggestions, and each user's
+// every user's three jobs (a contacts sync and a calendar sync, played by
+// an idempotent stand-in until the Google syncs and their fake servers
+// join the test, and suggestions), the three processes work them. Every
+// job runs exactly once, no user has duplicate pending suggestions, and each user's
 // suggestions equal what a single-process GenerateAll computes. In
 // "kill -9" one worker is killed while it holds jobs it started: River's
 // rescuer (RescueStuckJobsAfter 10 s) hands them to the others, and nothing
@@ -293,7 +310,8 @@ func runPeriod(t *testing.T, nUsers, hold int) {
 	ctx := context.Background()
 	db := kithtest.DB(t)
 	migrateRiver(t, db)
-	if _, err := db.Exec(`CREATE TABLE public.users (id uuid PRIMARY KEY)`); err != nil {
+	if _, err := db.Exec(`CREATE TABLE public.users (id uuid PRIMARY KEY);
+		CREATE TABLE public.synced (user_id uuid, kind text, runs int NOT NULL, PRIMARY KEY (user_id, kind))`); err != nil {
 		t.Fatal(err)
 	}
 	var users []uuid.UUID
@@ -305,19 +323,20 @@ func runPeriod(t *testing.T, nUsers, hold int) {
 	const victim = 2
 	procs, events := startWorkers(t, db, 3, map[int]int{victim: hold})
 	completedBy := map[int64]string{}
-	doneUsers := map[string]bool{}
+	doneUsers := map[string]bool{} // kind and user
+	perUserKinds := []string{jobs.KindContactsSync, jobs.KindCalendarSync, jobs.KindSuggest}
 	var held []int64
 	fanOuts, killed := 0, false
 	deadline := time.NewTimer(3 * time.Minute)
 	defer deadline.Stop()
-	for len(doneUsers) < nUsers || fanOuts == 0 {
+	for len(doneUsers) < len(perUserKinds)*nUsers || fanOuts == 0 {
 		var ev workerEvent
 		select {
 		case ev = <-events:
 		case <-deadline.C:
 			var states []string
 			db.Select(&states, `SELECT kind || ' ' || state || ' ' || count(*) FROM river_job GROUP BY kind, state ORDER BY 1`) //nolint:errcheck // diagnostics
-			t.Fatalf("after 3 minutes: %d of %d users done, %d fan-outs, held %v, killed %v; jobs: %q", len(doneUsers), nUsers, fanOuts, held, killed, states)
+			t.Fatalf("after 3 minutes: %d of %d per-user jobs done, %d fan-outs, held %v, killed %v; jobs: %q", len(doneUsers), len(perUserKinds)*nUsers, fanOuts, held, killed, states)
 		}
 		f := ev.fields
 		switch {
@@ -342,10 +361,10 @@ func runPeriod(t *testing.T, nUsers, hold int) {
 			}
 			completedBy[id] = ev.worker
 			switch f[1] {
-			case jobs.KindSuggest:
-				doneUsers[f[3]] = true
 			case jobs.KindFanOut:
 				fanOuts++
+			default:
+				doneUsers[f[1]+" "+f[3]] = true
 			}
 		default:
 			t.Errorf("%s: unexpected %q", ev.worker, f)
@@ -373,8 +392,29 @@ func runPeriod(t *testing.T, nUsers, hold int) {
 
 	// The database agrees: one job per user, one fan-out, all completed.
 	counts := countJobs(t, db)
-	if c := counts[jobs.KindSuggest]; c.Jobs != nUsers || c.Users != nUsers {
-		t.Errorf("suggestion jobs: %d for %d users, want %d", c.Jobs, c.Users, nUsers)
+	for _, kind := range perUserKinds {
+		if c := counts[kind]; c.Jobs != nUsers || c.Users != nUsers {
+			t.Errorf("%s jobs: %d for %d users, want %d", kind, c.Jobs, c.Users, nUsers)
+		}
+	}
+	var synced []struct {
+		Kind  string `db:"kind"`
+		Users int    `db:"users"`
+		Runs  int    `db:"runs"`
+	}
+	if err := db.Select(&synced, `SELECT kind, count(*) AS users, sum(runs) AS runs FROM public.synced GROUP BY kind ORDER BY kind`); err != nil {
+		t.Fatal(err)
+	}
+	if len(synced) != 2 {
+		t.Errorf("syncs ran for %+v, want both kinds", synced)
+	}
+	extraRuns := 0 // sync runs beyond one per user: only rescued jobs may repeat one
+	for _, s := range synced {
+		extraRuns += s.Runs - s.Users
+		if s.Users != nUsers {
+			t.Errorf("%s ran for %d users, want %d", s.Kind, s.Users, nUsers)
+		}
+		t.Logf("%s: %d runs for %d users", s.Kind, s.Runs, s.Users)
 	}
 	if c := counts[jobs.KindFanOut]; c.Jobs != 1 {
 		t.Errorf("fan-out jobs: %d, want 1", c.Jobs)
@@ -401,6 +441,9 @@ func runPeriod(t *testing.T, nUsers, hold int) {
 		if hold == 0 || r.Attempt != 2 || !slices.Contains(strings.Split(r.AttemptedBy, ","), procs[victim].id) {
 			t.Errorf("job %d ran %d attempts (by %v)", r.ID, r.Attempt, r.AttemptedBy)
 		}
+	}
+	if extraRuns > len(retried) {
+		t.Errorf("syncs ran %d times more than once per user, with %d jobs rescued", extraRuns, len(retried))
 	}
 	if hold > 0 && len(retried) < hold {
 		t.Errorf("%d jobs ran twice, want at least the %d held", len(retried), hold)
