@@ -107,7 +107,7 @@ type Group struct {
 const (
 	MaxNameLen          = 300
 	MaxEmailLen         = 320 // a whole address; its local part at most 64 bytes, its domain at most 255
-	MaxOtherEmails      = 50
+	MaxOtherEmails      = 99  // the People API lists at most 100 addresses per person
 	MaxPhoneLen         = 64
 	MaxLinkedInLen      = 200
 	MaxHandleLen        = 100

@@ -16,6 +16,7 @@ type queries struct {
 	groups, createGroup, renameGroup, deleteGroup                           string
 	addMembers, removeMembers                                               string
 	bulk                                                                    bulkQueries
+	google                                                                  googleQueries
 }
 
 // userColumns are the columns an app writes (Create, Update, Patch), in
@@ -55,6 +56,16 @@ func placeholders(cols string, first int, override map[string]string) string {
 	return b.String()
 }
 
+// param returns the bind parameter of col among cols numbered from $first.
+func param(cols string, first int, col string) string {
+	for i, c := range strings.Split(cols, ",") {
+		if strings.TrimSpace(c) == col {
+			return fmt.Sprintf("$%d::boolean", first+i)
+		}
+	}
+	panic("contacts: no column " + col)
+}
+
 func newQueries(schema string) queries {
 	q := queries{
 		insert: `INSERT INTO kith.contacts (user_id, ` + userColumns + `)
@@ -62,11 +73,14 @@ func newQueries(schema string) queries {
 		get: `SELECT ` + contactsql.Full.Columns() + ` FROM kith.contacts WHERE user_id = $1 AND id = $2`,
 		// The last contact date only moves forward: GREATEST ignores NULL,
 		// so a copy without one keeps the stored date.
-		update: `UPDATE kith.contacts SET (` + userColumns + `, version, updated_at) = (` +
-			placeholders(userColumns, 4, map[string]string{"last_contact_date": "GREATEST(last_contact_date, %s)"}) + `, version + 1, now())
+		// sync_archived (the sync archived the contact) survives only an
+		// edit that leaves the archived flag as it is.
+		update: `UPDATE kith.contacts SET (` + userColumns + `, version, updated_at, sync_archived) = (` +
+			placeholders(userColumns, 4, map[string]string{"last_contact_date": "GREATEST(last_contact_date, %s)"}) +
+			`, version + 1, now(), sync_archived AND archived = ` + param(userColumns, 4, "archived") + `)
 			WHERE user_id = $1 AND id = $2 AND version = $3 RETURNING ` + contactsql.Full.Columns(),
 		version: `SELECT version FROM kith.contacts WHERE user_id = $1 AND id = $2`,
-		setArchived: `UPDATE kith.contacts SET archived = $3, version = version + 1, updated_at = now()
+		setArchived: `UPDATE kith.contacts SET archived = $3, sync_archived = false, version = version + 1, updated_at = now()
 			WHERE user_id = $1 AND id = $2`,
 		delete: `DELETE FROM kith.contacts WHERE user_id = $1 AND id = $2`,
 		count:  `SELECT count(*) FROM kith.contacts WHERE user_id = $1 AND ($2 OR NOT archived)`,
@@ -74,6 +88,7 @@ func newQueries(schema string) queries {
 			WHERE user_id = $1 AND id = ANY($2::uuid[])
 			  AND (last_contact_date IS NULL OR last_contact_date < $3)`,
 		unlink: `UPDATE kith.contacts SET google_resource_name = '', google_etag = '', last_synced_at = NULL,
+			google_pass = 0, sync_archived = false,
 			version = version + 1, updated_at = now()
 			WHERE user_id = $1 AND id = $2 RETURNING ` + contactsql.Full.Columns(),
 		findByEmail: `SELECT ` + contactsql.Full.Columns() + ` FROM kith.contacts
@@ -87,6 +102,7 @@ func newQueries(schema string) queries {
 		addMembers:    addMembersSQL,
 		removeMembers: removeMembersSQL,
 		bulk:          newBulkQueries(schema),
+		google:        newGoogleQueries(schema),
 	}
 	for _, p := range []*string{
 		&q.insert, &q.get, &q.update, &q.version, &q.setArchived, &q.delete, &q.count, &q.markContacted,

@@ -57,8 +57,8 @@ type Store struct {
 	db     kith.DB
 	q      queries
 	schema string
-	search searchState
-	pool   bool // db can begin transactions: not inside a host's transaction
+	search *searchState // shared by the Stores WithTx derives
+	pool   bool         // db can begin transactions: not inside a host's transaction
 	skew   time.Duration
 	now    func() time.Time
 }
@@ -80,8 +80,12 @@ func NewStore(db kith.DB, cfg Config) (*Store, error) {
 	if cfg.MaxFutureSkew < 0 {
 		return nil, fmt.Errorf("%w: Config.MaxFutureSkew %v: must be >= 0", ErrInvalid, cfg.MaxFutureSkew)
 	}
-	_, pool := db.(kith.Beginner)
-	s := &Store{db: schemaguard.DB(db, schema), q: newQueries(schema), schema: schema, pool: pool, skew: cfg.MaxFutureSkew, now: cfg.Now}
+	b, pool := db.(kith.Beginner)
+	guarded := schemaguard.DB(db, schema)
+	if pool {
+		guarded = schemaguard.Beginner(b, schema)
+	}
+	s := &Store{db: guarded, search: &searchState{}, q: newQueries(schema), schema: schema, pool: pool, skew: cfg.MaxFutureSkew, now: cfg.Now}
 	if s.skew == 0 {
 		s.skew = DefaultMaxFutureSkew
 	}
@@ -89,6 +93,26 @@ func NewStore(db kith.DB, cfg Config) (*Store, error) {
 		s.now = time.Now
 	}
 	return s, nil
+}
+
+// WithTx returns a Store like s whose statements run on tx, a host's
+// transaction (*sql.Tx, *sqlx.Tx; any kith.DB): every call joins it, and
+// ApplyGooglePage, ReconcileGoogle and SyncGoogleGroups write inside it, so
+// a sync can save its token with the page's writes. It shares s's
+// configuration and its schema check (no check per transaction), and is
+// cheap: build one per transaction. A nil or typed-nil tx is ErrInvalid.
+func (s *Store) WithTx(tx kith.DB) (*Store, error) {
+	if err := argcheck.Handle(tx); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	c := *s
+	c.db = schemaguard.Rebind(s.db, tx)
+	_, c.pool = tx.(kith.Beginner)
+	if c.pool {
+		// A pool given as a "transaction": each call autocommits, as NewStore's.
+		c.db = schemaguard.Beginner(tx.(kith.Beginner), s.schema)
+	}
+	return &c, nil
 }
 
 // Create validates c and stores it as a new contact of userID, at version

@@ -110,3 +110,16 @@ type errDriver struct{}
 func (errDriver) Open(string) (driver.Conn, error) {
 	return nil, errors.New("schemaguard: no connections")
 }
+
+// Rebind returns a guard over db that shares guarded's check: once either
+// has passed it, neither checks again. guarded must come from DB or
+// Beginner; db is wrapped as DB does (a transaction's statements, say).
+func Rebind(guarded kith.DB, db kith.DB) kith.DB {
+	switch g := guarded.(type) {
+	case *guardDB:
+		return &guardDB{db: db, c: g.c}
+	case *guardBeginner:
+		return &guardDB{db: db, c: g.c}
+	}
+	panic("schemaguard: Rebind of a handle that is not a guard")
+}

@@ -46,6 +46,14 @@ var (
 	budgetFew      = perRow(10)
 	budgetPage     = perRow(100)
 	budgetUserWide = tenantcost.Budget{Blocks: 5 * userSize, Tuples: 5 * userSize}
+	// A Google page of 100 people in 2 or 3 Google groups each: the
+	// people's rows and their memberships (each membership also writes
+	// its contact's group_ids mirror). The unchanged page writes only the
+	// pass marker, and reads the memberships from the mirror: perRow(200).
+	// The link, merge and deletion steps touch 10 people each: the link
+	// its person, manual contact, address and membership; a merge two
+	// contacts, a delete and its cascades, a re-key and the page's write.
+	budgetGooglePage = perRow(300)
 )
 
 type fixture struct {
@@ -56,6 +64,8 @@ type fixture struct {
 	user  uuid.UUID
 	ids   []uuid.UUID // some of the user's seeded contacts
 	group uuid.UUID   // one of the user's seeded groups
+	// neighbour is the large other tenant.
+	neighbour uuid.UUID
 }
 
 // newFixture seeds the neighbour and a 1,000-contact user in a database of
@@ -75,7 +85,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(func() { conn.Close() })
 	f := &fixture{db: db, conn: conn, user: uuid.New()}
 	began := time.Now()
-	if _, err := tenantcost.Neighbour(ctx, conn, neighbourSize); err != nil {
+	if f.neighbour, err = tenantcost.Neighbour(ctx, conn, neighbourSize); err != nil {
 		t.Fatal(err)
 	}
 	if err := tenantcost.Tenant(ctx, conn, f.user, userSize, 8); err != nil {
@@ -200,6 +210,61 @@ func TestEveryOperationBesideANeighbour(t *testing.T) {
 			_, err := f.store.UpsertGoogle(ctx, u, googlePage(100, "v2"), contacts.UpsertOptions{})
 			return err
 		}},
+		{"Store.SyncGoogleGroups", budgetFew, func(ctx context.Context) error {
+			res, err := f.store.SyncGoogleGroups(ctx, u, googleGroups(10))
+			if err == nil && res.Created != 10 {
+				err = fmt.Errorf("%+v, want 10 created", res)
+			}
+			return err
+		}},
+		{"Store.ApplyGooglePage/insert", budgetGooglePage, func(ctx context.Context) error {
+			return f.apply(ctx, contacts.GooglePage{People: googlePeople(0, 100, "v1", 2)}, [4]int{100, 0, 0, 0})
+		}},
+		{"Store.ApplyGooglePage/unchanged", perRow(200), func(ctx context.Context) error {
+			return f.apply(ctx, contacts.GooglePage{People: googlePeople(0, 100, "v1", 2), Pass: 1}, [4]int{0, 0, 100, 0})
+		}},
+		{"Store.ApplyGooglePage/update", budgetGooglePage, func(ctx context.Context) error {
+			return f.apply(ctx, contacts.GooglePage{People: googlePeople(0, 100, "v2", 3)}, [4]int{0, 100, 0, 0})
+		}},
+		{"Store.ApplyGooglePage/link", perRow(40), func(ctx context.Context) error {
+			page := googlePeople(200, 10, "v1", 1)
+			for i := range page {
+				page[i].Email = fmt.Sprintf("link%d@example.com", i)
+			}
+			return f.apply(ctx, contacts.GooglePage{People: page}, [4]int{0, 0, 0, 10})
+		}},
+		{"Store.ApplyGooglePage/merge", perRow(100), func(ctx context.Context) error {
+			// people/t0..9 take over t10..19: both exist, so each pair is folded.
+			page := googlePeople(0, 10, "v3", 1)
+			for i := range page {
+				page[i].PreviousResourceNames = []string{fmt.Sprintf("people/t%d", 10+i)}
+			}
+			res, err := f.store.ApplyGooglePage(ctx, u, contacts.GooglePage{People: page}, contacts.GooglePageOptions{})
+			if err == nil && (res.Merged != 10 || res.MergedAway != 10) {
+				err = fmt.Errorf("%+v, want 10 merged", res)
+			}
+			return err
+		}},
+		{"Store.ApplyGooglePage/deleted", perRow(20), func(ctx context.Context) error {
+			var names []string
+			for i := range 10 {
+				names = append(names, fmt.Sprintf("people/t%d", 20+i))
+			}
+			res, err := f.store.ApplyGooglePage(ctx, u, contacts.GooglePage{Deleted: names}, contacts.GooglePageOptions{})
+			if err == nil && res.Archived != 10 {
+				err = fmt.Errorf("%+v, want 10 archived", res)
+			}
+			return err
+		}},
+		{"Store.ReconcileGoogle", budgetUserWide, func(ctx context.Context) error {
+			// Pass 1 saw t0..t99; the UpsertGoogle steps' 100, the 10 linked
+			// and t20..29 (archived already) were not marked by it.
+			n, err := f.store.ReconcileGoogle(ctx, u, 1, contacts.ArchiveDeleted)
+			if err == nil && n != 110 {
+				err = fmt.Errorf("reconciled %d, want 110", n)
+			}
+			return err
+		}},
 		{"Store.Groups", budgetRow, func(ctx context.Context) error {
 			_, err := f.store.Groups(ctx, u)
 			return err
@@ -306,6 +371,19 @@ func TestEveryOperationBesideANeighbour(t *testing.T) {
 				SELECT user_id, id, 'dismissed', 1, 1, now() - interval '400 days', 1, now() - interval '400 days', 2
 				FROM kith.contacts WHERE user_id = $1 ORDER BY id DESC LIMIT 20`, f.user)
 			}
+			if s.name == "Store.ApplyGooglePage/link" {
+				// Manual contacts the people link to, and the neighbour's
+				// addresses in the index the link reads (its seeded
+				// contacts have none there): the same local parts as the
+				// user's.
+				f.exec(t, `INSERT INTO kith.contact_emails (user_id, email, contact_id)
+				SELECT user_id, 'link' || (row_number() OVER (ORDER BY id) - 1) || '@example.com', id
+				FROM kith.contacts WHERE user_id = $1 ORDER BY id LIMIT 10000`, f.neighbour)
+				f.exec(t, `INSERT INTO kith.contacts (user_id, name, email, email_keys)
+				SELECT $1, 'Manual ' || i, 'link' || i || '@example.com', ARRAY['link' || i || '@example.com']
+				FROM generate_series(0, 9) i`, f.user)
+				f.exec(t, `ANALYZE kith.contact_emails`)
+			}
 			f.measure(t, s.budget, s.op)
 		})
 	}
@@ -368,6 +446,42 @@ func mustGroup(ctx context.Context, t *testing.T, f *fixture) uuid.UUID {
 		t.Fatal(err)
 	}
 	return id
+}
+
+// apply applies page for the fixture's user and checks Inserted, Updated,
+// Unchanged and Linked.
+func (f *fixture) apply(ctx context.Context, page contacts.GooglePage, want [4]int) error {
+	res, err := f.store.ApplyGooglePage(ctx, f.user, page, contacts.GooglePageOptions{})
+	if err == nil && [4]int{res.Inserted, res.Updated, res.Unchanged, res.Linked} != want {
+		err = fmt.Errorf("%+v, want inserted, updated, unchanged, linked %v", res, want)
+	}
+	return err
+}
+
+// googleGroups is n Google contact groups.
+func googleGroups(n int) []contacts.GoogleGroup {
+	out := make([]contacts.GoogleGroup, n)
+	for i := range out {
+		out[i] = contacts.GoogleGroup{ResourceName: fmt.Sprintf("contactGroups/g%d", i), Name: fmt.Sprintf("Google %d", i)}
+	}
+	return out
+}
+
+// googlePeople is n people, people/t<from> ..., each in groups of
+// googleGroups's groups.
+func googlePeople(from, n int, etag string, groups int) []contacts.GooglePerson {
+	out := make([]contacts.GooglePerson, n)
+	for i := range out {
+		k := from + i
+		out[i] = contacts.GooglePerson{Contact: contacts.Contact{
+			Name: fmt.Sprintf("Synced %d", k), Email: fmt.Sprintf("t%d@example.com", k),
+			GoogleResourceName: fmt.Sprintf("people/t%d", k), GoogleETag: etag,
+		}}
+		for g := range groups {
+			out[i].Groups = append(out[i].Groups, fmt.Sprintf("contactGroups/g%d", (k+g)%10))
+		}
+	}
+	return out
 }
 
 // googlePage is n contacts synced from Google with the given etag.
