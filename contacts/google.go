@@ -231,20 +231,21 @@ func (s *Store) ApplyGooglePage(ctx context.Context, userID uuid.UUID, page Goog
 
 // preparedPage is a validated page as the statements read it.
 type preparedPage struct {
-	rows      []upsertRow // sorted by resource name
-	names     []string    // the rows' resource names, in the same order
+	rows      []pageRow // sorted by resource name
+	names     []string  // the rows' resource names, in the same order
 	merges    []mergePair
-	groups    []personGroups // every person's Google groups, in rows order
-	anyGroups bool           // some person has a group
-	deleted   []string       // sorted, none of them in names
+	groups    map[string][]string // every person's Google groups, by resource name
+	anyGroups bool                // some person has a group
+	deleted   []string            // sorted, none of them in names
 	policy    DeletePolicy
 	pass      int64
 }
 
 func (p *preparedPage) empty() bool { return len(p.rows) == 0 && len(p.deleted) == 0 }
 
-type personGroups struct {
-	RN     string   `json:"rn"`
+// pageRow is a person as the page's upsert reads it.
+type pageRow struct {
+	upsertRow
 	Groups []string `json:"groups"`
 }
 
@@ -307,15 +308,15 @@ func (s *Store) preparePage(page *GooglePage, opts GooglePageOptions, res *Googl
 	// One lock order for every caller: resource-name (byte) order.
 	slices.SortFunc(people, func(a, b person) int { return strings.Compare(a.row.GoogleResourceName, b.row.GoogleResourceName) })
 	p := &preparedPage{policy: page.Policy, pass: page.Pass,
-		rows: make([]upsertRow, len(people)), names: make([]string, len(people)), groups: make([]personGroups, len(people))}
+		rows: make([]pageRow, len(people)), names: make([]string, len(people)), groups: make(map[string][]string, len(people))}
 	listed := make(map[string]bool, len(people))
 	for i, pr := range people {
-		p.rows[i], p.names[i] = pr.row, pr.row.GoogleResourceName
+		p.rows[i], p.names[i] = pageRow{pr.row, nonNil(pr.groups)}, pr.row.GoogleResourceName
 		listed[pr.row.GoogleResourceName] = true
 		for _, old := range pr.prev {
 			p.merges = append(p.merges, mergePair{New: pr.row.GoogleResourceName, Old: old, Ord: i})
 		}
-		p.groups[i] = personGroups{RN: pr.row.GoogleResourceName, Groups: nonNil(pr.groups)}
+		p.groups[pr.row.GoogleResourceName] = nonNil(pr.groups)
 		p.anyGroups = p.anyGroups || len(pr.groups) > 0
 	}
 	for i, name := range page.Deleted {
@@ -409,8 +410,9 @@ func (s *Store) applyPage(ctx context.Context, db kith.DB, userID uuid.UUID, p *
 	if err != nil {
 		return err
 	}
+	var inserted []uuid.UUID
 	if err := db.QueryRowContext(ctx, s.q.google.upsert, userID, string(payload), p.pass).
-		Scan(&res.Linked, &res.Inserted, &res.Updated); err != nil {
+		Scan(&res.Linked, &res.Inserted, &res.Updated, uuidArray{&inserted}); err != nil {
 		return err
 	}
 	res.Unchanged = len(p.rows) - res.Linked - res.Inserted - res.Updated
@@ -418,12 +420,13 @@ func (s *Store) applyPage(ctx context.Context, db kith.DB, userID uuid.UUID, p *
 	if err != nil {
 		return err
 	}
-	r, err := db.ExecContext(ctx, s.q.google.removeMembers, userID, string(groups))
+	names := pgarray.Strings(p.names)
+	r, err := db.ExecContext(ctx, s.q.google.removeMembers, userID, string(groups), names)
 	if res.MembershipsRemoved, err = affected(r, err); err != nil {
 		return err
 	}
 	if p.anyGroups {
-		r, err := db.ExecContext(ctx, s.q.google.addMembers, userID, string(groups), MaxGroupsPerContact)
+		r, err := db.ExecContext(ctx, s.q.google.addMembers, userID, string(groups), names, MaxGroupsPerContact, pgarray.UUIDs(inserted))
 		if res.MembershipsAdded, err = affected(r, err); err != nil {
 			return err
 		}

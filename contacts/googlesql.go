@@ -157,7 +157,7 @@ const googleTouched = `(` + googleChanged + ` OR c.sync_archived)`
 // user does not have are linked to the oldest manual contact sharing one of
 // their addresses (one person per contact); the others are inserted, or
 // update their stored contact. It returns the counts linked, inserted and
-// updated.
+// updated, and the IDs of the inserted contacts.
 const applyUpsertSQL = `
 WITH incoming AS (
     SELECT * FROM ROWS FROM (jsonb_to_recordset($2::jsonb) AS (
@@ -165,25 +165,28 @@ WITH incoming AS (
         instagram text, x_handle text, other_social jsonb, location text, time_zone text, notes text,
         last_contact_date timestamptz, frequency text, tags text[], archived boolean, source text,
         circle text, circle_assigned_at timestamptz, circle_confidence real, ai_suggested_circle text,
-        google_resource_name text, google_etag text, last_synced_at timestamptz)) WITH ORDINALITY AS r(
+        google_resource_name text, google_etag text, last_synced_at timestamptz, groups text[])) WITH ORDINALITY AS r(
         name, email, other_emails, email_keys, phone, linkedin, instagram, x_handle, other_social,
         location, time_zone, notes, last_contact_date, frequency, tags, archived, source, circle,
         circle_assigned_at, circle_confidence, ai_suggested_circle, google_resource_name, google_etag,
-        last_synced_at, ord)
+        last_synced_at, groups, ord)
 ), fresh AS (
+    -- A scalar subquery is never turned into a join: one probe of the
+    -- (user, resource name) key per person, never a scan of the user's
+    -- contacts, whatever the planner estimates.
     SELECT i.ord, i.email_keys FROM incoming i
-    WHERE cardinality(i.email_keys) > 0 AND NOT EXISTS (
+    WHERE cardinality(i.email_keys) > 0 AND (
         SELECT 1 FROM kith.contacts c
-        WHERE c.user_id = $1 AND c.google_resource_name <> '' AND c.google_resource_name = i.google_resource_name)
+        WHERE c.user_id = $1 AND c.google_resource_name <> '' AND c.google_resource_name = i.google_resource_name) IS NULL
 ), candidates AS (
-    -- One look-up of the (user, address) key per address, never a scan of
-    -- the user's addresses.
+    -- One look-up of the (user, address) key per address (OFFSET 0 keeps
+    -- the subquery parameterized), never a scan of the user's addresses.
     SELECT DISTINCT ON (f.ord) f.ord, m.id
     FROM fresh f CROSS JOIN LATERAL unnest(f.email_keys) AS k(email)
     CROSS JOIN LATERAL (
         SELECT c.id, c.created_at FROM kith.contact_emails e
         JOIN kith.contacts c ON c.user_id = $1 AND c.id = e.contact_id
-        WHERE e.user_id = $1 AND e.email = k.email AND c.google_resource_name = '') m
+        WHERE e.user_id = $1 AND e.email = k.email AND c.google_resource_name = '' OFFSET 0) m
     ORDER BY f.ord, m.created_at, m.id
 ), picked AS (
     SELECT DISTINCT ON (id) id, ord FROM candidates ORDER BY id, ord
@@ -212,8 +215,14 @@ WITH incoming AS (
     WHERE c.user_id = $1 AND c.id = p.id AND c.google_resource_name = ''
     RETURNING 1
 ), written AS (
-    INSERT INTO kith.contacts AS c (user_id, ` + userColumns + `, ` + syncColumns + `, google_pass)
-    SELECT $1, ` + userColumns + `, ` + syncColumns + `, $3 FROM incoming i
+    INSERT INTO kith.contacts AS c (user_id, ` + userColumns + `, ` + syncColumns + `, google_pass, group_ids)
+    SELECT $1, ` + userColumns + `, ` + syncColumns + `, $3,
+        -- A new contact's memberships of Google groups, mirrored already:
+        -- the membership rows added after it then leave it alone.
+        ARRAY(SELECT g.id FROM kith.groups g
+              WHERE g.user_id = $1 AND g.google_resource_name <> '' AND g.google_resource_name = ANY (i.groups)
+              ORDER BY g.id LIMIT ` + maxGroupsSQL + `)
+    FROM incoming i
     WHERE NOT EXISTS (SELECT 1 FROM picked p WHERE p.ord = i.ord)
     ORDER BY ord
     ON CONFLICT (user_id, google_resource_name) WHERE google_resource_name <> ''
@@ -235,25 +244,29 @@ WITH incoming AS (
         version = CASE WHEN ` + googleTouched + ` THEN c.version + 1 ELSE c.version END,
         updated_at = CASE WHEN ` + googleTouched + ` THEN now() ELSE c.updated_at END
     WHERE ` + googleTouched + ` OR (EXCLUDED.google_pass <> 0 AND c.google_pass <> EXCLUDED.google_pass)
-    RETURNING (xmax = 0) AS inserted, c.updated_at = now() AS touched
+    RETURNING c.id, (xmax = 0) AS inserted, c.updated_at = now() AS touched
 )
-SELECT (SELECT count(*) FROM linked), count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted AND touched)
+SELECT (SELECT count(*) FROM linked), count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted AND touched),
+    coalesce(array_agg(id) FILTER (WHERE inserted), '{}')
 FROM written`
 
-// googlePageGroupsSQL: the page's contacts, from $2, a JSON array of
-// {rn, groups} (a person's resource name and its Google groups' names),
-// each with want, the IDs of the kith groups linked to those Google
-// groups. Every look-up is by key (the contact by its resource name, each
-// group by its Google name), whatever the planner thinks of the sizes;
-// the contacts' group_ids mirror says which memberships exist, so a page
-// whose memberships are right reads no membership row.
+// googlePageGroupsSQL: the page's contacts ($3, resource names: one
+// index scan of the (user, resource name) key), each with want, the IDs of
+// the kith groups linked to the Google groups $2 gives it ($2 is a JSON
+// object from resource name to Google group names, parsed once; a look-up
+// per contact, no join the planner could turn quadratic). The contacts'
+// group_ids mirror says which memberships exist, so a page whose
+// memberships are right reads no membership row.
 const googlePageGroupsSQL = `
-page AS (
+input AS MATERIALIZED (
+    SELECT $2::jsonb AS groups
+), page AS (
     SELECT c.id, c.group_ids, ARRAY(
         SELECT g.id FROM kith.groups g
-        WHERE g.user_id = $1 AND g.google_resource_name <> '' AND g.google_resource_name = ANY (i.groups)) AS want
-    FROM jsonb_to_recordset($2::jsonb) AS i(rn text, groups text[])
-    JOIN kith.contacts c ON c.user_id = $1 AND c.google_resource_name <> '' AND c.google_resource_name = i.rn
+        WHERE g.user_id = $1 AND g.google_resource_name <> '' AND g.google_resource_name IN (
+            SELECT jsonb_array_elements_text((SELECT groups FROM input) -> c.google_resource_name))) AS want
+    FROM kith.contacts c
+    WHERE c.user_id = $1 AND c.google_resource_name <> '' AND c.google_resource_name = ANY ($3::text[])
 )`
 
 // removeGoogleMembersSQL: memberships of the page's contacts in groups
@@ -271,16 +284,18 @@ DELETE FROM kith.contact_groups cg USING stale x
 WHERE cg.user_id = $1 AND cg.contact_id = x.contact_id AND cg.group_id = x.group_id`
 
 // addGoogleMembersSQL: the memberships Google gives that are missing, at
-// most $3 groups per contact in all.
+// most $4 groups per contact in all; $5 are the contacts the page
+// inserted, whose group_ids mirror their Google groups already (their
+// membership rows are still to add).
 const addGoogleMembersSQL = `
 WITH ` + googlePageGroupsSQL + `
 INSERT INTO kith.contact_groups (user_id, contact_id, group_id)
 SELECT $1, m.contact_id, m.group_id FROM (
-    SELECT p.id AS contact_id, gid AS group_id, cardinality(p.group_ids) AS have,
-           row_number() OVER (PARTITION BY p.id ORDER BY gid) AS k
+    SELECT p.id AS contact_id, gid AS group_id, gid = ANY (p.group_ids) AS mirrored, cardinality(p.group_ids) AS have,
+           row_number() OVER (PARTITION BY p.id, gid = ANY (p.group_ids) ORDER BY gid) AS k
     FROM page p CROSS JOIN LATERAL unnest(p.want) AS gid
-    WHERE gid <> ALL (p.group_ids)) m
-WHERE m.k <= $3::int - m.have
+    WHERE gid <> ALL (p.group_ids) OR p.id IN (SELECT unnest($5::uuid[]))) m
+WHERE m.mirrored OR m.k <= $4::int - m.have
 ORDER BY m.contact_id, m.group_id
 ON CONFLICT DO NOTHING`
 
