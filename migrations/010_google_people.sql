@@ -1,4 +1,4 @@
--- kith 009: what a Google People sync page writes (contacts.Store.ApplyGooglePage,
+-- kith 010: what a Google People sync page writes (contacts.Store.ApplyGooglePage,
 -- ReconcileGoogle, SyncGoogleGroups).
 
 -- google_pass: the full sync pass that last saw the contact's Google person

@@ -1,4 +1,4 @@
--- kith 010: a membership already mirrored in group_ids does not rewrite
+-- kith 011: a membership already mirrored in group_ids does not rewrite
 -- its contact.
 --
 -- Every membership change rewrote its contact's row (group_ids is
