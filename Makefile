@@ -18,7 +18,7 @@ demo:
 # users; -jobs.users=1000 for the full run, see the README). The suite
 # runs with lib/pq; then the packages that use the database run again with
 # pgx/v5/stdlib (kithtest honours KITH_TEST_DRIVER=pgx).
-PGX_PACKAGES ?= . ./contacts/... ./stream/ ./suggest/ ./kithtest/ ./examples/... ./internal/gsync/
+PGX_PACKAGES ?= . ./contacts/... ./stream/ ./suggest/ ./calendar/ ./kithtest/ ./examples/... ./internal/gsync/
 test: check-fmt
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 20m ./...

@@ -372,6 +372,7 @@ func TestEveryOperationBesideANeighbour(t *testing.T) {
 			return err
 		}},
 	}
+	steps = append(steps, calendarSteps(t, f)...)
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
 			if s.name == "Generator.Prune" {

@@ -1,0 +1,205 @@
+package calendar
+
+import "github.com/kithhq/kith/internal/dbschema"
+
+// queries holds the Store's SQL, qualified for its schema once.
+type queries struct {
+	writeEvents, beginFullPass, endFullPass string
+	lockWatermark, applyInteractions        string
+	unmatched                               string
+}
+
+func newQueries(schema string) queries {
+	q := queries{
+		writeEvents:       writeEventsSQL,
+		beginFullPass:     beginFullPassSQL,
+		endFullPass:       endFullPassSQL,
+		lockWatermark:     lockWatermarkSQL,
+		applyInteractions: applyInteractionsSQL,
+		unmatched:         unmatchedSQL,
+	}
+	for _, p := range []*string{&q.writeEvents, &q.beginFullPass, &q.endFullPass, &q.lockWatermark, &q.applyInteractions, &q.unmatched} {
+		*p = dbschema.Qualify(*p, schema)
+	}
+	return q
+}
+
+// writeEventsSQL writes one page of events of calendar $2 of user $1 ($3:
+// the rows, sorted by event_id; $4: the full pass, 0 on an incremental
+// pass). New events and events whose etag changed are written with their
+// attendees; unchanged ones are only stamped with the pass; cancelled ones
+// are deleted (their attendees by the cascade). The watermark moves back
+// to just before the earliest end among the written events, so that
+// ApplyInteractions applies history synced late (a missing watermark is
+// created as -infinity: nothing applied yet); it is upserted on every
+// write that wrote an event, which also orders this write after a running
+// ApplyInteractions of the user (see lockWatermarkSQL).
+const writeEventsSQL = `
+WITH incoming AS (
+    SELECT * FROM jsonb_to_recordset($3::jsonb) AS r(
+        event_id text, ical_uid text, recurring_event_id text, status text,
+        start_at timestamptz, end_at timestamptz, all_day boolean, start_date date, end_date date,
+        organizer_email text, self_organizer boolean, self_response text, attendee_count integer,
+        updated timestamptz, etag text, emails text[], names text[])
+), cal AS (
+    INSERT INTO kith.calendars (user_id, calendar_id) VALUES ($1, $2) ON CONFLICT DO NOTHING
+), live AS (
+    SELECT * FROM incoming WHERE status <> 'cancelled'
+), old AS (
+    SELECT e.event_id, e.etag, e.pass FROM kith.calendar_events e
+    WHERE e.user_id = $1 AND e.calendar_id = $2 AND e.event_id IN (SELECT event_id FROM live)
+), changed AS MATERIALIZED (
+    SELECT l.*, o.event_id IS NULL AS is_new FROM live l LEFT JOIN old o USING (event_id)
+    WHERE o.event_id IS NULL OR l.etag = '' OR o.etag <> l.etag
+), restamp AS (
+    UPDATE kith.calendar_events e SET pass = $4
+    FROM old o JOIN live l USING (event_id)
+    WHERE $4 > 0 AND l.etag <> '' AND o.etag = l.etag AND o.pass <> $4
+      AND e.user_id = $1 AND e.calendar_id = $2 AND e.event_id = o.event_id
+    RETURNING 1
+), ups AS (
+    INSERT INTO kith.calendar_events AS e (user_id, calendar_id, event_id, ical_uid, recurring_event_id, status,
+        start_at, end_at, all_day, start_date, end_date, organizer_email, self_organizer, self_response,
+        attendee_count, updated, etag, pass, synced_at)
+    SELECT $1, $2, event_id, ical_uid, recurring_event_id, status, start_at, end_at, all_day, start_date, end_date,
+        organizer_email, self_organizer, self_response, attendee_count, updated, etag, $4, now()
+    FROM changed ORDER BY event_id
+    ON CONFLICT (user_id, calendar_id, event_id) DO UPDATE SET
+        ical_uid = excluded.ical_uid, recurring_event_id = excluded.recurring_event_id, status = excluded.status,
+        start_at = excluded.start_at, end_at = excluded.end_at, all_day = excluded.all_day,
+        start_date = excluded.start_date, end_date = excluded.end_date, organizer_email = excluded.organizer_email,
+        self_organizer = excluded.self_organizer, self_response = excluded.self_response,
+        attendee_count = excluded.attendee_count, updated = excluded.updated, etag = excluded.etag,
+        pass = CASE WHEN $4 > 0 THEN $4 ELSE e.pass END, synced_at = now()
+    RETURNING 1
+), gone AS (
+    DELETE FROM kith.calendar_attendees a USING changed c
+    WHERE NOT c.is_new AND a.user_id = $1 AND a.calendar_id = $2 AND a.event_id = c.event_id
+      AND a.email <> ALL (c.emails)
+    RETURNING 1
+), att AS (
+    INSERT INTO kith.calendar_attendees AS a (user_id, calendar_id, event_id, email, display_name)
+    SELECT $1, $2, c.event_id, x.email, x.name FROM changed c, unnest(c.emails, c.names) AS x(email, name)
+    ORDER BY c.event_id, x.email
+    ON CONFLICT (user_id, calendar_id, event_id, email) DO UPDATE SET display_name = excluded.display_name
+        WHERE a.display_name <> excluded.display_name
+    RETURNING 1
+), cancelled AS (
+    DELETE FROM kith.calendar_events e USING (SELECT event_id, recurring_event_id FROM incoming WHERE status = 'cancelled') c
+    WHERE e.user_id = $1 AND e.calendar_id = $2
+      AND (e.event_id = c.event_id OR (c.recurring_event_id = '' AND e.recurring_event_id = c.event_id))
+      AND e.event_id NOT IN (SELECT event_id FROM live)
+    RETURNING e.event_id
+), lo AS (
+    SELECT min(end_at) - interval '1 microsecond' AS t FROM changed HAVING count(*) > 0
+), wm AS (
+    INSERT INTO kith.calendar_watermarks AS w (user_id, applied_until)
+    SELECT $1, '-infinity' FROM lo
+    ON CONFLICT (user_id) DO UPDATE SET applied_until = least(w.applied_until, (SELECT t FROM lo)), updated_at = now()
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM changed WHERE is_new), (SELECT count(*) FROM changed WHERE NOT is_new),
+    (SELECT count(DISTINCT event_id) FROM cancelled), (SELECT count(*) FROM ups), (SELECT count(*) FROM restamp),
+    (SELECT count(*) FROM gone), (SELECT count(*) FROM att), (SELECT count(*) FROM wm)`
+
+// beginFullPassSQL numbers a new full pass of calendar $2 of user $1.
+const beginFullPassSQL = `
+INSERT INTO kith.calendars AS c (user_id, calendar_id, full_pass) VALUES ($1, $2, 1)
+ON CONFLICT (user_id, calendar_id) DO UPDATE SET full_pass = c.full_pass + 1, updated_at = now()
+RETURNING full_pass`
+
+// endFullPassSQL deletes the events of calendar $2 of user $1 that full
+// pass $3 did not return, if $3 is still the calendar's latest pass.
+const endFullPassSQL = `
+WITH d AS (
+    DELETE FROM kith.calendar_events e
+    WHERE e.user_id = $1 AND e.calendar_id = $2 AND e.pass <> $3
+      AND EXISTS (SELECT 1 FROM kith.calendars c WHERE c.user_id = $1 AND c.calendar_id = $2 AND c.full_pass = $3)
+    RETURNING 1
+)
+SELECT count(*) FROM d`
+
+// lockWatermarkSQL creates user $1's watermark if missing ("nothing
+// applied yet") and locks it until the transaction ends. It runs as its
+// own statement before applyInteractionsSQL so that the latter's snapshot
+// is taken after the lock: a page write that stored an event and has not
+// committed yet holds the lock (writeEventsSQL upserts the watermark), so
+// it either commits first and its events are seen, or upserts the
+// watermark after this transaction and moves it back over its events.
+const lockWatermarkSQL = `
+INSERT INTO kith.calendar_watermarks AS w (user_id, applied_until) VALUES ($1, '-infinity')
+ON CONFLICT (user_id) DO UPDATE SET applied_until = w.applied_until`
+
+// countsSQL is the condition for an event e to count ($3: the organizer
+// counts, $4: the responses that count, $5: all-day events count, $6: at
+// most this many attendees).
+const countsSQL = `((e.self_organizer AND $3) OR e.self_response = ANY ($4::text[]))
+      AND (NOT e.all_day OR $5) AND e.attendee_count <= $6`
+
+// selfSQL is the user's own addresses: the owners of their calendars and
+// the hook's ($7).
+const selfSQL = `self AS (
+    SELECT coalesce(array_agg(owner_email), '{}') || $7::text[] AS emails
+    FROM kith.calendars WHERE user_id = $1 AND owner_email <> ''
+)`
+
+// applyInteractionsSQL applies user $1's events that ended after the
+// watermark and at or before $2: every contact with an address among a
+// counting event's attendees gets the latest such end as its last-contact
+// date when that is later than its own (version bumped), then the
+// watermark moves to $2. Contacts are locked in id order, like every
+// other multi-contact write.
+const applyInteractionsSQL = `
+WITH ` + selfSQL + `, ev AS MATERIALIZED (
+    SELECT e.calendar_id, e.event_id, e.end_at, coalesce(nullif(e.ical_uid, ''), e.calendar_id || '/' || e.event_id) AS uid, e.start_at
+    FROM kith.calendar_events e
+    WHERE e.user_id = $1
+      AND e.end_at > (SELECT applied_until FROM kith.calendar_watermarks WHERE user_id = $1)
+      AND e.end_at <= $2
+      AND ` + countsSQL + `
+), hit AS MATERIALIZED (
+    SELECT ce.contact_id, max(ev.end_at) AS at
+    FROM ev
+    JOIN kith.calendar_attendees a ON a.user_id = $1 AND a.calendar_id = ev.calendar_id AND a.event_id = ev.event_id
+    JOIN kith.contact_emails ce ON ce.user_id = $1 AND ce.email = a.email
+    WHERE a.email <> ALL ((SELECT emails FROM self)::text[])
+    GROUP BY ce.contact_id
+), locked AS (
+    SELECT c.id, h.at FROM kith.contacts c JOIN hit h ON h.contact_id = c.id
+    WHERE c.user_id = $1 AND (c.last_contact_date IS NULL OR c.last_contact_date < h.at)
+    ORDER BY c.id
+    FOR UPDATE OF c
+), moved AS (
+    UPDATE kith.contacts c SET last_contact_date = l.at, version = c.version + 1, updated_at = now()
+    FROM locked l
+    WHERE c.user_id = $1 AND c.id = l.id AND (c.last_contact_date IS NULL OR c.last_contact_date < l.at)
+    RETURNING 1
+), mark AS (
+    UPDATE kith.calendar_watermarks SET applied_until = greatest(applied_until, $2), updated_at = now()
+    WHERE user_id = $1
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM ev), (SELECT count(DISTINCT (uid, start_at)) FROM ev),
+    (SELECT count(*) FROM hit), (SELECT count(*) FROM moved), (SELECT count(*) FROM mark)`
+
+// unmatchedSQL ranks the addresses user $1 met in counting events that
+// ended at or before $2 and that no contact of theirs has, by the
+// number of distinct meetings (one meeting in two calendars is one), then
+// by address; $8/$9 are the last row of the previous page (meetings,
+// email; $8 = 0 on the first page), $10 the page size.
+const unmatchedSQL = `
+WITH ` + selfSQL + `, m AS (
+    SELECT a.email, max(a.display_name) AS name,
+        count(DISTINCT (coalesce(nullif(e.ical_uid, ''), e.calendar_id || '/' || e.event_id), e.start_at)) AS meetings,
+        max(e.end_at) AS last_met
+    FROM kith.calendar_events e
+    JOIN kith.calendar_attendees a ON a.user_id = $1 AND a.calendar_id = e.calendar_id AND a.event_id = e.event_id
+    WHERE e.user_id = $1 AND e.end_at <= $2 AND ` + countsSQL + `
+      AND a.email <> ALL ((SELECT emails FROM self)::text[])
+      AND NOT EXISTS (SELECT 1 FROM kith.contact_emails ce WHERE ce.user_id = $1 AND ce.email = a.email)
+    GROUP BY a.email
+)
+SELECT email, name, meetings, last_met FROM m
+WHERE $8 = 0 OR meetings < $8 OR (meetings = $8 AND email > $9)
+ORDER BY meetings DESC, email
+LIMIT $10`
