@@ -16,7 +16,7 @@ import (
 // calendarNeighbourEvents with the same addresses.
 const (
 	calendarEvents          = 1000
-	calendarNeighbourEvents = 20_000
+	calendarNeighbourEvents = 50_000
 )
 
 type costStep = struct {
