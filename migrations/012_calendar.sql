@@ -1,4 +1,4 @@
--- kith 010: Google Calendar events, their attendees, the calendars a user
+-- kith 012: Google Calendar events, their attendees, the calendars a user
 -- syncs and the per-user interaction watermark (package calendar).
 --
 -- Every key leads with user_id. Text columns are NOT NULL with '' meaning
