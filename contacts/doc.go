@@ -19,7 +19,9 @@
 // joined. Every method takes the ID of the user it acts for and every
 // statement is scoped by it: one user's rows are never visible to, or
 // changed for, another. Writes from a Google sync go through
-// [Store.UpsertGoogle] (one statement per page); lists for a UI through
+// [Store.ApplyGooglePage] (a few set-based statements per page, in the
+// sync's transaction: [Store.WithTx]), [Store.SyncGoogleGroups] and
+// [Store.ReconcileGoogle]; lists for a UI through
 // [Store.List] and [Store.Search] (pages with tokens, never OFFSET). To walk
 // all of a user's contacts with flat memory, use package stream; to export
 // or import files, package contacts/contactsio.

@@ -729,3 +729,36 @@ func TestApplyGooglePageInHostTx(t *testing.T) {
 		t.Fatalf("typed-nil tx: %v", err)
 	}
 }
+
+// A contact stays within MaxGroupsPerContact groups: Google groups beyond
+// the bound are not added, and the page is not refused.
+func TestGoogleGroupsBound(t *testing.T) {
+	t.Parallel()
+	f := newGfix(t)
+	var gg []contacts.GoogleGroup
+	var names []string
+	for i := range 3 {
+		gg = append(gg, contacts.GoogleGroup{ResourceName: fmt.Sprintf("contactGroups/%d", i), Name: fmt.Sprintf("G%d", i)})
+		names = append(names, gg[i].ResourceName)
+	}
+	if _, err := f.s.SyncGoogleGroups(f.ctx, f.user, gg); err != nil {
+		t.Fatal(err)
+	}
+	f.apply(contacts.GooglePage{People: people(1, "v1")})
+	c := f.byName("people/c0")
+	for i := range contacts.MaxGroupsPerContact - 1 {
+		g, err := f.s.CreateGroup(f.ctx, f.user, fmt.Sprintf("mine %d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.s.AddToGroup(f.ctx, f.user, g.ID, c.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page := people(2, "v2")
+	page[0].Groups, page[1].Groups = names, names
+	r := f.apply(contacts.GooglePage{People: page})
+	if r.MembershipsAdded != 1+3 || len(f.byName("people/c0").GroupIDs) != contacts.MaxGroupsPerContact || len(f.byName("people/c1").GroupIDs) != 3 {
+		t.Fatalf("%+v", r)
+	}
+}

@@ -44,15 +44,18 @@ const DefaultMaxFutureSkew = 24 * time.Hour
 //
 // Writes are safe against concurrent writers: Update and Patch are
 // versioned (a stale copy is a *ConflictError), last-contact dates only
-// move forward, the fields the Google sync owns are written only by
-// UpsertGoogle and cleared only by Unlink, and UpsertGoogle locks rows in
-// a fixed order.
+// move forward, the fields the Google sync owns (resource name, etag,
+// last sync) are written only by ApplyGooglePage and UpsertGoogle and
+// cleared only by Unlink and the Detach policy, and the Google writes
+// lock rows in a fixed order.
 //
 // Every Store method runs a single statement, except Patch (a read, then
-// a versioned write) and a refused Update (a second statement tells a
-// missing contact from a conflict). A Store over a transaction (*sql.Tx,
-// *sqlx.Tx) joins the host's transaction and a Store over a pool (*sql.DB,
-// *sqlx.DB) autocommits each call.
+// a versioned write), a refused Update (a second statement tells a
+// missing contact from a conflict), and ApplyGooglePage, ReconcileGoogle
+// and SyncGoogleGroups (a few statements in one transaction: the Store's
+// own when it is over a pool). A Store over a transaction (*sql.Tx,
+// *sqlx.Tx; or WithTx) joins the host's transaction and a Store over a
+// pool (*sql.DB, *sqlx.DB) autocommits each call.
 type Store struct {
 	db     kith.DB
 	q      queries
@@ -118,8 +121,8 @@ func (s *Store) WithTx(tx kith.DB) (*Store, error) {
 // Create validates c and stores it as a new contact of userID, at version
 // 1. c.ID, c.UserID, c.Version, c.GroupIDs, the created/updated times and
 // the sync-owned fields (GoogleResourceName, GoogleETag, LastSyncedAt) are
-// ignored: the store sets the first ones, and only UpsertGoogle writes the
-// others. The stored contact is returned, normalized as Validate
+// ignored: the store sets the first ones, and only the Google sync's
+// writes (ApplyGooglePage, UpsertGoogle) set the others. The stored contact is returned, normalized as Validate
 // describes.
 func (s *Store) Create(ctx context.Context, userID uuid.UUID, c Contact) (Contact, error) {
 	if err := checkUser(userID); err != nil {
@@ -324,7 +327,8 @@ func (s *Store) Patch(ctx context.Context, userID, id uuid.UUID, p ContactPatch,
 // Unlink detaches the contact id of userID from Google: it clears the
 // sync-owned fields (GoogleResourceName, GoogleETag, LastSyncedAt), so the
 // next sync of that person creates a new contact instead of updating this
-// one. It is the only write besides UpsertGoogle that touches them. It
+// one. Besides the Google sync's writes (ApplyGooglePage, UpsertGoogle),
+// it is the only write that touches them. It
 // returns the stored contact.
 func (s *Store) Unlink(ctx context.Context, userID, id uuid.UUID) (Contact, error) {
 	if err := checkUser(userID); err != nil {

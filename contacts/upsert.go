@@ -36,7 +36,10 @@ type UpsertResult struct {
 }
 
 // UpsertGoogle writes a page of contacts synced from Google for userID in
-// one statement, keyed by (userID, GoogleResourceName).
+// one statement, keyed by (userID, GoogleResourceName). It is the narrow
+// form: no links to manual contacts, merges, deletions, group memberships
+// or pass marker, and it does not unarchive what the sync archived. A
+// Google sync uses ApplyGooglePage.
 //
 // A contact the user does not have yet is inserted with all its fields. An
 // existing one gets only the fields Google owns refreshed (Name, Email,
