@@ -1,0 +1,137 @@
+package googlesync
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/kithhq/kith/contacts"
+	"github.com/kithhq/kith/internal/argcheck"
+	"github.com/kithhq/kith/internal/gsync"
+	"github.com/kithhq/kith/internal/pgerr"
+)
+
+// ErrInvalid is wrapped by every refusal of bad input: a Config field
+// (named with its value and bound), a handle that is not a pool, uuid.Nil
+// as a user. Nothing ran.
+var ErrInvalid = errors.New("googlesync: invalid")
+
+// The kinds of failure a sync returns, shared with the calendar sync
+// (package calendar): errors.Is and errors.As work with either package's
+// names. Their texts start with "sync: " and carry HTTP status codes and
+// Google's reason identifiers only, never a token, a URL, a response body
+// or a person's data.
+//
+// How a job queue should treat each: ErrBusy → snooze (another worker is
+// syncing the user); ErrRateLimited (*RateLimitError) → snooze for
+// RetryAfter; ErrAccessRevoked → drop the job and ask the user to connect
+// again; ErrGoogle (*APIError) → retry later with the queue's backoff when
+// IsRetryable says so, else drop; memguard.ErrMemoryPressure → snooze;
+// context errors → as the queue treats a cancelled or timed-out job.
+var (
+	// ErrBusy: another sync of the same user holds the lock and
+	// Config.Lock is LockFailFast. Nothing ran.
+	ErrBusy = gsync.ErrBusy
+	// ErrAccessRevoked: Google refused the user's credentials (HTTP 401,
+	// an "invalid_grant" refresh, a 403 for a missing scope). Never
+	// retried; the user's cached client is dropped.
+	ErrAccessRevoked = gsync.ErrAccessRevoked
+	// ErrRateLimited: Google kept answering 429 (or 403 rate-limit
+	// reasons) after the retries, or asked for a longer pause than the
+	// sync waits in place. Every *RateLimitError matches it.
+	ErrRateLimited = gsync.ErrRateLimited
+	// ErrGoogle: any other failure of a Google call (an HTTP error, a
+	// network failure, a truncated or invalid JSON body). Every *APIError
+	// matches it.
+	ErrGoogle = gsync.ErrGoogle
+)
+
+// RateLimitError is a rate limit with the delay a job queue should wait
+// (RetryAfter) before trying the user again. It matches ErrRateLimited.
+type RateLimitError = gsync.RateLimitError
+
+// APIError is any other failed Google call: its HTTP status (0 for a
+// network failure or an invalid body) and Google's reason identifier
+// ("EXPIRED_SYNC_TOKEN", "backendError"...). It matches ErrGoogle.
+type APIError = gsync.APIError
+
+// IsRetryable reports whether a sync that failed with err may succeed if
+// run again later (a 5xx or network failure that outlasted the sync's own
+// retries): a job queue's retry-with-backoff case.
+func IsRetryable(err error) bool { return gsync.IsRetryable(err) }
+
+// A UserError is the failure of one user in [Syncer.SyncAll], which
+// returns errors.Join of one UserError per failed user: get them with
+// errors.As, or all of them through Unwrap() []error.
+type UserError struct {
+	UserID uuid.UUID
+	Err    error // what Sync returned for the user
+}
+
+// Error names the user once: "googlesync: user <id>: " and the user's
+// error.
+func (e *UserError) Error() string {
+	msg := e.Err.Error()
+	user := "user " + e.UserID.String()
+	if rest, ok := strings.CutPrefix(msg, ErrInvalid.Error()); ok && errors.Is(e.Err, ErrInvalid) {
+		return ErrInvalid.Error() + ": " + user + rest
+	}
+	if rest, ok := strings.CutPrefix(msg, "googlesync: "); ok {
+		return "googlesync: " + user + ": " + rest
+	}
+	return "googlesync: " + user + ": " + msg
+}
+
+// Unwrap returns the user's error.
+func (e *UserError) Unwrap() error { return e.Err }
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
+}
+
+func checkUser(userID uuid.UUID) error {
+	if err := argcheck.User(userID); err != nil {
+		return fmt.Errorf("%w user_id: %w", ErrInvalid, err)
+	}
+	return nil
+}
+
+// privateError keeps an error in the chain (errors.Is, errors.As) while
+// showing only text that cannot carry a person's data: a store's
+// *contacts.FieldError quotes the value it refused (an email address), a
+// driver error can quote a row.
+type privateError struct {
+	text string
+	err  error
+}
+
+func (e *privateError) Error() string { return e.text }
+func (e *privateError) Unwrap() error { return e.err }
+
+// private wraps err, the failure of what context describes ("apply page
+// 3"), in text built from kinds, field names and SQLSTATEs only. Errors
+// already safe (gsync's kinds, context and memguard errors) are returned
+// as they are.
+func private(err error, context string) error {
+	if err == nil {
+		return nil
+	}
+	var fe *contacts.FieldError
+	switch {
+	case errors.As(err, &fe):
+		text := "googlesync: " + context + ": " + contacts.ErrInvalid.Error() + " " + fe.Field
+		if fe.Row > 0 {
+			text += fmt.Sprintf(" in row %d", fe.Row)
+		}
+		return &privateError{text: text, err: err}
+	case pgerr.Code(err) != "":
+		return &privateError{text: fmt.Sprintf("googlesync: %s: database error (SQLSTATE %s)", context, pgerr.Code(err)), err: err}
+	}
+	text := gsync.ErrorText(err)
+	if text == err.Error() {
+		return err // one of the safe kinds: keep it as it is
+	}
+	return &privateError{text: "googlesync: " + context + ": " + strings.TrimPrefix(text, "sync: "), err: err}
+}

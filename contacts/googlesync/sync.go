@@ -1,0 +1,433 @@
+package googlesync
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	"google.golang.org/api/people/v1"
+
+	"github.com/kithhq/kith/contacts"
+	"github.com/kithhq/kith/internal/gsync"
+)
+
+// Report is what one [Syncer.Sync] did. On failure it holds what was done
+// before the failure: the pages written stay written.
+type Report struct {
+	UserID uuid.UUID
+	// Kind is the kind of the last pass the run made: Incremental from a
+	// stored token, else Full (also after an expired token).
+	Kind Kind
+	// TokenExpired: Google refused the stored sync token as expired (or
+	// it was made with other parameters: ParamsChanged), so the run
+	// dropped it and made a full pass.
+	TokenExpired  bool
+	ParamsChanged bool
+
+	Pages int // connections.list pages written
+	Seen  int // people in those pages, deleted ones included
+
+	Inserted  int // new contacts
+	Updated   int // contacts whose Google fields were rewritten
+	Unchanged int // same etag: nothing written
+	Linked    int // manual contacts matched by email and linked instead of inserted
+	// Merged counts people whose contact moved from an earlier resource
+	// name (metadata.previousResourceNames); MergedAway counts duplicate
+	// contacts folded into another and deleted.
+	Merged     int
+	MergedAway int
+	// Archived, Detached and Deleted count contacts whose person Google
+	// deleted (or a full pass no longer listed: Reconciled of them), by
+	// Config.OnDeleted.
+	Archived   int
+	Detached   int
+	Deleted    int
+	Reconciled int
+
+	MembershipsAdded   int // contact memberships of Google-linked kith groups added
+	MembershipsRemoved int // ... and removed
+	GroupsCreated      int // kith groups created for Google contact groups
+	GroupsRenamed      int
+	GroupsUnlinked     int // Google groups gone: their kith group stays, as the user's own
+
+	// InvalidEmails counts addresses left out because contacts refuses
+	// them (contacts.NormalizeEmail); ExtraEmails valid addresses beyond
+	// what a contact holds (1 + contacts.MaxOtherEmails). DroppedFields
+	// counts other values left empty because the model refuses them (too
+	// long). Skipped counts people without a resource name; Rejected people
+	// the store refused (each costs that person only).
+	InvalidEmails int
+	ExtraEmails   int
+	DroppedFields int
+	Skipped       int
+	Rejected      int
+
+	Retries  int           // Google calls retried (not counted in Pages)
+	Duration time.Duration // wall time of the run
+	// PeakMemory is the highest process memory seen, in bytes, read as
+	// memguard does (Go runtime memory mapped and not released: what
+	// GOMEMLIMIT limits) after each page was decoded. It is process-wide:
+	// concurrent syncs share it.
+	PeakMemory uint64
+}
+
+// Counts returns the report's figures under the keys the run history
+// (Status.LastRun.Counts) stores.
+func (r *Report) Counts() map[string]int64 {
+	b := func(v bool) int64 {
+		if v {
+			return 1
+		}
+		return 0
+	}
+	return map[string]int64{
+		"full": b(r.Kind == Full), "token_expired": b(r.TokenExpired), "params_changed": b(r.ParamsChanged),
+		"pages": int64(r.Pages), "seen": int64(r.Seen),
+		"inserted": int64(r.Inserted), "updated": int64(r.Updated), "unchanged": int64(r.Unchanged),
+		"linked": int64(r.Linked), "merged": int64(r.Merged), "merged_away": int64(r.MergedAway),
+		"archived": int64(r.Archived), "detached": int64(r.Detached), "deleted": int64(r.Deleted),
+		"reconciled":        int64(r.Reconciled),
+		"memberships_added": int64(r.MembershipsAdded), "memberships_removed": int64(r.MembershipsRemoved),
+		"groups_created": int64(r.GroupsCreated), "groups_renamed": int64(r.GroupsRenamed),
+		"groups_unlinked": int64(r.GroupsUnlinked),
+		"invalid_emails":  int64(r.InvalidEmails), "extra_emails": int64(r.ExtraEmails),
+		"dropped_fields": int64(r.DroppedFields), "skipped": int64(r.Skipped), "rejected": int64(r.Rejected),
+		"retries": int64(r.Retries), "duration_ms": r.Duration.Milliseconds(), "peak_memory_bytes": int64(r.PeakMemory),
+	}
+}
+
+func (r *Report) addPage(res contacts.GooglePageResult) {
+	r.Inserted += res.Inserted
+	r.Updated += res.Updated
+	r.Unchanged += res.Unchanged
+	r.Linked += res.Linked
+	r.Merged += res.Merged
+	r.MergedAway += res.MergedAway
+	r.Archived += res.Archived
+	r.Detached += res.Detached
+	r.Deleted += res.Deleted
+	r.MembershipsAdded += res.MembershipsAdded
+	r.MembershipsRemoved += res.MembershipsRemoved
+	r.Rejected += len(res.Rejected)
+}
+
+func (r *Report) addReconciled(n int, policy contacts.DeletePolicy) {
+	r.Reconciled += n
+	switch policy {
+	case contacts.ArchiveDeleted:
+		r.Archived += n
+	case contacts.DetachDeleted:
+		r.Detached += n
+	case contacts.RemoveDeleted:
+		r.Deleted += n
+	}
+}
+
+func (r *Report) addMapped(st mapStats) {
+	r.InvalidEmails += st.InvalidEmails
+	r.ExtraEmails += st.ExtraEmails
+	r.DroppedFields += st.DroppedFields
+	r.Skipped += st.SkippedPersons
+}
+
+// Sync brings userID's contacts up to date with their Google Contacts.
+//
+// It takes the user's advisory lock (another sync of the user running:
+// ErrBusy, or a wait with LockWait), lists the user's Google contact
+// groups and mirrors them as kith groups, then reads the connections page
+// by page: incrementally from the stored sync token, or in a full pass
+// when there is none. Each page is mapped (see PersonFields and the
+// package documentation) and written in one transaction; the last page's
+// transaction also saves the new sync token and, on a full pass, applies
+// Config.OnDeleted to the linked contacts the pass did not list. The
+// breaker is checked before each page; each page's call is retried as
+// Config.Retry says, never the whole chain.
+//
+// A sync that fails part way (an error, a cancelled ctx, a crash) keeps
+// the pages it wrote and saves no token: the next run starts again from
+// page 1 of the same kind of pass, and, pages being idempotent, ends in
+// the state an uninterrupted run would have. A failed full pass never
+// archives or deletes anything for missing people. An expired token
+// (Google's EXPIRED_SYNC_TOKEN or 410) is dropped and a full pass made in
+// the same run.
+//
+// Every run is recorded (Status). The error, when not nil, is one of
+// ErrBusy, ErrAccessRevoked (the user's cached client is dropped),
+// *RateLimitError, *APIError, an error matching ErrInvalid, a context
+// error, a memguard refusal, or a database failure; its text never holds a
+// token or a person's data.
+func (s *Syncer) Sync(ctx context.Context, userID uuid.UUID) (Report, error) {
+	if err := checkUser(userID); err != nil {
+		return Report{UserID: userID}, err
+	}
+	var rep Report
+	err := s.monitor.Wrap(ctx, "googlesync.sync", func(ctx context.Context) error {
+		var err error
+		rep, err = s.sync(ctx, userID)
+		return err
+	})
+	return rep, err
+}
+
+func (s *Syncer) sync(ctx context.Context, userID uuid.UUID) (rep Report, err error) {
+	start := time.Now()
+	mem := newPeak()
+	rep = Report{UserID: userID, Kind: Full}
+	log := s.log.With("user_id", userID.String())
+	defer func() {
+		rep.Duration = time.Since(start)
+		rep.PeakMemory = mem.sample()
+		s.logEnd(ctx, log, &rep, err)
+	}()
+
+	conn, release, err := gsync.Lock(ctx, s.pool, s.schema, userID, resource, s.lock)
+	if err != nil {
+		return rep, private(err, "lock")
+	}
+	defer func() {
+		if rerr := release(); rerr != nil && err == nil {
+			err = private(rerr, "unlock")
+		}
+	}()
+	state, err := s.ledger.Load(ctx, conn, userID, resource)
+	if err != nil {
+		return rep, private(err, "load state")
+	}
+	token, changed := s.loadedToken(state.Token)
+	rep.ParamsChanged = changed
+	if token != "" {
+		rep.Kind = Incremental
+	}
+	run, err := s.ledger.StartRun(ctx, conn, userID, resource, rep.Kind)
+	if err != nil {
+		return rep, private(err, "start run")
+	}
+	defer func() {
+		rep.Duration = time.Since(start)
+		if _, ferr := s.ledger.FinishRun(context.WithoutCancel(ctx), conn, run, rep.Counts(), err); ferr != nil && err == nil {
+			err = private(ferr, "finish run")
+		}
+	}()
+
+	svc, err := s.clients.Get(ctx, userID)
+	if err != nil {
+		return rep, s.googleErr(userID, err)
+	}
+	store, fwd, err := s.newStore()
+	if err != nil {
+		return rep, err
+	}
+	if err := s.syncGroups(ctx, conn, store, fwd, svc, userID, &rep); err != nil {
+		return rep, s.googleErr(userID, err)
+	}
+	err = s.pass(ctx, conn, store, fwd, svc, userID, token, mem, &rep)
+	if token != "" && gsync.IsPeopleTokenExpired(err) {
+		rep.TokenExpired = true
+		rep.Kind = Full
+		log.InfoContext(ctx, "googlesync: sync token expired; full pass", "pages_before", rep.Pages)
+		if err := s.ledger.ClearToken(ctx, conn, userID, resource); err != nil {
+			return rep, private(err, "clear token")
+		}
+		err = s.pass(ctx, conn, store, fwd, svc, userID, "", mem, &rep)
+	}
+	if err != nil {
+		return rep, s.googleErr(userID, err)
+	}
+	return rep, nil
+}
+
+// googleErr drops the user's cached client when Google revoked access,
+// and makes err's text safe.
+func (s *Syncer) googleErr(userID uuid.UUID, err error) error {
+	if gsync.IsAccessRevoked(err) {
+		s.clients.Remove(userID)
+	}
+	return private(err, "sync")
+}
+
+// newStore returns the run's Store, over a handle that forwards to the
+// transaction of the page being written.
+func (s *Syncer) newStore() (*contacts.Store, *txDB, error) {
+	fwd := &txDB{}
+	store, err := contacts.NewStore(fwd, contacts.Config{Schema: s.schema, Now: s.now})
+	if err != nil {
+		return nil, nil, private(err, "store")
+	}
+	return store, fwd, nil
+}
+
+// inTx runs f in a transaction on the run's connection, with fwd pointing
+// at it.
+func inTx(ctx context.Context, conn *sql.Conn, fwd *txDB, f func() error) error {
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	fwd.tx = tx
+	defer func() { fwd.tx = nil }()
+	if err := f(); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// syncGroups lists the user's Google contact groups (every page) and
+// mirrors the user-made ones as kith groups. System groups (myContacts,
+// starred, ...) are not mirrored.
+func (s *Syncer) syncGroups(ctx context.Context, conn *sql.Conn, store *contacts.Store, fwd *txDB, svc *people.Service, userID uuid.UUID, rep *Report) error {
+	groups := []contacts.GoogleGroup{}
+	pageToken := ""
+	for {
+		resp, retries, err := gsync.Do(ctx, s.retry, func(ctx context.Context) (*people.ListContactGroupsResponse, error) {
+			return fetchGroupPage(ctx, svc, pageToken)
+		})
+		rep.Retries += retries
+		if err != nil {
+			return err
+		}
+		for _, g := range resp.ContactGroups {
+			if g == nil || g.ResourceName == "" || g.GroupType == "SYSTEM_CONTACT_GROUP" || isSystemGroup(g.ResourceName) ||
+				(g.Metadata != nil && g.Metadata.Deleted) {
+				continue
+			}
+			name := g.Name
+			if name == "" {
+				name = g.FormattedName
+			}
+			groups = append(groups, contacts.GoogleGroup{ResourceName: g.ResourceName, Name: name})
+		}
+		if len(groups) > contacts.MaxGoogleGroups {
+			return fmt.Errorf("googlesync: more than %d Google contact groups", contacts.MaxGoogleGroups)
+		}
+		if resp.NextPageToken == "" || resp.NextPageToken == pageToken {
+			break
+		}
+		pageToken = resp.NextPageToken
+	}
+	return inTx(ctx, conn, fwd, func() error {
+		res, err := store.SyncGoogleGroups(ctx, userID, groups)
+		if err != nil {
+			return private(err, "sync groups")
+		}
+		rep.GroupsCreated += res.Created
+		rep.GroupsRenamed += res.Renamed
+		rep.GroupsUnlinked += res.Unlinked
+		return nil
+	})
+}
+
+// errNoSyncToken: the last page of a pass came without nextSyncToken.
+var errNoSyncToken = fmt.Errorf("%w: the last page had no nextSyncToken", ErrGoogle)
+
+// pass reads one chain of pages, incremental from syncToken or full when
+// it is "", and writes each page in its own transaction.
+func (s *Syncer) pass(ctx context.Context, conn *sql.Conn, store *contacts.Store, fwd *txDB, svc *people.Service,
+	userID uuid.UUID, syncToken string, mem *peak, rep *Report) error {
+	kind, pass := Incremental, int64(0)
+	if syncToken == "" {
+		kind, pass = Full, newPass()
+	}
+	pageToken := ""
+	for page := 1; ; page++ {
+		if err := s.breaker.Check(ctx); err != nil {
+			return err
+		}
+		policy := s.retry
+		if kind == Full && page == 1 {
+			policy = s.firstPageRetry
+		}
+		t0 := time.Now()
+		resp, retries, err := gsync.Do(ctx, policy, func(ctx context.Context) (*people.ListConnectionsResponse, error) {
+			return fetchPage(ctx, svc, s.pageSize, syncToken, pageToken)
+		})
+		rep.Retries += retries
+		if err != nil {
+			return err
+		}
+		mem.sample()
+		nextPage, nextSync := resp.NextPageToken, resp.NextSyncToken
+		last := nextPage == ""
+		if !last && nextPage == pageToken {
+			return fmt.Errorf("%w: page %d repeated its page token", ErrGoogle, page)
+		}
+		if last && nextSync == "" {
+			return errNoSyncToken
+		}
+		live, deleted, st := mapPage(resp.Connections)
+		gp := contacts.GooglePage{
+			People: make([]contacts.GooglePerson, len(live)), Deleted: deleted,
+			Policy: s.policy, Pass: pass, SyncedAt: s.now(),
+		}
+		for i := range live {
+			gp.People[i] = contacts.GooglePerson{Contact: live[i].Contact,
+				PreviousResourceNames: live[i].PreviousResourceNames, Groups: live[i].Groups}
+		}
+		seen := len(resp.Connections)
+		resp = nil // let the page's JSON go before the write
+		var res contacts.GooglePageResult
+		reconciled := 0
+		err = inTx(ctx, conn, fwd, func() error {
+			var err error
+			if res, err = store.ApplyGooglePage(ctx, userID, gp, contacts.GooglePageOptions{SkipInvalid: true}); err != nil {
+				return private(err, fmt.Sprintf("write page %d", page))
+			}
+			if !last {
+				return nil
+			}
+			if kind == Full {
+				if reconciled, err = store.ReconcileGoogle(ctx, userID, pass, s.policy); err != nil {
+					return private(err, "reconcile")
+				}
+			}
+			if err := s.ledger.SaveToken(ctx, fwd.tx, userID, resource, s.storedToken(nextSync), kind); err != nil {
+				return private(err, "save token")
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		rep.Pages++
+		rep.Seen += seen
+		rep.addMapped(st)
+		rep.addPage(res)
+		if reconciled > 0 {
+			rep.addReconciled(reconciled, s.policy)
+		}
+		s.log.DebugContext(ctx, "googlesync: page", "user_id", userID.String(), "page", page, "kind", string(kind),
+			"people", seen, "inserted", res.Inserted, "updated", res.Updated, "unchanged", res.Unchanged,
+			"retries", retries, "duration", time.Since(t0))
+		if last {
+			return nil
+		}
+		pageToken = nextPage
+	}
+}
+
+// logEnd logs a finished run: the user ID, counts and durations, and the
+// error's text, which private() made safe.
+func (s *Syncer) logEnd(ctx context.Context, log *slog.Logger, rep *Report, err error) {
+	lvl, msg := slog.LevelInfo, "googlesync: synced"
+	if err != nil {
+		lvl, msg = slog.LevelWarn, "googlesync: sync failed"
+	}
+	if !log.Enabled(ctx, lvl) {
+		return
+	}
+	attrs := []any{"kind", string(rep.Kind), "token_expired", rep.TokenExpired, "pages", rep.Pages, "seen", rep.Seen,
+		"inserted", rep.Inserted, "updated", rep.Updated, "unchanged", rep.Unchanged, "linked", rep.Linked,
+		"merged", rep.Merged, "archived", rep.Archived, "detached", rep.Detached, "deleted", rep.Deleted,
+		"invalid_emails", rep.InvalidEmails, "rejected", rep.Rejected, "retries", rep.Retries,
+		"duration", rep.Duration, "peak_memory_bytes", rep.PeakMemory}
+	if err != nil {
+		attrs = append(attrs, "error", err.Error())
+	}
+	log.Log(ctx, lvl, msg, attrs...)
+}
+
+var _ = errors.New

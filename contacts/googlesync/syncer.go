@@ -1,0 +1,261 @@
+package googlesync
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"runtime/metrics"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"golang.org/x/oauth2"
+	"google.golang.org/api/option"
+	"google.golang.org/api/people/v1"
+
+	"github.com/kithhq/kith"
+	"github.com/kithhq/kith/contacts"
+	"github.com/kithhq/kith/internal/argcheck"
+	"github.com/kithhq/kith/internal/dbschema"
+	"github.com/kithhq/kith/internal/gsync"
+	"github.com/kithhq/kith/memguard"
+)
+
+// resource is the gsync resource of the People sync: one sync token, one
+// lock and one run history per user.
+const resource = "people"
+
+// A Syncer syncs users' Google Contacts (People API connections and
+// contact groups) into their kith contacts and groups. It is safe for
+// concurrent use; build one per process and keep it: it holds the
+// per-user client cache.
+type Syncer struct {
+	pool           gsync.Pool
+	schema         string
+	tokens         func(context.Context, uuid.UUID) (oauth2.TokenSource, error)
+	opts           []option.ClientOption
+	breaker        memguard.Breaker
+	monitor        *memguard.Monitor
+	log            *slog.Logger
+	now            func() time.Time
+	pageSize       int
+	policy         contacts.DeletePolicy
+	lock           LockMode
+	retry          RetryPolicy
+	firstPageRetry RetryPolicy
+	ledger         *gsync.Ledger
+	clients        *gsync.Cache[*people.Service]
+	// paramsKey identifies the chain parameters (personFields, pageSize,
+	// sources); it prefixes every stored sync token so that a token made
+	// with other parameters is never sent (Google answers 400).
+	paramsKey string
+}
+
+// New returns a Syncer over db, a pool (*sql.DB, *sqlx.DB): each running
+// sync takes one connection from it, holds the user's advisory lock on it
+// and runs each page as a short transaction on it. A transaction or a
+// *sql.Conn is refused, as is a nil handle. It validates cfg (errors wrap
+// ErrInvalid and name the field, its value and the bound) and does not
+// touch the database or Google; run kith.Migrate first.
+func New(db kith.Beginner, cfg Config) (*Syncer, error) {
+	pool, err := gsync.AsPool(db)
+	if err != nil {
+		return nil, invalid("%v", err)
+	}
+	schema, err := dbschema.Name(cfg.Schema)
+	if err != nil {
+		return nil, invalid("Config.Schema: %v", err)
+	}
+	if cfg.TokenSource == nil {
+		return nil, invalid("Config.TokenSource: nil: required (each user's Google token source)")
+	}
+	if cfg.Breaker != nil && argcheck.IsNil(cfg.Breaker) {
+		return nil, invalid("Config.Breaker: typed nil %T", cfg.Breaker)
+	}
+	for i, o := range cfg.ClientOptions {
+		if argcheck.IsNil(o) {
+			return nil, invalid("Config.ClientOptions[%d]: nil", i)
+		}
+	}
+	switch {
+	case cfg.PageSize == 0:
+		cfg.PageSize = DefaultPageSize
+	case cfg.PageSize < 0 || cfg.PageSize > MaxPageSize:
+		return nil, invalid("Config.PageSize %d: must be in [1, %d], or 0 for the default", cfg.PageSize, MaxPageSize)
+	}
+	if cfg.OnDeleted > contacts.RemoveDeleted {
+		return nil, invalid("Config.OnDeleted %v: must be ArchiveDeleted, DetachDeleted or RemoveDeleted", cfg.OnDeleted)
+	}
+	if cfg.Lock != LockFailFast && cfg.Lock != LockWait {
+		return nil, invalid("Config.Lock %d: must be LockFailFast (0) or LockWait (1)", cfg.Lock)
+	}
+	if err := cfg.Retry.Validate(); err != nil {
+		return nil, invalid("Config.%v", err)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	ledger, err := gsync.NewLedger(gsync.LedgerConfig{Schema: schema, Now: cfg.Now})
+	if err != nil {
+		return nil, invalid("Config.%v", err)
+	}
+	s := &Syncer{
+		pool: pool, schema: schema, tokens: cfg.TokenSource,
+		opts:    append([]option.ClientOption(nil), cfg.ClientOptions...),
+		breaker: cfg.Breaker, monitor: cfg.Monitor, log: cfg.Logger, now: cfg.Now,
+		pageSize: cfg.PageSize, policy: cfg.OnDeleted, lock: cfg.Lock,
+		retry: cfg.Retry, firstPageRetry: cfg.Retry, ledger: ledger,
+	}
+	s.firstPageRetry.RateLimitDelay = max(s.firstPageRetry.RateLimitDelay, FirstPageRateLimitDelay)
+	if s.breaker == nil {
+		s.breaker = memguard.Nop()
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.clients, err = gsync.NewCache(gsync.CacheConfig{Size: cfg.CacheSize, TTL: cfg.CacheTTL, Now: cfg.Now}, s.buildClient)
+	if err != nil {
+		return nil, invalid("Config.%s", strings.TrimPrefix(err.Error(), "CacheConfig."))
+	}
+	s.paramsKey = paramsKey(s.pageSize)
+	return s, nil
+}
+
+// buildClient builds a user's People service for the cache. It uses
+// context.WithoutCancel: the client outlives the call that built it.
+func (s *Syncer) buildClient(ctx context.Context, userID uuid.UUID) (*people.Service, error) {
+	ts, err := s.tokens(ctx, userID)
+	if err != nil {
+		return nil, fmt.Errorf("token source: %w", err)
+	}
+	if argcheck.IsNil(ts) {
+		return nil, errors.New("token source: nil")
+	}
+	opts := append([]option.ClientOption{option.WithTokenSource(oauth2.ReuseTokenSource(nil, ts))}, s.opts...)
+	svc, err := people.NewService(context.WithoutCancel(ctx), opts...)
+	if err != nil {
+		return nil, fmt.Errorf("people client: %w", err)
+	}
+	return svc, nil
+}
+
+// CacheStats returns the counters of the per-user client cache.
+func (s *Syncer) CacheStats() CacheStats { return s.clients.Stats() }
+
+// Status is what a host shows about a user's contact sync: "last synced 5
+// minutes ago", "failing since Tuesday: HTTP 401". The zero value means it
+// never ran. Its error texts are status codes and reasons only.
+type Status = gsync.Status
+
+// Run is one recorded sync run (Status.LastRun); its Counts use the keys
+// of Report.Counts.
+type Run = gsync.Run
+
+// Kind is the kind of a pass: Full or Incremental.
+type Kind = gsync.Kind
+
+const (
+	// Full: no sync token; every person is read, and the contacts linked
+	// to Google that the pass did not see follow Config.OnDeleted at its
+	// end.
+	Full = gsync.Full
+	// Incremental: from the stored sync token; only changes are read.
+	Incremental = gsync.Incremental
+)
+
+// Status returns userID's sync status, in one statement.
+func (s *Syncer) Status(ctx context.Context, userID uuid.UUID) (Status, error) {
+	if err := checkUser(userID); err != nil {
+		return Status{}, err
+	}
+	st, err := s.ledger.Status(ctx, s.pool, userID, resource)
+	if err != nil {
+		return Status{}, private(err, "status")
+	}
+	return st, nil
+}
+
+// paramsKey is a short hash of the chain parameters other than tokens.
+func paramsKey(pageSize int) string {
+	h := fnv.New32a()
+	fmt.Fprintf(h, "%s\x00%s\x00%d", PersonFields, strings.Join(Sources, ","), pageSize)
+	return fmt.Sprintf("%08x", h.Sum32())
+}
+
+// storedToken is the form a sync token is stored in: "<paramsKey>:<token>".
+func (s *Syncer) storedToken(token string) string { return s.paramsKey + ":" + token }
+
+// loadedToken returns the token of a stored one, "" when it was made with
+// other parameters (or by another version of this package).
+func (s *Syncer) loadedToken(stored string) (token string, changed bool) {
+	if stored == "" {
+		return "", false
+	}
+	key, tok, ok := strings.Cut(stored, ":")
+	if !ok || key != s.paramsKey || tok == "" {
+		return "", true
+	}
+	return tok, false
+}
+
+// newPass returns a full-pass marker no earlier pass of the user used (a
+// random non-zero 63-bit value: independent of the clock, which tests and
+// hosts may freeze).
+func newPass() int64 { return 1 + rand.Int64N(math.MaxInt64-1) }
+
+// txDB is the handle of the run's Store: it forwards to the transaction
+// of the page being written, so one Store (one schema check) serves the
+// whole run, and the Store, seeing no BeginTx, joins that transaction.
+type txDB struct{ tx *sql.Tx }
+
+func (d *txDB) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return d.tx.ExecContext(ctx, q, args...)
+}
+
+func (d *txDB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return d.tx.QueryContext(ctx, q, args...)
+}
+
+func (d *txDB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return d.tx.QueryRowContext(ctx, q, args...)
+}
+
+// peak samples the process's memory as memguard does (Go runtime memory
+// mapped and not released: what GOMEMLIMIT limits), without stopping the
+// world.
+type peak struct {
+	mu      sync.Mutex
+	samples [2]metrics.Sample
+	max     uint64
+}
+
+func newPeak() *peak {
+	p := &peak{}
+	p.samples[0].Name = "/memory/classes/total:bytes"
+	p.samples[1].Name = "/memory/classes/heap/released:bytes"
+	p.sample()
+	return p
+}
+
+func (p *peak) sample() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	metrics.Read(p.samples[:])
+	var total, released uint64
+	if p.samples[0].Value.Kind() == metrics.KindUint64 {
+		total = p.samples[0].Value.Uint64()
+	}
+	if p.samples[1].Value.Kind() == metrics.KindUint64 {
+		released = p.samples[1].Value.Uint64()
+	}
+	if total > released {
+		p.max = max(p.max, total-released)
+	}
+	return p.max
+}
