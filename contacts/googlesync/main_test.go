@@ -38,6 +38,7 @@ type env struct {
 type envOptions struct {
 	people   int
 	groups   int
+	seed     int64 // account seed: two accounts of one seed hold the same people
 	pageSize int
 	cfg      func(*googlesync.Config)
 	db       *sqlx.DB
@@ -62,7 +63,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if groups == 0 {
 		groups = 3
 	}
-	e.acct = e.srv.AddAccount(e.user.String(), googlefake.AccountConfig{People: o.people, Groups: groups})
+	e.acct = e.srv.AddAccount(e.user.String(), googlefake.AccountConfig{People: o.people, Groups: groups, Seed: o.seed})
 	cfg := googlesync.Config{
 		TokenSource:   e.srv.TokenSourceFunc(),
 		ClientOptions: e.srv.PeopleOptions(),
@@ -178,4 +179,19 @@ func (e *env) badRequests() int {
 		}
 	}
 	return n
+}
+
+// contact returns the user's contact linked to resourceName.
+func (e *env) contact(resourceName string) contacts.Contact {
+	e.t.Helper()
+	var id uuid.UUID
+	if err := e.db.QueryRowContext(context.Background(),
+		`SELECT id FROM kith.contacts WHERE user_id = $1 AND google_resource_name = $2`, e.user, resourceName).Scan(&id); err != nil {
+		e.t.Fatalf("contact %s: %v", resourceName, err)
+	}
+	c, err := e.store.Get(context.Background(), e.user, id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c
 }
