@@ -87,6 +87,19 @@ func (e *UserError) Error() string {
 // Unwrap returns the user's error.
 func (e *UserError) Unwrap() error { return e.Err }
 
+// A TokenSourceError is the failure of Config.TokenSource for a user: the
+// host's own error, shown with its text (so never put a token in it).
+// Return an error matching ErrAccessRevoked from TokenSource for a user
+// without a valid grant: it is then reported as such.
+type TokenSourceError struct {
+	Err error
+}
+
+func (e *TokenSourceError) Error() string { return "googlesync: token source: " + e.Err.Error() }
+
+// Unwrap returns the token source's error.
+func (e *TokenSourceError) Unwrap() error { return e.Err }
+
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
 }
@@ -118,8 +131,13 @@ func private(err error, context string) error {
 	if err == nil {
 		return nil
 	}
-	var fe *contacts.FieldError
+	var (
+		fe  *contacts.FieldError
+		tse *TokenSourceError
+	)
 	switch {
+	case errors.As(err, &tse), errors.Is(err, ErrInvalid):
+		return err // the host's text; our own
 	case errors.As(err, &fe):
 		text := "googlesync: " + context + ": " + contacts.ErrInvalid.Error() + " " + fe.Field
 		if fe.Row > 0 {

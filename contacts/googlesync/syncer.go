@@ -132,10 +132,13 @@ func New(db kith.Beginner, cfg Config) (*Syncer, error) {
 func (s *Syncer) buildClient(ctx context.Context, userID uuid.UUID) (*people.Service, error) {
 	ts, err := s.tokens(ctx, userID)
 	if err != nil {
-		return nil, fmt.Errorf("token source: %w", err)
+		if c := gsync.Classify(err); c != err {
+			return nil, c // an OAuth error (whose text may quote a response) made safe
+		}
+		return nil, &TokenSourceError{Err: err}
 	}
 	if argcheck.IsNil(ts) {
-		return nil, errors.New("token source: nil")
+		return nil, &TokenSourceError{Err: errors.New("nil token source")}
 	}
 	opts := append([]option.ClientOption{option.WithTokenSource(oauth2.ReuseTokenSource(nil, ts))}, s.opts...)
 	svc, err := people.NewService(context.WithoutCancel(ctx), opts...)
