@@ -350,6 +350,7 @@ func (s *Syncer) pass(ctx context.Context, conn *sql.Conn, store *contacts.Store
 			return err
 		}
 		mem.sample()
+		fetched := time.Since(t0)
 		nextPage, nextSync := resp.NextPageToken, resp.NextSyncToken
 		last := nextPage == ""
 		if !last && nextPage == pageToken {
@@ -371,6 +372,7 @@ func (s *Syncer) pass(ctx context.Context, conn *sql.Conn, store *contacts.Store
 		resp = nil // let the page's JSON go before the write
 		var res contacts.GooglePageResult
 		reconciled := 0
+		t1 := time.Now()
 		err = inTx(ctx, conn, fwd, func() error {
 			var err error
 			if res, err = store.ApplyGooglePage(ctx, userID, gp, contacts.GooglePageOptions{SkipInvalid: true}); err != nil {
@@ -401,7 +403,7 @@ func (s *Syncer) pass(ctx context.Context, conn *sql.Conn, store *contacts.Store
 		}
 		s.log.DebugContext(ctx, "googlesync: page", "user_id", userID.String(), "page", page, "kind", string(kind),
 			"people", seen, "inserted", res.Inserted, "updated", res.Updated, "unchanged", res.Unchanged,
-			"retries", retries, "duration", time.Since(t0))
+			"retries", retries, "fetch", fetched, "write", time.Since(t1), "duration", time.Since(t0))
 		if last {
 			return nil
 		}
