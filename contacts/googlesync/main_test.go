@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
+	"google.golang.org/api/option"
 
 	"github.com/kithhq/kith/contacts"
 	"github.com/kithhq/kith/contacts/googlesync"
@@ -25,7 +26,7 @@ func TestMain(m *testing.M) { kithtest.Main(m) }
 // env is one test's world: a migrated database, a fake People API, one
 // user with an account on it and a Syncer.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	db     *sqlx.DB
 	srv    *googlefake.Server
 	user   uuid.UUID
@@ -49,7 +50,7 @@ type envOptions struct {
 // with synctest in TestRateLimit*).
 var fastRetry = googlesync.RetryPolicy{Initial: time.Microsecond, Max: time.Microsecond}
 
-func newEnv(t *testing.T, o envOptions) *env {
+func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
 	e := &env{t: t, db: o.db, srv: o.srv, user: uuid.New(), logs: &logBuffer{}}
 	if e.db == nil {
@@ -100,7 +101,7 @@ func (e *env) state() string {
 	return stateOf(e.t, e.db, e.user)
 }
 
-func stateOf(t *testing.T, db *sqlx.DB, user uuid.UUID) string {
+func stateOf(t testing.TB, db *sqlx.DB, user uuid.UUID) string {
 	t.Helper()
 	ctx := context.Background()
 	store, err := contacts.NewStore(db, contacts.Config{})
@@ -194,4 +195,8 @@ func (e *env) contact(resourceName string) contacts.Contact {
 		e.t.Fatal(err)
 	}
 	return c
+}
+
+func optionToken(a *googlefake.Account) option.ClientOption {
+	return option.WithTokenSource(a.TokenSource())
 }

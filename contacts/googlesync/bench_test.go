@@ -1,0 +1,166 @@
+package googlesync_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"google.golang.org/api/people/v1"
+
+	"github.com/kithhq/kith/contacts"
+	"github.com/kithhq/kith/contacts/googlesync"
+	"github.com/kithhq/kith/internal/googlefake"
+	"github.com/kithhq/kith/internal/heappeak"
+	"github.com/kithhq/kith/kithtest"
+)
+
+// BenchmarkSync measures, per account size, in one run:
+//
+//   - full: a full pass of the fake's people, in pages of 1,000, into an
+//     empty database (people/s, peak Go heap, and the share of the time
+//     spent fetching pages vs writing them);
+//   - incr: an incremental pass after 1% of the people changed;
+//   - naive: what the projects kith replaces do: collect every page, then
+//     one INSERT per person (Store.Create, in one transaction), into
+//     another empty database;
+//
+// and the full pass's speed-up over the naive one. The fake server runs
+// in this process: its work (generating and encoding pages) is in the
+// figures and in the Go heap. 100,000 people only with KITH_BENCH_LARGE=1:
+//
+//	KITH_BENCH_LARGE=1 go test -run '^$' -bench Sync -benchtime 1x -count 3 ./contacts/googlesync/
+func BenchmarkSync(b *testing.B) {
+	sizes := []int{10_000}
+	if os.Getenv("KITH_BENCH_LARGE") == "1" {
+		sizes = append(sizes, 100_000)
+	}
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("people=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				benchSync(b, n)
+			}
+		})
+	}
+}
+
+func benchSync(b *testing.B, n int) {
+	ctx := context.Background()
+	b.StopTimer()
+	times := &pageTimes{}
+	e := newEnv(b, envOptions{people: n, seed: 99, cfg: func(c *googlesync.Config) {
+		c.Logger = slog.New(times)
+	}})
+	b.StartTimer()
+
+	peak := heappeak.Start()
+	t0 := time.Now()
+	rep, err := e.syncer.Sync(ctx, e.user)
+	full := time.Since(t0)
+	fullPeak := peak.Stop()
+	if err != nil || rep.Inserted != n {
+		b.Fatalf("full: %v %+v", err, rep)
+	}
+	fetch, write := times.take()
+
+	changed := n / 100
+	for i := range changed {
+		e.acct.Change(i*97%n, nil)
+	}
+	peak = heappeak.Start()
+	t0 = time.Now()
+	rep, err = e.syncer.Sync(ctx, e.user)
+	incr := time.Since(t0)
+	incrPeak := peak.Stop()
+	if err != nil || rep.Updated != changed {
+		b.Fatalf("incremental: %v %+v", err, rep)
+	}
+
+	// Naive: another account of the same people, another empty database.
+	naiveDB := kithtest.DB(b)
+	acct := e.srv.AddAccount(uuid.NewString(), googlefake.AccountConfig{People: n, Groups: 3, Seed: 99})
+	svc, err := people.NewService(ctx, append(e.srv.PeopleOptions(), optionToken(acct))...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	user := uuid.New()
+	peak = heappeak.Start()
+	t0 = time.Now()
+	var all []*people.Person
+	err = svc.People.Connections.List("people/me").PersonFields(googlesync.PersonFields).PageSize(1000).
+		Pages(ctx, func(r *people.ListConnectionsResponse) error {
+			all = append(all, r.Connections...)
+			return nil
+		})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tx, err := naiveDB.BeginTx(ctx, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	store, err := contacts.NewStore(tx, contacts.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, p := range all {
+		if _, err := store.Create(ctx, user, googlesync.MapPerson(p)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	naive := time.Since(t0)
+	naivePeak := peak.Stop()
+
+	b.ReportMetric(float64(n)/full.Seconds(), "full-people/s")
+	b.ReportMetric(full.Seconds(), "full-s")
+	b.ReportMetric(heappeak.MiB(fullPeak), "full-peak-MiB")
+	b.ReportMetric(fetch.Seconds()/full.Seconds()*100, "full-fetch-%")
+	b.ReportMetric(write.Seconds()/full.Seconds()*100, "full-write-%")
+	b.ReportMetric(float64(changed)/incr.Seconds(), "incr-people/s")
+	b.ReportMetric(incr.Seconds()*1000, "incr-ms")
+	b.ReportMetric(heappeak.MiB(incrPeak), "incr-peak-MiB")
+	b.ReportMetric(float64(n)/naive.Seconds(), "naive-people/s")
+	b.ReportMetric(heappeak.MiB(naivePeak), "naive-peak-MiB")
+	b.ReportMetric(naive.Seconds()/full.Seconds(), "x-naive")
+}
+
+// pageTimes sums the fetch and write durations of the sync's page logs.
+type pageTimes struct {
+	mu           sync.Mutex
+	fetch, write time.Duration
+}
+
+func (h *pageTimes) Enabled(context.Context, slog.Level) bool { return true }
+func (h *pageTimes) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *pageTimes) WithGroup(string) slog.Handler            { return h }
+func (h *pageTimes) Handle(_ context.Context, r slog.Record) error {
+	if r.Message != "googlesync: page" {
+		return nil
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r.Attrs(func(a slog.Attr) bool {
+		switch a.Key {
+		case "fetch":
+			h.fetch += a.Value.Duration()
+		case "write":
+			h.write += a.Value.Duration()
+		}
+		return true
+	})
+	return nil
+}
+
+func (h *pageTimes) take() (fetch, write time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	fetch, write, h.fetch, h.write = h.fetch, h.write, 0, 0
+	return fetch, write
+}

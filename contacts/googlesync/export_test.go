@@ -1,0 +1,13 @@
+package googlesync
+
+import (
+	"google.golang.org/api/people/v1"
+
+	"github.com/kithhq/kith/contacts"
+)
+
+// MapPerson is mapPerson for the benchmark's naive sync.
+func MapPerson(p *people.Person) contacts.Contact {
+	m, _ := mapPerson(p)
+	return m.Contact
+}
