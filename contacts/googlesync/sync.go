@@ -3,7 +3,6 @@ package googlesync
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -432,4 +431,3 @@ func (s *Syncer) logEnd(ctx context.Context, log *slog.Logger, rep *Report, err 
 	log.Log(ctx, lvl, msg, attrs...)
 }
 
-var _ = errors.New
