@@ -430,4 +430,3 @@ func (s *Syncer) logEnd(ctx context.Context, log *slog.Logger, rep *Report, err 
 	}
 	log.Log(ctx, lvl, msg, attrs...)
 }
-
