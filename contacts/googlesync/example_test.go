@@ -82,3 +82,39 @@ func Example() {
 	// incremental: 3 people, 1 inserted, 1 updated, 1 archived
 	// synced: true failing: false last run: incremental 0 people
 }
+
+// SyncAll syncs many users of one process, a few at a time; a user that
+// fails does not stop the others.
+func ExampleSyncer_SyncAll() {
+	db, done := exampledb.New("googlesync.ExampleSyncer_SyncAll")
+	defer done()
+	google := googlefake.New(googlefake.Config{Seed: 2})
+	defer google.Close()
+	var users []uuid.UUID
+	for i := range 5 {
+		u := uuid.New()
+		google.AddAccount(u.String(), googlefake.AccountConfig{People: 100 * (i + 1)})
+		users = append(users, u)
+	}
+	users = append(users, uuid.New()) // no Google account: its token source fails
+
+	syncer, err := googlesync.New(db, googlesync.Config{TokenSource: google.TokenSourceFunc(), ClientOptions: google.PeopleOptions()})
+	if err != nil {
+		log.Fatal(err)
+	}
+	all := func(yield func(uuid.UUID, error) bool) { // in a host: a query of its users
+		for _, u := range users {
+			if !yield(u, nil) {
+				return
+			}
+		}
+	}
+	rep, err := syncer.SyncAll(context.Background(), all, googlesync.AllOptions{Concurrency: 2})
+	fmt.Printf("%d users: %d synced, %d failed, %d people\n", rep.Started, rep.Succeeded, rep.Failed, rep.People)
+	var ue *googlesync.UserError
+	var tse *googlesync.TokenSourceError
+	fmt.Println(errors.As(err, &ue) && ue.UserID == users[5], errors.As(err, &tse))
+	// Output:
+	// 6 users: 5 synced, 1 failed, 1500 people
+	// true true
+}
