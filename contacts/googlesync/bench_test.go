@@ -164,3 +164,20 @@ func (h *pageTimes) take() (fetch, write time.Duration) {
 	fetch, write, h.fetch, h.write = h.fetch, h.write, 0, 0
 	return fetch, write
 }
+
+// BenchmarkFullPass is the full pass alone (10,000 people, pages of
+// 1,000), for profiles:
+//
+//	go test -run '^$' -bench FullPass -benchtime 3x -cpuprofile cpu.out ./contacts/googlesync/
+func BenchmarkFullPass(b *testing.B) {
+	ctx := context.Background()
+	for b.Loop() {
+		b.StopTimer()
+		e := newEnv(b, envOptions{people: 10_000, seed: 99})
+		b.StartTimer()
+		if rep, err := e.syncer.Sync(ctx, e.user); err != nil || rep.Inserted != 10_000 {
+			b.Fatalf("%v %+v", err, rep)
+		}
+	}
+	b.ReportMetric(float64(10_000*b.N)/b.Elapsed().Seconds(), "people/s")
+}
