@@ -131,6 +131,9 @@ func private(err error, context string) error {
 	if err == nil {
 		return nil
 	}
+	if _, done := err.(*privateError); done {
+		return err
+	}
 	var (
 		fe  *contacts.FieldError
 		tse *TokenSourceError
