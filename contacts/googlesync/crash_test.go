@@ -214,3 +214,23 @@ func TestServerErrorOnLastPage(t *testing.T) {
 		t.Errorf("rerun: %+v", rep)
 	}
 }
+
+// A truncated JSON page is an error after the retries, never a partial
+// page written as complete: the pages before it stay, no token is saved.
+func TestTruncatedPage(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, envOptions{people: 30, pageSize: 10})
+	e.srv.Script(googlefake.Rule{Account: e.user.String(), Endpoint: googlefake.Connections, Page: 2, Times: googlefake.Always, Fault: googlefake.Truncated()})
+	rep, err := e.syncer.Sync(ctx, e.user)
+	var ae *googlesync.APIError
+	if !errors.As(err, &ae) || ae.Reason != "invalidResponse" || rep.Pages != 1 || rep.Inserted != 10 {
+		t.Fatalf("err %v, report %+v", err, rep)
+	}
+	if n := strings.Count(e.state(), "|google|"); n != 10 {
+		t.Errorf("%d contacts written, want page 1's 10", n)
+	}
+	e.srv.ClearScripts()
+	if rep := e.sync(ctx); rep.Kind != googlesync.Full || rep.Inserted != 20 {
+		t.Errorf("rerun %+v", rep)
+	}
+}
