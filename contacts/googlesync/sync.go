@@ -207,6 +207,7 @@ func (s *Syncer) sync(ctx context.Context, userID uuid.UUID) (rep Report, err er
 	}
 	defer func() {
 		rep.Duration = time.Since(start)
+		run.Kind = rep.Kind // Full when an expired token turned the run into a full pass
 		if _, ferr := s.ledger.FinishRun(context.WithoutCancel(ctx), conn, run, rep.Counts(), err); ferr != nil && err == nil {
 			err = private(ferr, "finish run")
 		}

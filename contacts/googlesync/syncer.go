@@ -29,7 +29,7 @@ import (
 
 // resource is the gsync resource of the People sync: one sync token, one
 // lock and one run history per user.
-const resource = "people"
+const resource = gsync.ResourcePeople
 
 // A Syncer syncs users' Google Contacts (People API connections and
 // contact groups) into their kith contacts and groups. It is safe for
