@@ -53,8 +53,8 @@ type SearchOptions struct {
 // close to "Álvaro", not equal.
 //
 // Candidates come from two GiST indexes that lead with user_id: one on
-// contacts (user_id, name, the primary email's local part), one on
-// contact_emails (user_id, the local part of every normalized address).
+// contacts (user_id, name), one on contact_emails (user_id, the local part
+// of every normalized address, the primary's included).
 // A search reads the user's matching contacts, never another user's, and
 // costs about as much as they are many; pages are keyset pages over
 // (similarity, ID) like List's, and a token is bound to its user and
@@ -161,16 +161,19 @@ func searchSQL(schema, trgm string, archived ArchivedFilter) [2]string {
 		arch = " AND archived"
 	}
 	build := func(after string) string {
-		// Candidates: contacts whose name or primary email matches (the
-		// contacts index), and contacts with any matching address (the
-		// contact_emails index, then one primary-key look-up per match:
-		// LATERAL keeps the planner from hashing all the user's
+		// Candidates: contacts whose name matches (the contacts index),
+		// and contacts with any matching address, the primary included
+		// (the contact_emails index, then one primary-key look-up per
+		// match: LATERAL keeps the planner from hashing all the user's
 		// contacts); a contact found both ways counts once, with its best
-		// score.
+		// score. A primary address similar enough to count is found by
+		// the second branch too (email_keys holds its normalized form, and
+		// trigrams ignore case), so the first branch's similarity of the
+		// stored primary only repeats a score the second one gives.
 		keys := `SELECT id, score FROM (SELECT id, max(score) AS score FROM (
 			SELECT id, greatest(` + t + `similarity(name, $2), ` + t + `similarity(split_part(email, '@', 1), $4)) AS score
 			FROM kith.contacts
-			WHERE user_id = $1 AND (name OPERATOR(` + t + `%) $2 OR split_part(email, '@', 1) OPERATOR(` + t + `%) $4)` + arch + `
+			WHERE user_id = $1 AND name OPERATOR(` + t + `%) $2` + arch + `
 			UNION ALL
 			SELECT c.id, greatest(` + t + `similarity(c.name, $2), ` + t + `similarity(split_part(e.email, '@', 1), $4))
 			FROM kith.contact_emails AS e CROSS JOIN LATERAL (

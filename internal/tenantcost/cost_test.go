@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -536,7 +537,10 @@ func testMeasureCatches(t *testing.T, f *fixture) {
 	group := mustGroup(ctx, t, f)
 
 	exec := func(stmt string) { t.Helper(); f.exec(t, stmt) }
-	check := func(op func() error, wantInError string) {
+	// The planner may read the neighbour's rows through a sequential scan
+	// or a whole index (on a heap with free space, fillfactor 50, the
+	// index can be the cheaper of the two): either must fail the check.
+	check := func(op func() error, wantInError ...string) {
 		t.Helper()
 		cost, err := tenantcost.Measure(ctx, f.conn, "", op)
 		if err != nil {
@@ -544,9 +548,10 @@ func testMeasureCatches(t *testing.T, f *fixture) {
 		}
 		err = cost.Check(budgetFew)
 		t.Logf("cost: %s", cost)
-		if err == nil || !strings.Contains(err.Error(), wantInError) {
-			t.Fatalf("Check = %v, want an error mentioning %q", err, wantInError)
+		if err != nil && slices.ContainsFunc(wantInError, func(w string) bool { return strings.Contains(err.Error(), w) }) {
+			return
 		}
+		t.Fatalf("Check = %v, want an error mentioning one of %q", err, wantInError)
 	}
 
 	var fixed string
@@ -562,7 +567,7 @@ func testMeasureCatches(t *testing.T, f *fixture) {
 		    UPDATE kith.contacts SET group_ids = array_remove(group_ids, OLD.group_id) WHERE id = OLD.contact_id;
 		    RETURN OLD;
 		END $$`)
-	check(func() error { return f.store.AddToGroup(ctx, u, group, f.ids[0]) }, "sequential scans of contacts")
+	check(func() error { return f.store.AddToGroup(ctx, u, group, f.ids[0]) }, "sequential scans of contacts", "blocks fetched")
 	exec(fixed)
 
 	var contact uuid.UUID
