@@ -1,4 +1,4 @@
--- kith 012: cheaper bulk writes of contacts.
+-- kith 013: cheaper bulk writes of contacts.
 --
 -- A page of 1,000 synced contacts cost 1.7k-3.0k rows/s, where the table
 -- without its search indexes took 14k: every new contact went into two
