@@ -4,9 +4,10 @@ import "github.com/kithhq/kith/internal/dbschema"
 
 // queries holds the Store's SQL, qualified for its schema once.
 type queries struct {
-	writeEvents, beginFullPass, endFullPass string
-	lockWatermark, applyInteractions        string
-	unmatched                               string
+	writeEvents, beginFullPass, endFullPass   string
+	lockWatermark, applyInteractions          string
+	unmatched                                 string
+	saveCalendars, unlistCalendars, calendars string
 }
 
 func newQueries(schema string) queries {
@@ -17,8 +18,12 @@ func newQueries(schema string) queries {
 		lockWatermark:     lockWatermarkSQL,
 		applyInteractions: applyInteractionsSQL,
 		unmatched:         unmatchedSQL,
+		saveCalendars:     saveCalendarsSQL,
+		unlistCalendars:   unlistCalendarsSQL,
+		calendars:         calendarsSQL,
 	}
-	for _, p := range []*string{&q.writeEvents, &q.beginFullPass, &q.endFullPass, &q.lockWatermark, &q.applyInteractions, &q.unmatched} {
+	for _, p := range []*string{&q.writeEvents, &q.beginFullPass, &q.endFullPass, &q.lockWatermark, &q.applyInteractions,
+		&q.unmatched, &q.saveCalendars, &q.unlistCalendars, &q.calendars} {
 		*p = dbschema.Qualify(*p, schema)
 	}
 	return q
@@ -47,7 +52,8 @@ WITH incoming AS (
     SELECT * FROM incoming WHERE status <> 'cancelled'
 ), old AS (
     SELECT e.event_id, e.etag, e.pass FROM kith.calendar_events e
-    WHERE e.user_id = $1 AND e.calendar_id = $2 AND e.event_id IN (SELECT event_id FROM live)
+    WHERE e.user_id = $1 AND e.calendar_id = $2
+      AND e.event_id = ANY ((SELECT coalesce(array_agg(event_id), '{}') FROM live)::text[])
 ), changed AS MATERIALIZED (
     SELECT l.*, o.event_id IS NULL AS is_new FROM live l LEFT JOIN old o USING (event_id)
     WHERE o.event_id IS NULL OR l.etag = '' OR o.etag <> l.etag
@@ -84,11 +90,18 @@ WITH incoming AS (
     ON CONFLICT (user_id, calendar_id, event_id, email) DO UPDATE SET display_name = excluded.display_name
         WHERE a.display_name <> excluded.display_name
     RETURNING 1
+), gone_ids AS (
+    SELECT coalesce(array_agg(event_id), '{}') AS ids,
+        coalesce(array_agg(event_id) FILTER (WHERE recurring_event_id = ''), '{}') AS series
+    FROM incoming WHERE status = 'cancelled'
 ), cancelled AS (
-    DELETE FROM kith.calendar_events e USING (SELECT event_id, recurring_event_id FROM incoming WHERE status = 'cancelled') c
+    -- Arrays, not a join on an OR: each arm is an index look-up (the
+    -- key, the series index), not a scan of the calendar per entry.
+    DELETE FROM kith.calendar_events e
     WHERE e.user_id = $1 AND e.calendar_id = $2
-      AND (e.event_id = c.event_id OR (c.recurring_event_id = '' AND e.recurring_event_id = c.event_id))
-      AND e.event_id NOT IN (SELECT event_id FROM live)
+      AND (e.event_id = ANY ((SELECT ids FROM gone_ids)::text[])
+           OR (e.recurring_event_id <> '' AND e.recurring_event_id = ANY ((SELECT series FROM gone_ids)::text[])))
+      AND NOT EXISTS (SELECT 1 FROM live l WHERE l.event_id = e.event_id)
     RETURNING e.event_id
 ), lo AS (
     SELECT min(end_at) - interval '1 microsecond' AS t FROM changed HAVING count(*) > 0

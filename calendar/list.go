@@ -1,0 +1,272 @@
+package calendar
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+	gcal "google.golang.org/api/calendar/v3"
+
+	"github.com/kithhq/kith/internal/gsync"
+)
+
+// Access roles of a calendar in the user's list.
+const (
+	RoleFreeBusyReader = "freeBusyReader"
+	RoleReader         = "reader"
+	RoleWriter         = "writer"
+	RoleOwner          = "owner"
+)
+
+// UserReport is what one SyncUser did.
+type UserReport struct {
+	UserID uuid.UUID
+	// List is the calendar list's pass: Kind, TokenExpired, Pages,
+	// Events (the entries read), Retries, Duration.
+	List Report
+	// Calendars are the reports of the calendars synced, in list order.
+	Calendars []Report
+	// Interactions is what ApplyInteractions did after the calendars.
+	Interactions ApplyResult
+	Duration     time.Duration
+}
+
+// A CalendarError is the failure of one calendar in SyncUser, which
+// returns errors.Join of one per failed calendar (and the others keep
+// syncing).
+type CalendarError struct {
+	// Index is the calendar's position in the synced list (its ID, often
+	// an address, is not in the error's text: see UserReport.Calendars).
+	Index int
+	Err   error
+}
+
+func (e *CalendarError) Error() string {
+	return fmt.Sprintf("calendar: calendar %d of the user's selection: %v", e.Index, e.Err)
+}
+func (e *CalendarError) Unwrap() error { return e.Err }
+
+// SyncUser syncs userID's calendar list (calendarList.list, incremental
+// with its own token), then each calendar Config.Calendars selects (the
+// primary one by default; never one the user sees only free/busy for),
+// then applies interactions once. A calendar that fails does not stop
+// the others: the error is errors.Join of one *CalendarError per failed
+// calendar; a failure of the list itself stops the run.
+func (s *Syncer) SyncUser(ctx context.Context, userID uuid.UUID) (UserReport, error) {
+	rep := UserReport{UserID: userID, Calendars: []Report{}}
+	if err := checkUser(userID); err != nil {
+		return rep, err
+	}
+	err := s.monitor.Wrap(ctx, "calendar.sync_user", func(ctx context.Context) error {
+		var err error
+		rep, err = s.syncUser(ctx, userID)
+		return err
+	})
+	return rep, err
+}
+
+func (s *Syncer) syncUser(ctx context.Context, userID uuid.UUID) (UserReport, error) {
+	start := time.Now()
+	rep := UserReport{UserID: userID, Calendars: []Report{}}
+	defer func() { rep.Duration = time.Since(start) }()
+	var err error
+	if rep.List, err = s.syncList(ctx, userID); err != nil {
+		return rep, err
+	}
+	listed, err := s.Calendars(ctx, userID)
+	if err != nil {
+		return rep, err
+	}
+	ids, err := s.selected(ctx, userID, listed)
+	if err != nil {
+		return rep, err
+	}
+	var errs []error
+	for i, id := range ids {
+		r, err := s.sync(ctx, userID, id, false)
+		rep.Calendars = append(rep.Calendars, r)
+		if err != nil {
+			if ctx.Err() != nil {
+				return rep, err
+			}
+			errs = append(errs, &CalendarError{Index: i, Err: err})
+		}
+	}
+	rep.Interactions, err = s.ApplyInteractions(ctx, userID, s.now())
+	if err != nil {
+		errs = append(errs, private(err, "apply interactions"))
+	}
+	return rep, errors.Join(errs...)
+}
+
+// selected returns the IDs to sync among the listed calendars.
+func (s *Syncer) selected(ctx context.Context, userID uuid.UUID, listed []Calendar) ([]string, error) {
+	usable := make([]Calendar, 0, len(listed))
+	for _, c := range listed {
+		if c.AccessRole != RoleFreeBusyReader {
+			usable = append(usable, c)
+		}
+	}
+	var ids []string
+	if s.selectFn == nil {
+		for _, c := range usable {
+			if c.Primary {
+				ids = append(ids, c.ID)
+			}
+		}
+		return ids, nil
+	}
+	chosen, err := s.selectFn(ctx, userID, slices.Clone(usable))
+	if err != nil {
+		return nil, fmt.Errorf("calendar: Config.Calendars of user %s: %w", userID, err)
+	}
+	for _, c := range usable {
+		if slices.Contains(chosen, c.ID) {
+			ids = append(ids, c.ID)
+		}
+	}
+	return ids, nil
+}
+
+// syncList syncs the user's calendar list: each page's entries are saved
+// (SaveCalendars); a complete full pass also unlists the calendars it did
+// not return. A user's list is small (Google caps it in the hundreds), so
+// a full pass keeps the IDs it saw in memory.
+func (s *Syncer) syncList(ctx context.Context, userID uuid.UUID) (rep Report, err error) {
+	start := time.Now()
+	rep = Report{UserID: userID, Kind: Full}
+	conn, release, err := gsync.Lock(ctx, s.pool, s.schema, userID, listResource, s.lock)
+	if err != nil {
+		return rep, private(err, "lock")
+	}
+	defer func() {
+		if rerr := release(); rerr != nil && err == nil {
+			err = private(rerr, "unlock")
+		}
+	}()
+	state, err := s.ledger.Load(ctx, conn, userID, listResource)
+	if err != nil {
+		return rep, private(err, "load state")
+	}
+	token, _ := loadedToken(listParamsKey, state.Token)
+	if token != "" {
+		rep.Kind = Incremental
+	}
+	run, err := s.ledger.StartRun(ctx, conn, userID, listResource, rep.Kind)
+	if err != nil {
+		return rep, private(err, "start run")
+	}
+	defer func() {
+		rep.Duration = time.Since(start)
+		if _, ferr := s.ledger.FinishRun(context.WithoutCancel(ctx), conn, run, rep.Counts(), err); ferr != nil && err == nil {
+			err = private(ferr, "finish run")
+		}
+	}()
+	svc, err := s.clients.Get(ctx, userID)
+	if err != nil {
+		return rep, s.googleErr(userID, err)
+	}
+	store, fwd, err := s.runStore()
+	if err != nil {
+		return rep, err
+	}
+	err = s.listPass(ctx, conn, store, fwd, svc, userID, token, &rep)
+	if token != "" && gsync.IsCalendarFullSyncRequired(err) {
+		rep.TokenExpired, rep.Kind = true, Full
+		if err := s.ledger.ClearToken(ctx, conn, userID, listResource); err != nil {
+			return rep, private(err, "clear token")
+		}
+		err = s.listPass(ctx, conn, store, fwd, svc, userID, "", &rep)
+	}
+	if err != nil {
+		return rep, s.googleErr(userID, err)
+	}
+	return rep, nil
+}
+
+// listParamsKey tags stored calendar-list tokens with the chain's
+// parameters.
+const listParamsKey = "list-v1"
+
+func (s *Syncer) listPass(ctx context.Context, conn *sql.Conn, store *Store, fwd *txDB, svc *gcal.Service,
+	userID uuid.UUID, syncToken string, rep *Report) error {
+	full := syncToken == ""
+	var seen []string
+	pageToken := ""
+	for page := 1; ; page++ {
+		if err := s.breaker.Check(ctx); err != nil {
+			return err
+		}
+		resp, retries, err := gsync.Do(ctx, s.retry, func(ctx context.Context) (*gcal.CalendarList, error) {
+			call := svc.CalendarList.List().MaxResults(listPageSize).ShowDeleted(true).ShowHidden(true)
+			if syncToken != "" {
+				call = call.SyncToken(syncToken)
+			}
+			if pageToken != "" {
+				call = call.PageToken(pageToken)
+			}
+			return call.Context(ctx).Do()
+		})
+		rep.Retries += retries
+		if err != nil {
+			return err
+		}
+		last := resp.NextPageToken == ""
+		if !last && resp.NextPageToken == pageToken {
+			return fmt.Errorf("%w: calendar list page %d repeated its page token", ErrGoogle, page)
+		}
+		if last && resp.NextSyncToken == "" {
+			return errNoSyncToken
+		}
+		cals := make([]Calendar, 0, len(resp.Items))
+		for _, it := range resp.Items {
+			if it == nil || it.Id == "" || checkCalendarID(it.Id) != nil {
+				rep.Skipped++
+				continue
+			}
+			c := Calendar{ID: it.Id, Primary: it.Primary, AccessRole: it.AccessRole}
+			if it.Deleted {
+				c.AccessRole = ""
+			} else if full {
+				seen = append(seen, it.Id)
+			}
+			cals = append(cals, c)
+		}
+		rep.Pages++
+		rep.Events += len(resp.Items)
+		err = pageTx(ctx, conn, fwd, func() error {
+			if _, err := store.SaveCalendars(ctx, userID, cals); err != nil {
+				return private(err, "save calendars")
+			}
+			if !last {
+				return nil
+			}
+			if full {
+				n, err := store.unlistOthers(ctx, userID, seen)
+				if err != nil {
+					return private(err, "unlist calendars")
+				}
+				rep.Removed += n
+			}
+			kind := Incremental
+			if full {
+				kind = Full
+			}
+			if err := s.ledger.SaveToken(ctx, fwd.tx, userID, listResource, storedToken(listParamsKey, resp.NextSyncToken), kind); err != nil {
+				return private(err, "save token")
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if last {
+			return nil
+		}
+		pageToken = resp.NextPageToken
+	}
+}

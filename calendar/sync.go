@@ -1,0 +1,347 @@
+package calendar
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"runtime/metrics"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	gcal "google.golang.org/api/calendar/v3"
+
+	"github.com/kithhq/kith/internal/gsync"
+)
+
+// Report is what one Sync did.
+type Report struct {
+	UserID     uuid.UUID
+	CalendarID string
+	// Kind is the kind of the pass that ran last: Full when there was no
+	// usable token or it expired (TokenExpired), else Incremental.
+	Kind         Kind
+	TokenExpired bool
+	// ParamsChanged: the stored token was made with other parameters
+	// (Config.PageSize changed) and was not used.
+	ParamsChanged bool
+	// Pages read and written; Events the entries they held.
+	Pages, Events int
+	// What the writes did (see WriteResult); Skipped counts events that
+	// could not be read (no readable start or end) and were not written;
+	// Removed the stored events a complete full pass did not return.
+	Inserted, Updated, Unchanged, Deleted, Skipped, Removed int
+	// Retries of Google calls.
+	Retries int
+	// Interactions is what ApplyInteractions did at the end of the run
+	// (zero when the run failed before it).
+	Interactions ApplyResult
+	Duration     time.Duration
+	// PeakMemory is the process's peak Go memory during the run, in bytes
+	// (shared with whatever else the process did meanwhile).
+	PeakMemory uint64
+}
+
+// Counts returns the report's figures for the run record (Run.Counts).
+func (r *Report) Counts() map[string]int64 {
+	return map[string]int64{
+		"pages": int64(r.Pages), "events": int64(r.Events), "inserted": int64(r.Inserted),
+		"updated": int64(r.Updated), "unchanged": int64(r.Unchanged), "deleted": int64(r.Deleted),
+		"skipped": int64(r.Skipped), "removed": int64(r.Removed), "retries": int64(r.Retries),
+		"contacts_moved": int64(r.Interactions.Moved),
+	}
+}
+
+// Sync syncs userID's calendar calendarID (an ID from calendarList, or
+// "primary"; use one form per calendar: each has its own token and
+// stored events), then applies interactions up to now.
+//
+// Without a stored sync token (or with one Google refuses with 410) it
+// makes a full pass: singleEvents=true, showDeleted=true, maxResults =
+// Config.PageSize, timeMin = now - Config.Lookback; each page is written
+// in its own transaction (WriteEvents) and the last page's transaction
+// also deletes the calendar's stored events the pass did not return and
+// saves the new token. With a token it makes an incremental pass with the
+// same parameters but timeMin. A run that stops part way (an error, a
+// cancelled ctx, a crash) keeps the pages it wrote and saves no token:
+// the next run starts again from page 1 of the same kind of pass, and,
+// pages being idempotent, ends where an uninterrupted run would have; a
+// full pass that stops part way deletes nothing.
+//
+// The breaker is checked before each page, retries follow Config.Retry,
+// one sync per (user, calendar) runs at a time (Config.Lock), and every
+// run is recorded (Status). Errors: ErrBusy, ErrAccessRevoked,
+// *RateLimitError, *APIError, ErrInvalid, a context or memguard error, or
+// a database failure; their text never holds a token or personal data.
+func (s *Syncer) Sync(ctx context.Context, userID uuid.UUID, calendarID string) (Report, error) {
+	rep := Report{UserID: userID, CalendarID: calendarID, Kind: Full}
+	if err := checkUser(userID); err != nil {
+		return rep, err
+	}
+	if err := checkCalendarID(calendarID); err != nil {
+		return rep, err
+	}
+	err := s.monitor.Wrap(ctx, "calendar.sync", func(ctx context.Context) error {
+		var err error
+		rep, err = s.sync(ctx, userID, calendarID, true)
+		return err
+	})
+	return rep, err
+}
+
+// sync runs one calendar's sync; apply says whether to apply
+// interactions at its end (SyncUser applies once, after all calendars).
+func (s *Syncer) sync(ctx context.Context, userID uuid.UUID, calendarID string, apply bool) (rep Report, err error) {
+	start := time.Now()
+	mem := newPeak()
+	rep = Report{UserID: userID, CalendarID: calendarID, Kind: Full}
+	log := s.log.With("user_id", userID.String())
+	defer func() {
+		rep.Duration = time.Since(start)
+		rep.PeakMemory = mem.sample()
+		s.logEnd(ctx, log, &rep, err)
+	}()
+	resource := eventsResource(calendarID)
+	conn, release, err := gsync.Lock(ctx, s.pool, s.schema, userID, resource, s.lock)
+	if err != nil {
+		return rep, private(err, "lock")
+	}
+	defer func() {
+		if rerr := release(); rerr != nil && err == nil {
+			err = private(rerr, "unlock")
+		}
+	}()
+	state, err := s.ledger.Load(ctx, conn, userID, resource)
+	if err != nil {
+		return rep, private(err, "load state")
+	}
+	token, changed := loadedToken(s.paramsKey, state.Token)
+	rep.ParamsChanged = changed
+	if token != "" {
+		rep.Kind = Incremental
+	}
+	run, err := s.ledger.StartRun(ctx, conn, userID, resource, rep.Kind)
+	if err != nil {
+		return rep, private(err, "start run")
+	}
+	defer func() {
+		rep.Duration = time.Since(start)
+		if _, ferr := s.ledger.FinishRun(context.WithoutCancel(ctx), conn, run, rep.Counts(), err); ferr != nil && err == nil {
+			err = private(ferr, "finish run")
+		}
+	}()
+	svc, err := s.clients.Get(ctx, userID)
+	if err != nil {
+		return rep, s.googleErr(userID, err)
+	}
+	store, fwd, err := s.runStore()
+	if err != nil {
+		return rep, err
+	}
+	err = s.pass(ctx, conn, store, fwd, svc, userID, calendarID, token, mem, &rep)
+	if token != "" && gsync.IsCalendarFullSyncRequired(err) {
+		rep.TokenExpired, rep.Kind = true, Full
+		log.InfoContext(ctx, "calendar: sync token expired; full pass", "pages_before", rep.Pages)
+		if err := s.ledger.ClearToken(ctx, conn, userID, resource); err != nil {
+			return rep, private(err, "clear token")
+		}
+		err = s.pass(ctx, conn, store, fwd, svc, userID, calendarID, "", mem, &rep)
+	}
+	if err != nil {
+		return rep, s.googleErr(userID, err)
+	}
+	if apply {
+		err = pageTx(ctx, conn, fwd, func() error {
+			var err error
+			rep.Interactions, err = store.ApplyInteractions(ctx, userID, s.now())
+			return err
+		})
+		if err != nil {
+			return rep, private(err, "apply interactions")
+		}
+	}
+	return rep, nil
+}
+
+// googleErr drops the user's cached client when Google revoked access,
+// and makes err's text safe.
+func (s *Syncer) googleErr(userID uuid.UUID, err error) error {
+	if gsync.IsAccessRevoked(err) {
+		s.clients.Remove(userID)
+	}
+	return private(err, "sync")
+}
+
+// errNoSyncToken: the last page of a pass came without nextSyncToken.
+var errNoSyncToken = fmt.Errorf("%w: the last page had no nextSyncToken", ErrGoogle)
+
+// eventsCall is one events.list call of a chain: identical parameters on
+// every call but the tokens (and timeMin, on full passes only).
+func eventsCall(svc *gcal.Service, calendarID string, pageSize int, syncToken, pageToken, timeMin string) *gcal.EventsListCall {
+	call := svc.Events.List(calendarID).SingleEvents(true).ShowDeleted(true).MaxResults(int64(pageSize))
+	if syncToken != "" {
+		call = call.SyncToken(syncToken)
+	} else {
+		call = call.TimeMin(timeMin)
+	}
+	if pageToken != "" {
+		call = call.PageToken(pageToken)
+	}
+	return call
+}
+
+// pass reads one chain of pages, incremental from syncToken or full when
+// it is "", and writes each page in its own transaction.
+func (s *Syncer) pass(ctx context.Context, conn *sql.Conn, store *Store, fwd *txDB, svc *gcal.Service,
+	userID uuid.UUID, calendarID, syncToken string, mem *peak, rep *Report) error {
+	kind := Incremental
+	timeMin := ""
+	var pass int64
+	if syncToken == "" {
+		kind = Full
+		timeMin = s.now().Add(-s.lookback).UTC().Format(time.RFC3339)
+		if err := pageTx(ctx, conn, fwd, func() error {
+			var err error
+			pass, err = store.BeginFullPass(ctx, userID, calendarID)
+			return err
+		}); err != nil {
+			return private(err, "begin full pass")
+		}
+	}
+	var zones zoneCache
+	pageToken := ""
+	for page := 1; ; page++ {
+		if err := s.breaker.Check(ctx); err != nil {
+			return err
+		}
+		t0 := time.Now()
+		resp, retries, err := gsync.Do(ctx, s.retry, func(ctx context.Context) (*gcal.Events, error) {
+			return eventsCall(svc, calendarID, s.pageSize, syncToken, pageToken, timeMin).Context(ctx).Do()
+		})
+		rep.Retries += retries
+		if err != nil {
+			return err
+		}
+		mem.sample()
+		fetched := time.Since(t0)
+		nextPage, nextSync := resp.NextPageToken, resp.NextSyncToken
+		last := nextPage == ""
+		if !last && nextPage == pageToken {
+			return fmt.Errorf("%w: page %d repeated its page token", ErrGoogle, page)
+		}
+		if last && nextSync == "" {
+			return errNoSyncToken
+		}
+		loc := time.UTC
+		if l := zones.get(resp.TimeZone); l != nil {
+			loc = l
+		}
+		evs := make([]Event, 0, len(resp.Items))
+		skipped := 0
+		for _, g := range resp.Items {
+			if e, ok := mapEvent(g, loc, &zones); ok {
+				evs = append(evs, e)
+			} else {
+				skipped++
+			}
+		}
+		seen := len(resp.Items)
+		resp = nil // let the page's JSON go before the write
+		var res WriteResult
+		removed := 0
+		t1 := time.Now()
+		err = pageTx(ctx, conn, fwd, func() error {
+			var err error
+			if res, err = store.WriteEvents(ctx, userID, calendarID, evs, WriteOptions{Pass: pass}); err != nil {
+				return private(err, fmt.Sprintf("write page %d", page))
+			}
+			if !last {
+				return nil
+			}
+			if kind == Full {
+				if removed, err = store.EndFullPass(ctx, userID, calendarID, pass); err != nil {
+					return private(err, "end full pass")
+				}
+			}
+			if err := s.ledger.SaveToken(ctx, fwd.tx, userID, eventsResource(calendarID), storedToken(s.paramsKey, nextSync), kind); err != nil {
+				return private(err, "save token")
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		evs = nil
+		rep.Pages++
+		rep.Events += seen
+		rep.Skipped += skipped
+		rep.Inserted += res.Inserted
+		rep.Updated += res.Updated
+		rep.Unchanged += res.Unchanged
+		rep.Deleted += res.Deleted
+		rep.Removed += removed
+		s.log.DebugContext(ctx, "calendar: page", "user_id", userID.String(), "page", page, "kind", string(kind),
+			"events", seen, "inserted", res.Inserted, "updated", res.Updated, "unchanged", res.Unchanged,
+			"deleted", res.Deleted, "skipped", skipped, "retries", retries, "fetch", fetched,
+			"write", time.Since(t1), "duration", time.Since(t0))
+		if last {
+			return nil
+		}
+		pageToken = nextPage
+	}
+}
+
+// logEnd logs a finished run: the user ID, counts and durations, and the
+// error's text, which private() made safe. The calendar ID is not logged:
+// it is often an address.
+func (s *Syncer) logEnd(ctx context.Context, log *slog.Logger, rep *Report, err error) {
+	lvl, msg := slog.LevelInfo, "calendar: synced"
+	if err != nil {
+		lvl, msg = slog.LevelWarn, "calendar: sync failed"
+	}
+	if !log.Enabled(ctx, lvl) {
+		return
+	}
+	attrs := []any{"kind", string(rep.Kind), "token_expired", rep.TokenExpired, "pages", rep.Pages, "events", rep.Events,
+		"inserted", rep.Inserted, "updated", rep.Updated, "unchanged", rep.Unchanged, "deleted", rep.Deleted,
+		"removed", rep.Removed, "skipped", rep.Skipped, "retries", rep.Retries,
+		"contacts_moved", rep.Interactions.Moved, "duration", rep.Duration, "peak_memory_bytes", rep.PeakMemory}
+	if err != nil {
+		attrs = append(attrs, "error", err.Error())
+	}
+	log.Log(ctx, lvl, msg, attrs...)
+}
+
+// peak samples the process's Go memory (mapped and not released), without
+// stopping the world.
+type peak struct {
+	mu      sync.Mutex
+	samples [2]metrics.Sample
+	max     uint64
+}
+
+func newPeak() *peak {
+	p := &peak{}
+	p.samples[0].Name = "/memory/classes/total:bytes"
+	p.samples[1].Name = "/memory/classes/heap/released:bytes"
+	p.sample()
+	return p
+}
+
+func (p *peak) sample() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	metrics.Read(p.samples[:])
+	var total, released uint64
+	if p.samples[0].Value.Kind() == metrics.KindUint64 {
+		total = p.samples[0].Value.Uint64()
+	}
+	if p.samples[1].Value.Kind() == metrics.KindUint64 {
+		released = p.samples[1].Value.Uint64()
+	}
+	if total > released && total-released > p.max {
+		p.max = total - released
+	}
+	return p.max
+}

@@ -1,0 +1,406 @@
+package calendar
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"golang.org/x/oauth2"
+	gcal "google.golang.org/api/calendar/v3"
+	"google.golang.org/api/option"
+
+	"github.com/kithhq/kith"
+	"github.com/kithhq/kith/internal/argcheck"
+	"github.com/kithhq/kith/internal/dbschema"
+	"github.com/kithhq/kith/internal/gsync"
+	"github.com/kithhq/kith/memguard"
+)
+
+// Defaults and bounds of [Config].
+const (
+	// DefaultPageSize is Config.PageSize's default: events.list's
+	// largest page.
+	DefaultPageSize = 2500
+	// MaxPageSize is events.list's largest page.
+	MaxPageSize = 2500
+	// DefaultLookback is Config.Lookback's default: a full pass reads the
+	// events that ended in the last year, and all later ones.
+	DefaultLookback = 365 * 24 * time.Hour
+	// MaxLookback bounds Config.Lookback.
+	MaxLookback = 20 * 365 * 24 * time.Hour
+	// DefaultCacheSize and DefaultCacheTTL are Config.CacheSize's and
+	// Config.CacheTTL's defaults.
+	DefaultCacheSize = gsync.DefaultCacheSize
+	DefaultCacheTTL  = gsync.DefaultCacheTTL
+	// listPageSize is calendarList.list's maxResults (its maximum).
+	listPageSize = 250
+)
+
+// RetryPolicy bounds the retries of one Google call (one page): attempts,
+// the jittered exponential backoff, the longest pause waited in place and
+// the least delay of a *RateLimitError. The zero value means 5 attempts,
+// pauses from 1s doubling to 32s, at most 1 minute waited in place, and a
+// RetryAfter of at least 1 minute when retries run out on a rate limit.
+type RetryPolicy = gsync.RetryPolicy
+
+// LockMode says what a sync does when another sync of the same user and
+// calendar (in this process or another sharing the database) is running.
+type LockMode = gsync.LockMode
+
+const (
+	// LockFailFast returns ErrBusy at once: the zero value.
+	LockFailFast = gsync.FailFast
+	// LockWait waits until the other sync ends, or ctx does.
+	LockWait = gsync.Wait
+)
+
+// CacheStats are the counters of the per-user client cache.
+type CacheStats = gsync.CacheStats
+
+// Status is what a host shows about one sync of a user (a calendar's
+// events, or the calendar list): last success, failing since, the last
+// error's text (status codes and reasons only), the last run.
+type Status = gsync.Status
+
+// Run is one recorded sync run (Status.LastRun); its Counts use the keys
+// of Report.Counts.
+type Run = gsync.Run
+
+// Kind is the kind of a pass: Full or Incremental.
+type Kind = gsync.Kind
+
+const (
+	// Full: no sync token; every event from now minus Config.Lookback on
+	// is read, and the calendar's stored events the pass did not return
+	// are deleted at its end.
+	Full = gsync.Full
+	// Incremental: from the stored sync token; only changes are read.
+	Incremental = gsync.Incremental
+)
+
+// Config configures a [Syncer]. The zero value of every field but
+// TokenSource means the documented default.
+type Config struct {
+	// TokenSource returns the OAuth token source of a user's Google
+	// account (scope calendar.CalendarReadonlyScope, or
+	// CalendarEventsReadonlyScope plus CalendarCalendarlistReadonlyScope).
+	// Required. It is called when the user's client is built (once per
+	// CacheTTL while the user stays in the cache), and wrapped in
+	// oauth2.ReuseTokenSource. Return an error matching ErrAccessRevoked
+	// when the user has no valid grant.
+	TokenSource func(ctx context.Context, userID uuid.UUID) (oauth2.TokenSource, error)
+
+	// ClientOptions are added to every calendar.NewService call, after
+	// option.WithTokenSource (tests point the client at a fake server).
+	ClientOptions []option.ClientOption
+
+	// Schema is the Postgres schema holding kith's tables, as given to
+	// kith.Migrate; "" means "kith".
+	Schema string
+
+	// Rules decide which events count as contact (ApplyInteractions and
+	// UnmatchedAttendees).
+	Rules Rules
+
+	// Calendars chooses which of a user's listed calendars SyncUser
+	// syncs, by ID. nil means the primary calendar only. Calendars the
+	// user can only see free/busy for are never synced, whatever it
+	// returns, and IDs not in the list are ignored.
+	Calendars func(ctx context.Context, userID uuid.UUID, listed []Calendar) ([]string, error)
+
+	// Breaker is checked before each page. A refusal ends the sync with
+	// its error (matching memguard.ErrMemoryPressure): the pages written
+	// stay written, the token is not saved, and the next run starts again
+	// from page 1 of the same kind of pass. nil means memguard.Nop().
+	Breaker memguard.Breaker
+
+	// Monitor records every Sync as "calendar.sync" and every SyncUser as
+	// "calendar.sync_user". nil means none.
+	Monitor *memguard.Monitor
+
+	// Logger receives one Info record per finished sync (Warn when it
+	// failed) and a Debug record per page, with the user ID, counts and
+	// durations only: never a token, an address, a name or a title. nil
+	// discards.
+	Logger *slog.Logger
+
+	// Now is the clock of the lookback, ApplyInteractions after a sync,
+	// the run records and the client cache. nil means time.Now.
+	Now func() time.Time
+
+	// PageSize is the maxResults of every events.list call: 0 means
+	// DefaultPageSize (2,500), else 1 to MaxPageSize. Changing it makes
+	// each calendar's next sync a full pass.
+	PageSize int
+
+	// Lookback is how far back a full pass reads (timeMin = now -
+	// Lookback, on the events' ends). 0 means DefaultLookback (365 days);
+	// at most MaxLookback.
+	Lookback time.Duration
+
+	// Lock says what a sync does when another sync of the same user and
+	// calendar is running: LockFailFast (the zero value) returns ErrBusy,
+	// LockWait waits.
+	Lock LockMode
+
+	// Retry bounds the retries of each page (see RetryPolicy).
+	Retry RetryPolicy
+
+	// CacheSize is the most users whose Google client is kept between
+	// syncs (0 means DefaultCacheSize), CacheTTL how long one is kept (0
+	// means DefaultCacheTTL; at most 24 hours).
+	CacheSize int
+	CacheTTL  time.Duration
+}
+
+// A Syncer syncs users' Google Calendar events into kith and applies
+// their meetings to contacts' last-contact dates. It embeds the [Store]
+// it writes through (ApplyInteractions, UnmatchedAttendees, ...). It is
+// safe for concurrent use; build one per process and keep it: it holds
+// the per-user client cache.
+type Syncer struct {
+	*Store
+	pool      gsync.Pool
+	schema    string
+	cfg       StoreConfig
+	tokens    func(context.Context, uuid.UUID) (oauth2.TokenSource, error)
+	opts      []option.ClientOption
+	selectFn  func(context.Context, uuid.UUID, []Calendar) ([]string, error)
+	breaker   memguard.Breaker
+	monitor   *memguard.Monitor
+	log       *slog.Logger
+	now       func() time.Time
+	pageSize  int
+	lookback  time.Duration
+	lock      LockMode
+	retry     RetryPolicy
+	ledger    *gsync.Ledger
+	clients   *gsync.Cache[*gcal.Service]
+	paramsKey string
+}
+
+// New returns a Syncer over db, a pool (*sql.DB, *sqlx.DB): each running
+// sync takes one connection from it, holds the (user, calendar) advisory
+// lock on it and runs each page as a short transaction on it. A
+// transaction, a *sql.Conn or a nil handle is refused with ErrInvalid. It
+// validates cfg (errors wrap ErrInvalid and name the field, its value and
+// the bound) and touches neither the database nor Google.
+func New(db kith.Beginner, cfg Config) (*Syncer, error) {
+	pool, err := gsync.AsPool(db)
+	if err != nil {
+		return nil, invalid("%v", err)
+	}
+	schema, err := dbschema.Name(cfg.Schema)
+	if err != nil {
+		return nil, invalid("Config.Schema: %v", err)
+	}
+	if cfg.TokenSource == nil {
+		return nil, invalid("Config.TokenSource: nil: required (each user's Google token source)")
+	}
+	if cfg.Breaker != nil && argcheck.IsNil(cfg.Breaker) {
+		return nil, invalid("Config.Breaker: typed nil %T", cfg.Breaker)
+	}
+	for i, o := range cfg.ClientOptions {
+		if argcheck.IsNil(o) {
+			return nil, invalid("Config.ClientOptions[%d]: nil", i)
+		}
+	}
+	switch {
+	case cfg.PageSize == 0:
+		cfg.PageSize = DefaultPageSize
+	case cfg.PageSize < 0 || cfg.PageSize > MaxPageSize:
+		return nil, invalid("Config.PageSize %d: must be in [1, %d], or 0 for the default", cfg.PageSize, MaxPageSize)
+	}
+	switch {
+	case cfg.Lookback == 0:
+		cfg.Lookback = DefaultLookback
+	case cfg.Lookback < 0 || cfg.Lookback > MaxLookback:
+		return nil, invalid("Config.Lookback %v: must be in (0, %v], or 0 for the default", cfg.Lookback, MaxLookback)
+	}
+	if cfg.Lock != LockFailFast && cfg.Lock != LockWait {
+		return nil, invalid("Config.Lock %d: must be LockFailFast (0) or LockWait (1)", cfg.Lock)
+	}
+	if err := cfg.Retry.Validate(); err != nil {
+		return nil, invalid("Config.%v", err)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	scfg := StoreConfig{Schema: schema, Rules: cfg.Rules, Now: cfg.Now}
+	store, err := NewStore(db, scfg)
+	if err != nil {
+		return nil, err
+	}
+	ledger, err := gsync.NewLedger(gsync.LedgerConfig{Schema: schema, Now: cfg.Now})
+	if err != nil {
+		return nil, invalid("Config.%v", err)
+	}
+	s := &Syncer{
+		Store: store, pool: pool, schema: schema, cfg: scfg, tokens: cfg.TokenSource,
+		opts:     append([]option.ClientOption(nil), cfg.ClientOptions...),
+		selectFn: cfg.Calendars, breaker: cfg.Breaker, monitor: cfg.Monitor, log: cfg.Logger, now: cfg.Now,
+		pageSize: cfg.PageSize, lookback: cfg.Lookback, lock: cfg.Lock, retry: cfg.Retry, ledger: ledger,
+	}
+	if s.breaker == nil {
+		s.breaker = memguard.Nop()
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.clients, err = gsync.NewCache(gsync.CacheConfig{Size: cfg.CacheSize, TTL: cfg.CacheTTL, Now: cfg.Now}, s.buildClient)
+	if err != nil {
+		return nil, invalid("Config.%s", strings.TrimPrefix(err.Error(), "CacheConfig."))
+	}
+	s.paramsKey = paramsKey(s.pageSize)
+	return s, nil
+}
+
+// TokenSourceError is a failure of Config.TokenSource other than one
+// saying access was revoked. Its text is the token source's.
+type TokenSourceError struct{ Err error }
+
+func (e *TokenSourceError) Error() string { return "calendar: token source: " + e.Err.Error() }
+func (e *TokenSourceError) Unwrap() error { return e.Err }
+
+// buildClient builds a user's Calendar service for the cache, with
+// context.WithoutCancel: the client outlives the call that built it.
+func (s *Syncer) buildClient(ctx context.Context, userID uuid.UUID) (*gcal.Service, error) {
+	ts, err := s.tokens(ctx, userID)
+	if err != nil {
+		if c := gsync.Classify(err); c != err {
+			return nil, c
+		}
+		return nil, &TokenSourceError{Err: err}
+	}
+	if argcheck.IsNil(ts) {
+		return nil, &TokenSourceError{Err: errors.New("nil token source")}
+	}
+	opts := append([]option.ClientOption{option.WithTokenSource(oauth2.ReuseTokenSource(nil, ts))}, s.opts...)
+	svc, err := gcal.NewService(context.WithoutCancel(ctx), opts...)
+	if err != nil {
+		return nil, fmt.Errorf("calendar client: %w", err)
+	}
+	return svc, nil
+}
+
+// CacheStats returns the counters of the per-user client cache.
+func (s *Syncer) CacheStats() CacheStats { return s.clients.Stats() }
+
+// Status returns the status of the sync of userID's calendarID (the ID
+// SyncUser uses is the one calendarList gives, the primary calendar's
+// being the user's address).
+func (s *Syncer) Status(ctx context.Context, userID uuid.UUID, calendarID string) (Status, error) {
+	if err := checkUser(userID); err != nil {
+		return Status{}, err
+	}
+	if err := checkCalendarID(calendarID); err != nil {
+		return Status{}, err
+	}
+	st, err := s.ledger.Status(ctx, s.pool, userID, eventsResource(calendarID))
+	if err != nil {
+		return Status{}, private(err, "status")
+	}
+	return st, nil
+}
+
+// ListStatus returns the status of the sync of userID's calendar list.
+func (s *Syncer) ListStatus(ctx context.Context, userID uuid.UUID) (Status, error) {
+	if err := checkUser(userID); err != nil {
+		return Status{}, err
+	}
+	st, err := s.ledger.Status(ctx, s.pool, userID, listResource)
+	if err != nil {
+		return Status{}, private(err, "status")
+	}
+	return st, nil
+}
+
+// listResource and eventsResource are the gsync resources: one sync token,
+// one lock and one run history each.
+const listResource = "calendarList"
+
+func eventsResource(calendarID string) string { return "calendar:" + calendarID }
+
+// checkCalendarID refuses an ID that is empty or too long for its
+// resource name. The ID is never quoted: it is often an address.
+func checkCalendarID(id string) error {
+	if err := checkID("calendar ID", id); err != nil {
+		return err
+	}
+	if len(eventsResource(id)) > gsync.MaxResourceLen {
+		return invalid("calendar ID: %d bytes, more than %d", len(id), gsync.MaxResourceLen-len(eventsResource("")))
+	}
+	return nil
+}
+
+// paramsKey is a short hash of the chain parameters other than tokens.
+func paramsKey(pageSize int) string {
+	h := fnv.New32a()
+	fmt.Fprintf(h, "singleEvents=true\x00showDeleted=true\x00maxResults=%d", pageSize)
+	return fmt.Sprintf("%08x", h.Sum32())
+}
+
+// storedToken is the form a sync token is stored in: "<key>:<token>".
+func storedToken(key, token string) string { return key + ":" + token }
+
+// loadedToken returns the token of a stored one, "" when it was made with
+// other parameters (changed).
+func loadedToken(key, stored string) (token string, changed bool) {
+	if stored == "" {
+		return "", false
+	}
+	k, tok, ok := strings.Cut(stored, ":")
+	if !ok || k != key || tok == "" {
+		return "", true
+	}
+	return tok, false
+}
+
+// txDB forwards to the transaction of the page being written, so one
+// Store serves a whole run and, seeing no BeginTx, joins that
+// transaction.
+type txDB struct{ tx *sql.Tx }
+
+func (d *txDB) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return d.tx.ExecContext(ctx, q, args...)
+}
+
+func (d *txDB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return d.tx.QueryContext(ctx, q, args...)
+}
+
+func (d *txDB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return d.tx.QueryRowContext(ctx, q, args...)
+}
+
+// runStore returns a Store for one run, over a handle forwarding to the
+// run's current transaction.
+func (s *Syncer) runStore() (*Store, *txDB, error) {
+	fwd := &txDB{}
+	st, err := NewStore(fwd, s.cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, fwd, nil
+}
+
+// pageTx runs f in a transaction on the run's connection, fwd pointing at it.
+func pageTx(ctx context.Context, conn *sql.Conn, fwd *txDB, f func() error) error {
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	fwd.tx = tx
+	defer func() { fwd.tx = nil }()
+	if err := f(); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}

@@ -1,0 +1,91 @@
+package calendar
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/kithhq/kith/internal/gsync"
+	"github.com/kithhq/kith/internal/pgerr"
+)
+
+// The kinds of failure a sync returns, shared with the contacts sync
+// (contacts/googlesync): errors.Is and errors.As work with either
+// package's names. Their texts start with "sync: " and carry HTTP status
+// codes and Google's reason identifiers only, never a token, a URL, a
+// response body, an address or an event's title.
+//
+// How a job queue should treat each: ErrBusy → snooze (another worker is
+// syncing the calendar); ErrRateLimited (*RateLimitError) → snooze for
+// RetryAfter; ErrAccessRevoked → drop the job and ask the user to connect
+// again; ErrGoogle (*APIError) → retry later with the queue's backoff when
+// IsRetryable says so, else drop; memguard.ErrMemoryPressure → snooze;
+// context errors → as the queue treats a cancelled or timed-out job.
+var (
+	// ErrBusy: another sync of the same user and calendar (or calendar
+	// list) holds the lock and Config.Lock is LockFailFast. Nothing ran.
+	ErrBusy = gsync.ErrBusy
+	// ErrAccessRevoked: Google refused the user's credentials (HTTP 401,
+	// an "invalid_grant" refresh, a 403 for a missing scope). Never
+	// retried; the user's cached client is dropped.
+	ErrAccessRevoked = gsync.ErrAccessRevoked
+	// ErrRateLimited: Google kept answering 429 (or 403 rate-limit
+	// reasons) after the retries, or asked for a longer pause than the
+	// sync waits in place. Every *RateLimitError matches it.
+	ErrRateLimited = gsync.ErrRateLimited
+	// ErrGoogle: any other failure of a Google call. Every *APIError
+	// matches it.
+	ErrGoogle = gsync.ErrGoogle
+)
+
+// RateLimitError is a rate limit with the delay a job queue should wait
+// (RetryAfter) before trying again. It matches ErrRateLimited.
+type RateLimitError = gsync.RateLimitError
+
+// APIError is any other failed Google call: its HTTP status (0 for a
+// network failure or an invalid body) and Google's reason identifier
+// ("fullSyncRequired", "notFound", "backendError"...). It matches
+// ErrGoogle.
+type APIError = gsync.APIError
+
+// IsRetryable reports whether a sync that failed with err may succeed if
+// run again later (a 5xx or a network failure that outlasted the sync's
+// own retries, a rate limit).
+func IsRetryable(err error) bool { return gsync.IsRetryable(err) }
+
+// privateError keeps an error in the chain while showing only text that
+// cannot carry personal data.
+type privateError struct {
+	text string
+	err  error
+}
+
+func (e *privateError) Error() string { return e.text }
+func (e *privateError) Unwrap() error { return e.err }
+
+// private wraps err, the failure of what context describes ("write page
+// 3"), in text built from kinds and SQLSTATEs only. Errors already safe
+// (gsync's kinds, context and memguard errors, this package's ErrInvalid,
+// which never quotes a value) are returned as they are.
+func private(err error, context string) error {
+	if err == nil {
+		return nil
+	}
+	if _, done := err.(*privateError); done {
+		return err
+	}
+	var tse *TokenSourceError
+	switch {
+	case errors.As(err, &tse):
+		return err // the host's own text
+	case errors.Is(err, ErrInvalid) && pgerr.Code(err) == "":
+		return err
+	case pgerr.Code(err) != "":
+		return &privateError{text: fmt.Sprintf("calendar: %s: database error (SQLSTATE %s)", context, pgerr.Code(err)), err: err}
+	}
+	text := gsync.ErrorText(err)
+	if text == err.Error() {
+		return err
+	}
+	return &privateError{text: "calendar: " + context + ": " + strings.TrimPrefix(text, "sync: "), err: err}
+}
