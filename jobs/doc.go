@@ -44,7 +44,7 @@
 //
 // [ContactsSyncArgs] and [CalendarSyncArgs] run the Google Contacts and
 // Calendar syncs (contacts/googlesync, calendar): give Config.ContactsSync
-// and Config.CalendarSync the syncers' Sync methods through [Sync], and the
+// and Config.CalendarSync the syncers' Sync and SyncUser methods through [Sync], and the
 // fan-out enqueues them for each user before the suggestion job. The
 // worker maps a sync's errors onto River:
 //

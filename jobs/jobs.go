@@ -58,7 +58,7 @@ type Config struct {
 	ContactsSync SyncFunc
 
 	// CalendarSync runs one user's Google Calendar sync for a
-	// [CalendarSyncArgs] job: jobs.Sync(syncer.Sync) of a calendar
+	// [CalendarSyncArgs] job: jobs.Sync(syncer.SyncUser) of a calendar
 	// Syncer. nil: no calendar sync jobs.
 	CalendarSync SyncFunc
 

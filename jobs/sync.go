@@ -27,7 +27,7 @@ type SyncFunc func(ctx context.Context, userID uuid.UUID) error
 // Sync adapts a sync package's Sync method to a SyncFunc, dropping its
 // report:
 //
-//	jobs.Config{ContactsSync: jobs.Sync(contactsSyncer.Sync), CalendarSync: jobs.Sync(calendarSyncer.Sync)}
+//	jobs.Config{ContactsSync: jobs.Sync(contactsSyncer.Sync), CalendarSync: jobs.Sync(calendarSyncer.SyncUser)}
 func Sync[R any](sync func(ctx context.Context, userID uuid.UUID) (R, error)) SyncFunc {
 	if sync == nil {
 		return nil

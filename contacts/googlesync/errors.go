@@ -100,6 +100,10 @@ func (e *TokenSourceError) Error() string { return "googlesync: token source: " 
 // Unwrap returns the token source's error.
 func (e *TokenSourceError) Unwrap() error { return e.Err }
 
+// SafeText is the text a run record and Status.LastError keep: the
+// host's own, as Error gives it.
+func (e *TokenSourceError) SafeText() string { return e.Error() }
+
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/kithhq/kith"
 	"log/slog"
 	"time"
 
@@ -194,6 +195,9 @@ func (s *Syncer) sync(ctx context.Context, userID uuid.UUID) (rep Report, err er
 	}()
 	state, err := s.ledger.Load(ctx, conn, userID, resource)
 	if err != nil {
+		if cerr := kith.CheckSchema(ctx, conn, kith.MigrateOptions{Schema: s.schema}); cerr != nil {
+			return rep, cerr // not migrated, or another version: say so, not the SQL error
+		}
 		return rep, private(err, "load state")
 	}
 	token, changed := s.loadedToken(state.Token)
@@ -206,10 +210,20 @@ func (s *Syncer) sync(ctx context.Context, userID uuid.UUID) (rep Report, err er
 		return rep, private(err, "start run")
 	}
 	defer func() {
+		// A panic (a host callback's, say) is recorded as a failed run,
+		// never as a success, then goes on up.
+		p := recover()
+		runErr := err
+		if p != nil {
+			runErr = panicked{}
+		}
 		rep.Duration = time.Since(start)
 		run.Kind = rep.Kind // Full when an expired token turned the run into a full pass
-		if _, ferr := s.ledger.FinishRun(context.WithoutCancel(ctx), conn, run, rep.Counts(), err); ferr != nil && err == nil {
+		if _, ferr := s.ledger.FinishRun(context.WithoutCancel(ctx), conn, run, rep.Counts(), runErr); ferr != nil && err == nil {
 			err = private(ferr, "finish run")
+		}
+		if p != nil {
+			panic(p)
 		}
 	}()
 
@@ -431,3 +445,9 @@ func (s *Syncer) logEnd(ctx context.Context, log *slog.Logger, rep *Report, err 
 	}
 	log.Log(ctx, lvl, msg, attrs...)
 }
+
+// panicked is the error a run that panicked is recorded with.
+type panicked struct{}
+
+func (panicked) Error() string    { return "googlesync: the sync panicked" }
+func (panicked) SafeText() string { return "googlesync: the sync panicked" }

@@ -96,7 +96,7 @@ func New(db kith.Beginner, cfg Config) (*Syncer, error) {
 		return nil, invalid("Config.Lock %d: must be LockFailFast (0) or LockWait (1)", cfg.Lock)
 	}
 	if err := cfg.Retry.Validate(); err != nil {
-		return nil, invalid("Config.%v", err)
+		return nil, invalid("Config.Retry: %v", err)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -121,7 +121,7 @@ func New(db kith.Beginner, cfg Config) (*Syncer, error) {
 	}
 	s.clients, err = gsync.NewCache(gsync.CacheConfig{Size: cfg.CacheSize, TTL: cfg.CacheTTL, Now: cfg.Now}, s.buildClient)
 	if err != nil {
-		return nil, invalid("Config.%s", strings.TrimPrefix(err.Error(), "CacheConfig."))
+		return nil, invalid("%s", cacheFields.Replace(err.Error()))
 	}
 	s.paramsKey = paramsKey(s.pageSize)
 	return s, nil
@@ -140,7 +140,7 @@ func (s *Syncer) buildClient(ctx context.Context, userID uuid.UUID) (*people.Ser
 	if argcheck.IsNil(ts) {
 		return nil, &TokenSourceError{Err: errors.New("nil token source")}
 	}
-	opts := append([]option.ClientOption{option.WithTokenSource(oauth2.ReuseTokenSource(nil, ts))}, s.opts...)
+	opts := append([]option.ClientOption{option.WithTokenSource(oauth2.ReuseTokenSource(nil, gsync.CheckedTokenSource(ts)))}, s.opts...)
 	svc, err := people.NewService(context.WithoutCancel(ctx), opts...)
 	if err != nil {
 		return nil, fmt.Errorf("people client: %w", err)
@@ -179,6 +179,9 @@ func (s *Syncer) Status(ctx context.Context, userID uuid.UUID) (Status, error) {
 	}
 	st, err := s.ledger.Status(ctx, s.pool, userID, resource)
 	if err != nil {
+		if cerr := kith.CheckSchema(ctx, s.pool, kith.MigrateOptions{Schema: s.schema}); cerr != nil {
+			return Status{}, cerr
+		}
 		return Status{}, private(err, "status")
 	}
 	return st, nil
@@ -262,3 +265,6 @@ func (p *peak) sample() uint64 {
 	}
 	return p.max
 }
+
+// cacheFields names gsync's cache settings as Config calls them.
+var cacheFields = strings.NewReplacer("CacheConfig.Size", "Config.CacheSize", "CacheConfig.TTL", "Config.CacheTTL")

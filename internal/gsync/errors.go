@@ -182,6 +182,8 @@ func Classify(err error) error {
 		errors.Is(err, ErrBusy), errors.Is(err, ErrAccessRevoked),
 		errors.Is(err, ErrRateLimited), errors.Is(err, ErrGoogle):
 		return err
+	case errors.Is(err, ErrNoToken):
+		return ErrNoToken // the client wraps it in a *url.Error whose text holds the URL
 	}
 	if detail, ok := revoked(err); ok {
 		return &revokedError{detail: detail, err: err}
@@ -244,7 +246,7 @@ func IsRetryable(err error) bool {
 	case err == nil,
 		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
 		errors.Is(err, memguard.ErrMemoryPressure),
-		errors.Is(err, ErrBusy), errors.Is(err, ErrRateLimited),
+		errors.Is(err, ErrBusy), errors.Is(err, ErrRateLimited), errors.Is(err, ErrNoToken),
 		IsAccessRevoked(err):
 		return false
 	}
@@ -468,7 +470,9 @@ const maxRetryAfter = 7 * 24 * time.Hour
 // the text of a kith sentinel at the end of err's chain ("contacts:
 // conflicting concurrent changes", not what was wrapped around it), and
 // for anything else only its Go type ("sync: failed (*contacts.FieldError)"),
-// since its text may carry what a person typed. "" for nil.
+// since its text may carry what a person typed. An error in err's chain
+// with a SafeText() string method (a sync package's wrapper of the host's
+// own error) gives that text instead. "" for nil.
 func ErrorText(err error) string {
 	if err == nil {
 		return ""
@@ -480,13 +484,18 @@ func ErrorText(err error) string {
 		rv *revokedError
 		pe *memguard.PressureError
 	)
+	var host interface{ SafeText() string }
 	switch {
+	case errors.As(err2, &host):
+		return host.SafeText() // an error the sync package vouches for, such as the host's own
 	case errors.As(err2, &rl):
 		return rl.Error()
 	case errors.As(err2, &rv):
 		return rv.Error()
 	case errors.As(err2, &ae):
 		return ae.Error()
+	case errors.Is(err2, ErrNoToken):
+		return ErrNoToken.Error()
 	case errors.Is(err2, ErrBusy):
 		return ErrBusy.Error()
 	case errors.Is(err2, ErrAccessRevoked):
