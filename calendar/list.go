@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/kithhq/kith"
 	"slices"
 	"time"
 
@@ -150,6 +151,9 @@ func (s *Syncer) syncList(ctx context.Context, userID uuid.UUID) (rep Report, er
 	}()
 	state, err := s.ledger.Load(ctx, conn, userID, listResource)
 	if err != nil {
+		if cerr := kith.CheckSchema(ctx, conn, kith.MigrateOptions{Schema: s.schema}); cerr != nil {
+			return rep, cerr // not migrated, or another version: say so, not the SQL error
+		}
 		return rep, private(err, "load state")
 	}
 	token, _ := loadedToken(listParamsKey, state.Token)
@@ -161,9 +165,19 @@ func (s *Syncer) syncList(ctx context.Context, userID uuid.UUID) (rep Report, er
 		return rep, private(err, "start run")
 	}
 	defer func() {
+		// A panic (a host callback's, say) is recorded as a failed run,
+		// never as a success, then goes on up.
+		p := recover()
+		runErr := err
+		if p != nil {
+			runErr = panicked{}
+		}
 		rep.Duration = time.Since(start)
-		if _, ferr := s.ledger.FinishRun(context.WithoutCancel(ctx), conn, run, rep.Counts(), err); ferr != nil && err == nil {
+		if _, ferr := s.ledger.FinishRun(context.WithoutCancel(ctx), conn, run, rep.Counts(), runErr); ferr != nil && err == nil {
 			err = private(ferr, "finish run")
+		}
+		if p != nil {
+			panic(p)
 		}
 	}()
 	svc, err := s.clients.Get(ctx, userID)

@@ -227,7 +227,7 @@ func New(db kith.Beginner, cfg Config) (*Syncer, error) {
 		return nil, invalid("Config.Lock %d: must be LockFailFast (0) or LockWait (1)", cfg.Lock)
 	}
 	if err := cfg.Retry.Validate(); err != nil {
-		return nil, invalid("Config.%v", err)
+		return nil, invalid("%s", strings.Replace(err.Error(), "RetryPolicy.", "Config.Retry.", 1))
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -255,7 +255,7 @@ func New(db kith.Beginner, cfg Config) (*Syncer, error) {
 	}
 	s.clients, err = gsync.NewCache(gsync.CacheConfig{Size: cfg.CacheSize, TTL: cfg.CacheTTL, Now: cfg.Now}, s.buildClient)
 	if err != nil {
-		return nil, invalid("Config.%s", strings.TrimPrefix(err.Error(), "CacheConfig."))
+		return nil, invalid("%s", strings.NewReplacer("CacheConfig.Size", "Config.CacheSize", "CacheConfig.TTL", "Config.CacheTTL").Replace(err.Error()))
 	}
 	s.paramsKey = paramsKey(s.pageSize)
 	return s, nil
@@ -267,6 +267,16 @@ type TokenSourceError struct{ Err error }
 
 func (e *TokenSourceError) Error() string { return "calendar: token source: " + e.Err.Error() }
 func (e *TokenSourceError) Unwrap() error { return e.Err }
+
+// SafeText is the text a run record and Status.LastError keep: the
+// host's own, as Error gives it.
+func (e *TokenSourceError) SafeText() string { return e.Error() }
+
+// panicked is the error a run that panicked is recorded with.
+type panicked struct{}
+
+func (panicked) Error() string    { return "calendar: the sync panicked" }
+func (panicked) SafeText() string { return "calendar: the sync panicked" }
 
 // buildClient builds a user's Calendar service for the cache, with
 // context.WithoutCancel: the client outlives the call that built it.
@@ -281,7 +291,7 @@ func (s *Syncer) buildClient(ctx context.Context, userID uuid.UUID) (*gcal.Servi
 	if argcheck.IsNil(ts) {
 		return nil, &TokenSourceError{Err: errors.New("nil token source")}
 	}
-	opts := append([]option.ClientOption{option.WithTokenSource(oauth2.ReuseTokenSource(nil, ts))}, s.opts...)
+	opts := append([]option.ClientOption{option.WithTokenSource(oauth2.ReuseTokenSource(nil, gsync.CheckedTokenSource(ts)))}, s.opts...)
 	svc, err := gcal.NewService(context.WithoutCancel(ctx), opts...)
 	if err != nil {
 		return nil, fmt.Errorf("calendar client: %w", err)
@@ -304,6 +314,9 @@ func (s *Syncer) Status(ctx context.Context, userID uuid.UUID, calendarID string
 	}
 	st, err := s.ledger.Status(ctx, s.pool, userID, eventsResource(calendarID))
 	if err != nil {
+		if cerr := kith.CheckSchema(ctx, s.pool, kith.MigrateOptions{Schema: s.schema}); cerr != nil {
+			return Status{}, cerr
+		}
 		return Status{}, private(err, "status")
 	}
 	return st, nil
@@ -316,6 +329,9 @@ func (s *Syncer) ListStatus(ctx context.Context, userID uuid.UUID) (Status, erro
 	}
 	st, err := s.ledger.Status(ctx, s.pool, userID, listResource)
 	if err != nil {
+		if cerr := kith.CheckSchema(ctx, s.pool, kith.MigrateOptions{Schema: s.schema}); cerr != nil {
+			return Status{}, cerr
+		}
 		return Status{}, private(err, "status")
 	}
 	return st, nil

@@ -84,9 +84,9 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		"page size <0": {func(c *googlesync.Config) { c.PageSize = -1 }, "Config.PageSize -1"},
 		"policy":       {func(c *googlesync.Config) { c.OnDeleted = 7 }, "Config.OnDeleted"},
 		"lock":         {func(c *googlesync.Config) { c.Lock = 3 }, "Config.Lock 3"},
-		"retry":        {func(c *googlesync.Config) { c.Retry.Attempts = -1 }, "Config.RetryPolicy.Attempts -1"},
-		"cache size":   {func(c *googlesync.Config) { c.CacheSize = -1 }, "Config.Size -1"},
-		"cache ttl":    {func(c *googlesync.Config) { c.CacheTTL = 48 * time.Hour }, "Config.TTL 48h0m0s"},
+		"retry":        {func(c *googlesync.Config) { c.Retry.Attempts = -1 }, "Config.Retry.Attempts -1"},
+		"cache size":   {func(c *googlesync.Config) { c.CacheSize = -1 }, "Config.CacheSize -1"},
+		"cache ttl":    {func(c *googlesync.Config) { c.CacheTTL = 48 * time.Hour }, "Config.CacheTTL 48h0m0s"},
 		"schema":       {func(c *googlesync.Config) { c.Schema = "bad schema" }, "Config.Schema"},
 		"breaker":      {func(c *googlesync.Config) { c.Breaker = (*memguard.MemoryBreaker)(nil) }, "Config.Breaker: typed nil"},
 	} {

@@ -96,7 +96,7 @@ func New(db kith.Beginner, cfg Config) (*Syncer, error) {
 		return nil, invalid("Config.Lock %d: must be LockFailFast (0) or LockWait (1)", cfg.Lock)
 	}
 	if err := cfg.Retry.Validate(); err != nil {
-		return nil, invalid("Config.Retry: %v", err)
+		return nil, invalid("%s", strings.Replace(err.Error(), "RetryPolicy.", "Config.Retry.", 1))
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

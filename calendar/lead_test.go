@@ -1,0 +1,60 @@
+package calendar_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/google/uuid"
+	"golang.org/x/oauth2"
+
+	"github.com/kithhq/kith"
+	"github.com/kithhq/kith/calendar"
+	"github.com/kithhq/kith/kithtest"
+)
+
+type tokenFunc func() (*oauth2.Token, error)
+
+func (f tokenFunc) Token() (*oauth2.Token, error) { return f() }
+
+// A token source giving neither a token nor an error fails the sync with a
+// non-retryable error, recorded as a failed run (never as a success).
+func TestSyncUserTokenSourceWithoutToken(t *testing.T) {
+	db := kithtest.DB(t)
+	s, err := calendar.New(db, calendar.Config{
+		TokenSource: func(context.Context, uuid.UUID) (oauth2.TokenSource, error) {
+			return tokenFunc(func() (*oauth2.Token, error) { return nil, nil }), nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := uuid.New()
+	_, err = s.SyncUser(context.Background(), user)
+	if err == nil || calendar.IsRetryable(err) {
+		t.Fatalf("SyncUser = %v (retryable %v), want a non-retryable error", err, calendar.IsRetryable(err))
+	}
+	st, err := s.ListStatus(context.Background(), user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.LastSuccessAt != nil || st.FailingSince == nil {
+		t.Errorf("ListStatus = success %v, failing since %v; want a failure recorded", st.LastSuccessAt, st.FailingSince)
+	}
+}
+
+func TestSyncUnmigrated(t *testing.T) {
+	db := kithtest.EmptyDB(t)
+	s, err := calendar.New(db, calendar.Config{
+		TokenSource: func(context.Context, uuid.UUID) (oauth2.TokenSource, error) { return nil, errors.New("unused") },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SyncUser(context.Background(), uuid.New()); !errors.Is(err, kith.ErrNotMigrated) {
+		t.Errorf("SyncUser = %v, want kith.ErrNotMigrated", err)
+	}
+	if _, err := s.ListStatus(context.Background(), uuid.New()); !errors.Is(err, kith.ErrNotMigrated) {
+		t.Errorf("ListStatus = %v, want kith.ErrNotMigrated", err)
+	}
+}
