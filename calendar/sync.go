@@ -138,6 +138,7 @@ func (s *Syncer) sync(ctx context.Context, userID uuid.UUID, calendarID string, 
 			runErr = panicked{}
 		}
 		rep.Duration = time.Since(start)
+		rep.PeakMemory = mem.sample() // the record keeps what the Report says
 		if _, ferr := s.ledger.FinishRun(context.WithoutCancel(ctx), conn, run, rep.Counts(), runErr); ferr != nil && err == nil {
 			err = private(ferr, "finish run")
 		}

@@ -144,6 +144,9 @@ func New(db kith.Beginner, cfg Config) (*Jobs, error) {
 	if cfg.Suggest == nil && cfg.ContactsSync == nil && cfg.CalendarSync == nil {
 		return nil, invalid("Config.Suggest, ContactsSync and CalendarSync are all nil: no pipeline to run")
 	}
+	if cfg.Suggest != nil && argcheck.IsNil(cfg.Suggest) {
+		return nil, invalid("Config.Suggest: typed nil %T", cfg.Suggest)
+	}
 	if cfg.Breaker != nil && argcheck.IsNil(cfg.Breaker) {
 		return nil, invalid("Config.Breaker is a typed nil: want nil or a usable memguard.Breaker")
 	}

@@ -218,7 +218,8 @@ func (s *Syncer) sync(ctx context.Context, userID uuid.UUID) (rep Report, err er
 			runErr = panicked{}
 		}
 		rep.Duration = time.Since(start)
-		run.Kind = rep.Kind // Full when an expired token turned the run into a full pass
+		rep.PeakMemory = mem.sample() // the record keeps what the Report says
+		run.Kind = rep.Kind           // Full when an expired token turned the run into a full pass
 		if _, ferr := s.ledger.FinishRun(context.WithoutCancel(ctx), conn, run, rep.Counts(), runErr); ferr != nil && err == nil {
 			err = private(ferr, "finish run")
 		}

@@ -228,8 +228,12 @@ func status(ctx context.Context, out io.Writer, s *googlesync.Syncer, user uuid.
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "status: last success %s, failing since %v, last run %s with %d people\n",
-		st.LastSuccessAt.Format(time.RFC3339), st.FailingSince, st.LastRun.Kind, st.LastRun.Counts["seen"])
+	failing := "never"
+	if st.FailingSince != nil {
+		failing = "since " + st.FailingSince.Format(time.RFC3339)
+	}
+	fmt.Fprintf(out, "status: last success %s, failing %s, last run %s with %d people\n",
+		st.LastSuccessAt.Format(time.RFC3339), failing, st.LastRun.Kind, st.LastRun.Counts["seen"])
 	c := s.CacheStats()
 	fmt.Fprintf(out, "client cache: %d hits, %d misses, %d held\n", c.Hits, c.Misses, c.Len)
 	return nil
