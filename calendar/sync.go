@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"github.com/kithhq/kith"
 	"log/slog"
-	"runtime/metrics"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -95,12 +93,12 @@ func (s *Syncer) Sync(ctx context.Context, userID uuid.UUID, calendarID string) 
 // interactions at its end (SyncUser applies once, after all calendars).
 func (s *Syncer) sync(ctx context.Context, userID uuid.UUID, calendarID string, apply bool) (rep Report, err error) {
 	start := time.Now()
-	mem := newPeak()
+	mem := gsync.NewPeak()
 	rep = Report{UserID: userID, CalendarID: calendarID, Kind: Full}
 	log := s.log.With("user_id", userID.String())
 	defer func() {
 		rep.Duration = time.Since(start)
-		rep.PeakMemory = mem.sample()
+		rep.PeakMemory = mem.Sample()
 		s.logEnd(ctx, log, &rep, err)
 	}()
 	resource := eventsResource(calendarID)
@@ -138,7 +136,7 @@ func (s *Syncer) sync(ctx context.Context, userID uuid.UUID, calendarID string, 
 			runErr = panicked{}
 		}
 		rep.Duration = time.Since(start)
-		rep.PeakMemory = mem.sample() // the record keeps what the Report says
+		rep.PeakMemory = mem.Sample() // the record keeps what the Report says
 		if _, ferr := s.ledger.FinishRun(context.WithoutCancel(ctx), conn, run, rep.Counts(), runErr); ferr != nil && err == nil {
 			err = private(ferr, "finish run")
 		}
@@ -209,7 +207,7 @@ func eventsCall(svc *gcal.Service, calendarID string, pageSize int, syncToken, p
 // pass reads one chain of pages, incremental from syncToken or full when
 // it is "", and writes each page in its own transaction.
 func (s *Syncer) pass(ctx context.Context, conn *sql.Conn, store *Store, fwd *txDB, svc *gcal.Service,
-	userID uuid.UUID, calendarID, syncToken string, mem *peak, rep *Report) error {
+	userID uuid.UUID, calendarID, syncToken string, mem *gsync.Peak, rep *Report) error {
 	kind := Incremental
 	timeMin := ""
 	var pass int64
@@ -238,7 +236,7 @@ func (s *Syncer) pass(ctx context.Context, conn *sql.Conn, store *Store, fwd *tx
 		if err != nil {
 			return err
 		}
-		mem.sample()
+		mem.Sample()
 		fetched := time.Since(t0)
 		nextPage, nextSync := resp.NextPageToken, resp.NextSyncToken
 		last := nextPage == ""
@@ -326,37 +324,4 @@ func (s *Syncer) logEnd(ctx context.Context, log *slog.Logger, rep *Report, err 
 		attrs = append(attrs, "error", err.Error())
 	}
 	log.Log(ctx, lvl, msg, attrs...)
-}
-
-// peak samples the process's Go memory (mapped and not released), without
-// stopping the world.
-type peak struct {
-	mu      sync.Mutex
-	samples [2]metrics.Sample
-	max     uint64
-}
-
-func newPeak() *peak {
-	p := &peak{}
-	p.samples[0].Name = "/memory/classes/total:bytes"
-	p.samples[1].Name = "/memory/classes/heap/released:bytes"
-	p.sample()
-	return p
-}
-
-func (p *peak) sample() uint64 {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	metrics.Read(p.samples[:])
-	var total, released uint64
-	if p.samples[0].Value.Kind() == metrics.KindUint64 {
-		total = p.samples[0].Value.Uint64()
-	}
-	if p.samples[1].Value.Kind() == metrics.KindUint64 {
-		released = p.samples[1].Value.Uint64()
-	}
-	if total > released && total-released > p.max {
-		p.max = total - released
-	}
-	return p.max
 }

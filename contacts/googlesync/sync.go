@@ -175,12 +175,12 @@ func (s *Syncer) Sync(ctx context.Context, userID uuid.UUID) (Report, error) {
 
 func (s *Syncer) sync(ctx context.Context, userID uuid.UUID) (rep Report, err error) {
 	start := time.Now()
-	mem := newPeak()
+	mem := gsync.NewPeak()
 	rep = Report{UserID: userID, Kind: Full}
 	log := s.log.With("user_id", userID.String())
 	defer func() {
 		rep.Duration = time.Since(start)
-		rep.PeakMemory = mem.sample()
+		rep.PeakMemory = mem.Sample()
 		s.logEnd(ctx, log, &rep, err)
 	}()
 
@@ -218,7 +218,7 @@ func (s *Syncer) sync(ctx context.Context, userID uuid.UUID) (rep Report, err er
 			runErr = panicked{}
 		}
 		rep.Duration = time.Since(start)
-		rep.PeakMemory = mem.sample() // the record keeps what the Report says
+		rep.PeakMemory = mem.Sample() // the record keeps what the Report says
 		run.Kind = rep.Kind           // Full when an expired token turned the run into a full pass
 		if _, ferr := s.ledger.FinishRun(context.WithoutCancel(ctx), conn, run, rep.Counts(), runErr); ferr != nil && err == nil {
 			err = private(ferr, "finish run")
@@ -342,7 +342,7 @@ var errNoSyncToken = fmt.Errorf("%w: the last page had no nextSyncToken", ErrGoo
 // pass reads one chain of pages, incremental from syncToken or full when
 // it is "", and writes each page in its own transaction.
 func (s *Syncer) pass(ctx context.Context, conn *sql.Conn, store *contacts.Store, fwd *txDB, svc *people.Service,
-	userID uuid.UUID, syncToken string, mem *peak, rep *Report) error {
+	userID uuid.UUID, syncToken string, mem *gsync.Peak, rep *Report) error {
 	kind, pass := Incremental, int64(0)
 	if syncToken == "" {
 		kind, pass = Full, newPass()
@@ -364,7 +364,7 @@ func (s *Syncer) pass(ctx context.Context, conn *sql.Conn, store *contacts.Store
 		if err != nil {
 			return err
 		}
-		mem.sample()
+		mem.Sample()
 		fetched := time.Since(t0)
 		nextPage, nextSync := resp.NextPageToken, resp.NextSyncToken
 		last := nextPage == ""

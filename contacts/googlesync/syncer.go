@@ -9,9 +9,7 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
-	"runtime/metrics"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -230,40 +228,6 @@ func (d *txDB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Ro
 
 func (d *txDB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
 	return d.tx.QueryRowContext(ctx, q, args...)
-}
-
-// peak samples the process's memory as memguard does (Go runtime memory
-// mapped and not released: what GOMEMLIMIT limits), without stopping the
-// world.
-type peak struct {
-	mu      sync.Mutex
-	samples [2]metrics.Sample
-	max     uint64
-}
-
-func newPeak() *peak {
-	p := &peak{}
-	p.samples[0].Name = "/memory/classes/total:bytes"
-	p.samples[1].Name = "/memory/classes/heap/released:bytes"
-	p.sample()
-	return p
-}
-
-func (p *peak) sample() uint64 {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	metrics.Read(p.samples[:])
-	var total, released uint64
-	if p.samples[0].Value.Kind() == metrics.KindUint64 {
-		total = p.samples[0].Value.Uint64()
-	}
-	if p.samples[1].Value.Kind() == metrics.KindUint64 {
-		released = p.samples[1].Value.Uint64()
-	}
-	if total > released {
-		p.max = max(p.max, total-released)
-	}
-	return p.max
 }
 
 // cacheFields names gsync's cache settings as Config calls them.
