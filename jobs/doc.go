@@ -58,6 +58,14 @@
 //     river.JobCancel;
 //   - anything else: returned, River retries with backoff.
 //
+// # Profiles
+//
+// Each job runs under runtime/pprof labels: LabelPipeline (suggest,
+// contacts_sync, calendar_sync or fan_out) and LabelUser (the user's ID),
+// inherited by the goroutines it starts. A CPU or heap profile of a worker
+// process (net/http/pprof on a loopback port) then splits by pipeline and
+// by user: `go tool pprof -tagfocus pipeline=contacts_sync` or `-tags`.
+//
 // # Setting up a host
 //
 // River's tables are created by River's own migrator (rivermigrate), kith's

@@ -183,6 +183,10 @@ type fanOutWorker struct {
 func (w *fanOutWorker) Timeout(*river.Job[FanOutArgs]) time.Duration { return w.j.cfg.FanOutTimeout }
 
 func (w *fanOutWorker) Work(ctx context.Context, job *river.Job[FanOutArgs]) error {
+	return labelled(ctx, PipelineFanOut, uuid.Nil, func(ctx context.Context) error { return w.work(ctx, job) })
+}
+
+func (w *fanOutWorker) work(ctx context.Context, job *river.Job[FanOutArgs]) error {
 	j := w.j
 	client, err := river.ClientFromContextSafely[*sql.Tx](ctx)
 	if err != nil {

@@ -222,10 +222,10 @@ func (j *Jobs) Register(workers *river.Workers) error {
 		err = errors.Join(err, river.AddWorkerSafely(workers, &suggestWorker{j: j}))
 	}
 	if j.cfg.ContactsSync != nil {
-		err = errors.Join(err, river.AddWorkerSafely(workers, &syncWorker[ContactsSyncArgs]{j: j, run: j.cfg.ContactsSync, kind: KindContactsSync}))
+		err = errors.Join(err, river.AddWorkerSafely(workers, &syncWorker[ContactsSyncArgs]{j: j, run: j.cfg.ContactsSync, kind: KindContactsSync, pipeline: PipelineContactsSync}))
 	}
 	if j.cfg.CalendarSync != nil {
-		err = errors.Join(err, river.AddWorkerSafely(workers, &syncWorker[CalendarSyncArgs]{j: j, run: j.cfg.CalendarSync, kind: KindCalendarSync}))
+		err = errors.Join(err, river.AddWorkerSafely(workers, &syncWorker[CalendarSyncArgs]{j: j, run: j.cfg.CalendarSync, kind: KindCalendarSync, pipeline: PipelineCalendarSync}))
 	}
 	if j.cfg.Users != nil {
 		err = errors.Join(err, river.AddWorkerSafely(workers, &fanOutWorker{j: j}))

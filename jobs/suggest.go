@@ -51,10 +51,15 @@ func (w *suggestWorker) Timeout(*river.Job[SuggestArgs]) time.Duration {
 }
 
 func (w *suggestWorker) Work(ctx context.Context, job *river.Job[SuggestArgs]) error {
-	j, user := w.j, job.Args.UserID
+	user := job.Args.UserID
 	if user == uuid.Nil {
 		return river.JobCancel(invalid("job %d: user ID is uuid.Nil", job.ID))
 	}
+	return labelled(ctx, PipelineSuggest, user, func(ctx context.Context) error { return w.work(ctx, job, user) })
+}
+
+func (w *suggestWorker) work(ctx context.Context, job *river.Job[SuggestArgs], user uuid.UUID) error {
+	j := w.j
 	if err := j.cfg.Breaker.Check(ctx); err != nil {
 		if snooze := j.pressureSnooze(err); snooze != nil {
 			j.log.InfoContext(ctx, "jobs: memory pressure: snoozed", "kind", KindSuggest, "user_id", user, "job_id", job.ID, "snooze", j.cfg.PressureSnooze)

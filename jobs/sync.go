@@ -75,18 +75,24 @@ type userArgs interface {
 // means (see syncOutcome).
 type syncWorker[A userArgs] struct {
 	river.WorkerDefaults[A]
-	j    *Jobs
-	run  SyncFunc
-	kind string
+	j        *Jobs
+	run      SyncFunc
+	kind     string
+	pipeline string // its profile label (labels.go)
 }
 
 func (w *syncWorker[A]) Timeout(*river.Job[A]) time.Duration { return w.j.cfg.SyncTimeout }
 
 func (w *syncWorker[A]) Work(ctx context.Context, job *river.Job[A]) error {
-	j, user := w.j, job.Args.user()
+	user := job.Args.user()
 	if user == uuid.Nil {
 		return river.JobCancel(invalid("job %d: user ID is uuid.Nil", job.ID))
 	}
+	return labelled(ctx, w.pipeline, user, func(ctx context.Context) error { return w.work(ctx, job, user) })
+}
+
+func (w *syncWorker[A]) work(ctx context.Context, job *river.Job[A], user uuid.UUID) error {
+	j := w.j
 	if err := j.cfg.Breaker.Check(ctx); err != nil {
 		if snooze := j.pressureSnooze(err); snooze != nil {
 			j.log.InfoContext(ctx, "jobs: memory pressure: snoozed", "kind", w.kind, "user_id", user, "job_id", job.ID, "snooze", j.cfg.PressureSnooze)
