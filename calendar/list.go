@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/kithhq/kith"
 	"slices"
 	"time"
 
@@ -140,66 +139,42 @@ func (s *Syncer) selected(ctx context.Context, userID uuid.UUID, listed []Calend
 func (s *Syncer) syncList(ctx context.Context, userID uuid.UUID) (rep Report, err error) {
 	start := time.Now()
 	rep = Report{UserID: userID, Kind: Full}
-	conn, release, err := gsync.Lock(ctx, s.pool, s.schema, userID, listResource, s.lock)
-	if err != nil {
-		return rep, private(err, "lock")
-	}
-	defer func() {
-		if rerr := release(); rerr != nil && err == nil {
-			err = private(rerr, "unlock")
-		}
-	}()
-	state, err := s.ledger.Load(ctx, conn, userID, listResource)
-	if err != nil {
-		if cerr := kith.CheckSchema(ctx, conn, kith.MigrateOptions{Schema: s.schema}); cerr != nil {
-			return rep, cerr // not migrated, or another version: say so, not the SQL error
-		}
-		return rep, private(err, "load state")
-	}
-	token, _ := loadedToken(listParamsKey, state.Token)
-	if token != "" {
-		rep.Kind = Incremental
-	}
-	run, err := s.ledger.StartRun(ctx, conn, userID, listResource, rep.Kind)
-	if err != nil {
-		return rep, private(err, "start run")
-	}
-	defer func() {
-		// A panic (a host callback's, say) is recorded as a failed run,
-		// never as a success, then goes on up.
-		p := recover()
-		runErr := err
-		if p != nil {
-			runErr = panicked{}
-		}
-		rep.Duration = time.Since(start)
-		if _, ferr := s.ledger.FinishRun(context.WithoutCancel(ctx), conn, run, rep.Counts(), runErr); ferr != nil && err == nil {
-			err = private(ferr, "finish run")
-		}
-		if p != nil {
-			panic(p)
-		}
-	}()
+	err = s.runner().Run(ctx, gsync.RunSpec{
+		UserID: userID, Resource: listResource, ParamsKey: listParamsKey,
+		Body: func(ctx context.Context, run gsync.Session) error {
+			rep.Kind = run.Kind
+			return s.runList(ctx, run.Conn, userID, run.Token, &rep)
+		},
+		Record: func() (Kind, map[string]int64) {
+			rep.Duration = time.Since(start)
+			return rep.Kind, rep.Counts()
+		},
+	})
+	return rep, err
+}
+
+// runList is the body of a calendar list sync, under its lock on conn.
+func (s *Syncer) runList(ctx context.Context, conn *sql.Conn, userID uuid.UUID, token string, rep *Report) error {
 	svc, err := s.clients.Get(ctx, userID)
 	if err != nil {
-		return rep, s.googleErr(userID, err)
+		return s.googleErr(userID, err)
 	}
 	store, fwd, err := s.runStore()
 	if err != nil {
-		return rep, err
+		return err
 	}
-	err = s.listPass(ctx, conn, store, fwd, svc, userID, token, &rep)
+	err = s.listPass(ctx, conn, store, fwd, svc, userID, token, rep)
 	if token != "" && gsync.IsCalendarFullSyncRequired(err) {
 		rep.TokenExpired, rep.Kind = true, Full
 		if err := s.ledger.ClearToken(ctx, conn, userID, listResource); err != nil {
-			return rep, private(err, "clear token")
+			return private(err, "clear token")
 		}
-		err = s.listPass(ctx, conn, store, fwd, svc, userID, "", &rep)
+		err = s.listPass(ctx, conn, store, fwd, svc, userID, "", rep)
 	}
 	if err != nil {
-		return rep, s.googleErr(userID, err)
+		return s.googleErr(userID, err)
 	}
-	return rep, nil
+	return nil
 }
 
 // listParamsKey tags stored calendar-list tokens with the chain's

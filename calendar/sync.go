@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"github.com/kithhq/kith"
 	"log/slog"
 	"time"
 
@@ -102,67 +101,50 @@ func (s *Syncer) sync(ctx context.Context, userID uuid.UUID, calendarID string, 
 		s.logEnd(ctx, log, &rep, err)
 	}()
 	resource := eventsResource(calendarID)
-	conn, release, err := gsync.Lock(ctx, s.pool, s.schema, userID, resource, s.lock)
-	if err != nil {
-		return rep, private(err, "lock")
-	}
-	defer func() {
-		if rerr := release(); rerr != nil && err == nil {
-			err = private(rerr, "unlock")
-		}
-	}()
-	state, err := s.ledger.Load(ctx, conn, userID, resource)
-	if err != nil {
-		if cerr := kith.CheckSchema(ctx, conn, kith.MigrateOptions{Schema: s.schema}); cerr != nil {
-			return rep, cerr // not migrated, or another version: say so, not the SQL error
-		}
-		return rep, private(err, "load state")
-	}
-	token, changed := loadedToken(s.paramsKey, state.Token)
-	rep.ParamsChanged = changed
-	if token != "" {
-		rep.Kind = Incremental
-	}
-	run, err := s.ledger.StartRun(ctx, conn, userID, resource, rep.Kind)
-	if err != nil {
-		return rep, private(err, "start run")
-	}
-	defer func() {
-		// A panic (a host callback's, say) is recorded as a failed run,
-		// never as a success, then goes on up.
-		p := recover()
-		runErr := err
-		if p != nil {
-			runErr = panicked{}
-		}
-		rep.Duration = time.Since(start)
-		rep.PeakMemory = mem.Sample() // the record keeps what the Report says
-		if _, ferr := s.ledger.FinishRun(context.WithoutCancel(ctx), conn, run, rep.Counts(), runErr); ferr != nil && err == nil {
-			err = private(ferr, "finish run")
-		}
-		if p != nil {
-			panic(p)
-		}
-	}()
+	err = s.runner().Run(ctx, gsync.RunSpec{
+		UserID: userID, Resource: resource, ParamsKey: s.paramsKey,
+		Body: func(ctx context.Context, run gsync.Session) error {
+			rep.Kind, rep.ParamsChanged = run.Kind, run.ParamsChanged
+			return s.run(ctx, run.Conn, userID, calendarID, run.Token, apply, mem, log, &rep)
+		},
+		Record: func() (Kind, map[string]int64) {
+			rep.Duration = time.Since(start)
+			rep.PeakMemory = mem.Sample() // the record keeps what the Report says
+			return rep.Kind, rep.Counts()
+		},
+	})
+	return rep, err
+}
+
+// runner is the run skeleton (lock, state, run record) of a sync.
+func (s *Syncer) runner() *gsync.Runner {
+	return &gsync.Runner{Pool: s.pool, Schema: s.schema, Ledger: s.ledger, Lock: s.lock,
+		Private: private, Panicked: panicked{}}
+}
+
+// run is the body of one calendar's sync, under its lock on conn.
+func (s *Syncer) run(ctx context.Context, conn *sql.Conn, userID uuid.UUID, calendarID, token string, apply bool,
+	mem *gsync.Peak, log *slog.Logger, rep *Report) error {
+	resource := eventsResource(calendarID)
 	svc, err := s.clients.Get(ctx, userID)
 	if err != nil {
-		return rep, s.googleErr(userID, err)
+		return s.googleErr(userID, err)
 	}
 	store, fwd, err := s.runStore()
 	if err != nil {
-		return rep, err
+		return err
 	}
-	err = s.pass(ctx, conn, store, fwd, svc, userID, calendarID, token, mem, &rep)
+	err = s.pass(ctx, conn, store, fwd, svc, userID, calendarID, token, mem, rep)
 	if token != "" && gsync.IsCalendarFullSyncRequired(err) {
 		rep.TokenExpired, rep.Kind = true, Full
 		log.InfoContext(ctx, "calendar: sync token expired; full pass", "pages_before", rep.Pages)
 		if err := s.ledger.ClearToken(ctx, conn, userID, resource); err != nil {
-			return rep, private(err, "clear token")
+			return private(err, "clear token")
 		}
-		err = s.pass(ctx, conn, store, fwd, svc, userID, calendarID, "", mem, &rep)
+		err = s.pass(ctx, conn, store, fwd, svc, userID, calendarID, "", mem, rep)
 	}
 	if err != nil {
-		return rep, s.googleErr(userID, err)
+		return s.googleErr(userID, err)
 	}
 	if apply {
 		err = pageTx(ctx, conn, fwd, func() error {
@@ -171,10 +153,10 @@ func (s *Syncer) sync(ctx context.Context, userID uuid.UUID, calendarID string, 
 			return err
 		})
 		if err != nil {
-			return rep, private(err, "apply interactions")
+			return private(err, "apply interactions")
 		}
 	}
-	return rep, nil
+	return nil
 }
 
 // googleErr drops the user's cached client when Google revoked access,

@@ -363,20 +363,7 @@ func paramsKey(pageSize int) string {
 }
 
 // storedToken is the form a sync token is stored in: "<key>:<token>".
-func storedToken(key, token string) string { return key + ":" + token }
-
-// loadedToken returns the token of a stored one, "" when it was made with
-// other parameters (changed).
-func loadedToken(key, stored string) (token string, changed bool) {
-	if stored == "" {
-		return "", false
-	}
-	k, tok, ok := strings.Cut(stored, ":")
-	if !ok || k != key || tok == "" {
-		return "", true
-	}
-	return tok, false
-}
+func storedToken(key, token string) string { return gsync.StoredToken(key, token) }
 
 // txDB forwards to the transaction of the page being written, so one
 // Store serves a whole run and, seeing no BeginTx, joins that

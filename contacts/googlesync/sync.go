@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"github.com/kithhq/kith"
 	"log/slog"
 	"time"
 
@@ -184,75 +183,56 @@ func (s *Syncer) sync(ctx context.Context, userID uuid.UUID) (rep Report, err er
 		s.logEnd(ctx, log, &rep, err)
 	}()
 
-	conn, release, err := gsync.Lock(ctx, s.pool, s.schema, userID, resource, s.lock)
-	if err != nil {
-		return rep, private(err, "lock")
-	}
-	defer func() {
-		if rerr := release(); rerr != nil && err == nil {
-			err = private(rerr, "unlock")
-		}
-	}()
-	state, err := s.ledger.Load(ctx, conn, userID, resource)
-	if err != nil {
-		if cerr := kith.CheckSchema(ctx, conn, kith.MigrateOptions{Schema: s.schema}); cerr != nil {
-			return rep, cerr // not migrated, or another version: say so, not the SQL error
-		}
-		return rep, private(err, "load state")
-	}
-	token, changed := s.loadedToken(state.Token)
-	rep.ParamsChanged = changed
-	if token != "" {
-		rep.Kind = Incremental
-	}
-	run, err := s.ledger.StartRun(ctx, conn, userID, resource, rep.Kind)
-	if err != nil {
-		return rep, private(err, "start run")
-	}
-	defer func() {
-		// A panic (a host callback's, say) is recorded as a failed run,
-		// never as a success, then goes on up.
-		p := recover()
-		runErr := err
-		if p != nil {
-			runErr = panicked{}
-		}
-		rep.Duration = time.Since(start)
-		rep.PeakMemory = mem.Sample() // the record keeps what the Report says
-		run.Kind = rep.Kind           // Full when an expired token turned the run into a full pass
-		if _, ferr := s.ledger.FinishRun(context.WithoutCancel(ctx), conn, run, rep.Counts(), runErr); ferr != nil && err == nil {
-			err = private(ferr, "finish run")
-		}
-		if p != nil {
-			panic(p)
-		}
-	}()
+	err = s.runner().Run(ctx, gsync.RunSpec{
+		UserID: userID, Resource: resource, ParamsKey: s.paramsKey,
+		Body: func(ctx context.Context, run gsync.Session) error {
+			rep.Kind, rep.ParamsChanged = run.Kind, run.ParamsChanged
+			return s.run(ctx, run.Conn, userID, run.Token, mem, log, &rep)
+		},
+		Record: func() (Kind, map[string]int64) {
+			rep.Duration = time.Since(start)
+			rep.PeakMemory = mem.Sample() // the record keeps what the Report says
+			// Kind is Full when an expired token turned the run into a full pass.
+			return rep.Kind, rep.Counts()
+		},
+	})
+	return rep, err
+}
 
+// runner is the run skeleton (lock, state, run record) of a sync.
+func (s *Syncer) runner() *gsync.Runner {
+	return &gsync.Runner{Pool: s.pool, Schema: s.schema, Ledger: s.ledger, Lock: s.lock,
+		Private: private, Panicked: panicked{}}
+}
+
+// run is the body of a sync, under the user's lock on conn.
+func (s *Syncer) run(ctx context.Context, conn *sql.Conn, userID uuid.UUID, token string, mem *gsync.Peak,
+	log *slog.Logger, rep *Report) error {
 	svc, err := s.clients.Get(ctx, userID)
 	if err != nil {
-		return rep, s.googleErr(userID, err)
+		return s.googleErr(userID, err)
 	}
 	store, fwd, err := s.newStore()
 	if err != nil {
-		return rep, err
+		return err
 	}
-	if err := s.syncGroups(ctx, conn, store, fwd, svc, userID, &rep); err != nil {
-		return rep, s.googleErr(userID, err)
+	if err := s.syncGroups(ctx, conn, store, fwd, svc, userID, rep); err != nil {
+		return s.googleErr(userID, err)
 	}
-	err = s.pass(ctx, conn, store, fwd, svc, userID, token, mem, &rep)
+	err = s.pass(ctx, conn, store, fwd, svc, userID, token, mem, rep)
 	if token != "" && gsync.IsPeopleTokenExpired(err) {
 		rep.TokenExpired = true
 		rep.Kind = Full
 		log.InfoContext(ctx, "googlesync: sync token expired; full pass", "pages_before", rep.Pages)
 		if err := s.ledger.ClearToken(ctx, conn, userID, resource); err != nil {
-			return rep, private(err, "clear token")
+			return private(err, "clear token")
 		}
-		err = s.pass(ctx, conn, store, fwd, svc, userID, "", mem, &rep)
+		err = s.pass(ctx, conn, store, fwd, svc, userID, "", mem, rep)
 	}
 	if err != nil {
-		return rep, s.googleErr(userID, err)
+		return s.googleErr(userID, err)
 	}
-	return rep, nil
+	return nil
 }
 
 // googleErr drops the user's cached client when Google revoked access,

@@ -193,19 +193,12 @@ func paramsKey(pageSize int) string {
 }
 
 // storedToken is the form a sync token is stored in: "<paramsKey>:<token>".
-func (s *Syncer) storedToken(token string) string { return s.paramsKey + ":" + token }
+func (s *Syncer) storedToken(token string) string { return gsync.StoredToken(s.paramsKey, token) }
 
 // loadedToken returns the token of a stored one, "" when it was made with
 // other parameters (or by another version of this package).
 func (s *Syncer) loadedToken(stored string) (token string, changed bool) {
-	if stored == "" {
-		return "", false
-	}
-	key, tok, ok := strings.Cut(stored, ":")
-	if !ok || key != s.paramsKey || tok == "" {
-		return "", true
-	}
-	return tok, false
+	return gsync.LoadedToken(s.paramsKey, stored)
 }
 
 // newPass returns a full-pass marker no earlier pass of the user used (a

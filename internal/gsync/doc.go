@@ -39,32 +39,37 @@
 //		return people.NewService(context.WithoutCancel(ctx), opts...)
 //	})
 //
-// One run of one user's resource:
+// One run of one user's resource goes through a Runner, the skeleton both
+// syncs share: it takes the lock on a pinned connection (ErrBusy, or a
+// wait), loads the state, records the run's start and end (a panic is
+// recorded as a failed run, then goes on up) and releases the lock:
 //
-//	conn, release, err := gsync.Lock(ctx, pool, schema, userID, gsync.ResourcePeople, mode) // gsync.ErrBusy
-//	if err != nil { ... }
-//	defer release()
-//	st, err := ledger.Load(ctx, conn, userID, gsync.ResourcePeople)
-//	kind := gsync.Incremental
-//	if st.Token == "" {
-//		kind = gsync.Full
-//	}
-//	run, err := ledger.StartRun(ctx, conn, userID, gsync.ResourcePeople, kind)
-//	defer func() { _, _ = ledger.FinishRun(context.WithoutCancel(ctx), conn, run, counts, runErr) }()
+//	runner := &gsync.Runner{Pool: pool, Schema: schema, Ledger: ledger, Lock: mode,
+//		Private: private, Panicked: panicked{}}
+//	err := runner.Run(ctx, gsync.RunSpec{
+//		UserID: userID, Resource: gsync.ResourcePeople, ParamsKey: paramsKey,
+//		Body: func(ctx context.Context, run gsync.Session) error {
+//			return body(ctx, run.Conn, run.Token) // run.Kind: Full when run.Token == ""
+//		},
+//		Record: func() (gsync.Kind, map[string]int64) { return rep.Kind, rep.Counts() },
+//	})
+//
+// The body, on run.Conn:
+//
 //	svc, err := clients.Get(ctx, userID)
 //	for each page {
 //		resp, retries, err := gsync.Do(ctx, policy, func(ctx context.Context) (*people.ListConnectionsResponse, error) {
 //			return call.Context(ctx).Do()
 //		})
 //		switch {
-//		case gsync.IsPeopleTokenExpired(err): // ClearToken, run.Kind = gsync.Full, restart from page 1
+//		case gsync.IsPeopleTokenExpired(err): // ClearToken, rep.Kind = gsync.Full, restart from page 1
 //		case gsync.IsAccessRevoked(err):      // clients.Remove(userID); return err
 //		case err != nil:                      // return err: it is already classified
 //		}
 //		tx, err := conn.BeginTx(ctx, nil)
 //		// ... the page's writes ...
 //		if resp.NextPageToken == "" {
-//			err = ledger.SaveToken(ctx, tx, userID, gsync.ResourcePeople, resp.NextSyncToken, run.Kind)
+//			err = ledger.SaveToken(ctx, tx, userID, gsync.ResourcePeople, gsync.StoredToken(paramsKey, resp.NextSyncToken), kind)
 //		}
 //		err = tx.Commit()
 //	}
