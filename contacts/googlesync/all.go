@@ -2,15 +2,12 @@ package googlesync
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"iter"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
-	"golang.org/x/sync/errgroup"
-	"golang.org/x/sync/semaphore"
+
+	"github.com/kithhq/kith/internal/gsync"
 )
 
 // DefaultConcurrency is AllOptions.Concurrency's default.
@@ -86,78 +83,29 @@ func (s *Syncer) SyncAll(ctx context.Context, users iter.Seq2[uuid.UUID, error],
 }
 
 func (s *Syncer) syncAll(ctx context.Context, users iter.Seq2[uuid.UUID, error], opts AllOptions) (AllReport, error) {
-	start := time.Now()
-	conc := opts.Concurrency
-	switch {
-	case conc == 0:
-		conc = DefaultConcurrency
-	case conc < 0:
-		return AllReport{}, invalid("AllOptions.Concurrency %d: must be >= 0", conc)
+	conc, err := gsync.CheckAll("SyncAll", users, opts.Concurrency, DefaultConcurrency)
+	if err != nil {
+		return AllReport{}, invalid("%v", err)
 	}
-	if users == nil {
-		return AllReport{}, invalid("SyncAll: nil users sequence")
-	}
-	var (
-		eg       errgroup.Group // no WithContext: one failure must not cancel the others
-		sem      = semaphore.NewWeighted(int64(conc))
-		mu       sync.Mutex // guards rep, doneN and userErrs
-		doneN    int
-		rep      AllReport
-		userErrs []error
-		stopErr  error
-		started  int
-	)
-	for userID, err := range users {
-		if err != nil {
-			stopErr = fmt.Errorf("googlesync: sync all: reading users: %w", err)
-			break
-		}
-		if err := sem.Acquire(ctx, 1); err != nil {
-			stopErr = fmt.Errorf("googlesync: sync all: %w", err)
-			break
-		}
-		if err := ctx.Err(); err != nil { // Acquire may win the race with cancellation
-			sem.Release(1)
-			stopErr = fmt.Errorf("googlesync: sync all: %w", err)
-			break
-		}
-		if err := s.breaker.Check(ctx); err != nil {
-			sem.Release(1)
-			stopErr = fmt.Errorf("googlesync: sync all: before user %s: %w", userID, err)
-			break
-		}
-		started++
-		eg.Go(func() error {
-			defer sem.Release(1)
-			r, err := s.Sync(ctx, userID)
-			p := Progress{UserID: userID, Report: r, Err: err}
-			mu.Lock()
-			doneN++
+	var rep AllReport
+	counts, err := gsync.All(ctx, users, gsync.AllConfig[Report]{
+		Name:        "googlesync: sync all",
+		Concurrency: conc,
+		Breaker:     s.breaker,
+		Run:         s.Sync,
+		Tally: func(_ uuid.UUID, r Report, _ error) {
 			rep.People += r.Seen
 			rep.Pages += r.Pages
-			if err != nil {
-				rep.Failed++
-				switch {
-				case errors.Is(err, ErrBusy):
-					rep.Busy++
-				case errors.Is(err, ErrRateLimited):
-					rep.RateLimited++
-				case errors.Is(err, ErrAccessRevoked):
-					rep.Revoked++
-				}
-				userErrs = append(userErrs, &UserError{UserID: userID, Err: err})
-			} else {
-				rep.Succeeded++
-			}
-			p.Done, p.Failed = doneN, rep.Failed
-			mu.Unlock()
+		},
+		UserError: func(userID uuid.UUID, err error) error { return &UserError{UserID: userID, Err: err} },
+		Done: func(userID uuid.UUID, r Report, err error, done, failed int) {
 			if opts.Progress != nil {
-				opts.Progress(p) // outside the lock
+				opts.Progress(Progress{UserID: userID, Report: r, Err: err, Done: done, Failed: failed})
 			}
-			return nil
-		})
-	}
-	_ = eg.Wait() // workers never return errors; failures are in rep
-	rep.Started, rep.Duration = started, time.Since(start)
-	return rep, errors.Join(append([]error{stopErr}, userErrs...)...)
+		},
+	})
+	rep.Started, rep.Succeeded, rep.Failed = counts.Started, counts.Succeeded, counts.Failed
+	rep.Busy, rep.RateLimited, rep.Revoked = counts.Busy, counts.RateLimited, counts.Revoked
+	rep.Duration = counts.Duration
+	return rep, err
 }

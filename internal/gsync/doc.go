@@ -77,6 +77,14 @@
 // A sync may raise policy.RateLimitDelay for the first page of a full
 // People pass, which has a fixed extra quota (minutes, not seconds).
 //
+// # Many users
+//
+// A sync's SyncAll checks its options with CheckAll and hands All the
+// per-user function and closures that add each user's report to its own
+// AllReport, wrap failures in its own *UserError and call its Progress:
+// the bounded concurrency, the breaker check per user, the stop on
+// cancellation and the errors.Join are All's.
+//
 // # Resources
 //
 // A resource names what one sync token covers for one user: "people" for

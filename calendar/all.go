@@ -1,0 +1,154 @@
+package calendar
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/kithhq/kith/internal/gsync"
+)
+
+// DefaultConcurrency is AllOptions.Concurrency's default.
+const DefaultConcurrency = 4
+
+// AllOptions configures [Syncer.SyncAll]. The zero value is valid.
+type AllOptions struct {
+	// Concurrency is how many users are synced at once. 0 means
+	// DefaultConcurrency; negative is refused. Each running user holds
+	// one database connection (its current calendar's lock) for its
+	// whole sync.
+	Concurrency int
+
+	// Progress, if set, is called once per finished user, successful or
+	// not, from the goroutine that ran it: calls may be concurrent with
+	// each other (make it safe for that) and are never made under a lock
+	// of this package. A slow Progress delays that worker only.
+	Progress func(Progress)
+}
+
+// Progress reports one finished user of [Syncer.SyncAll].
+type Progress struct {
+	UserID uuid.UUID
+	Report UserReport // the user's report (what was done before a failure, too)
+	Err    error      // the user's failure, nil on success
+	Done   int        // users finished so far, this one included
+	Failed int        // of which failed, this one included
+}
+
+// AllReport summarizes a [Syncer.SyncAll] call.
+type AllReport struct {
+	Started   int // users whose sync began
+	Succeeded int // of which completed
+	Failed    int // of which failed: each is a *UserError in the returned error
+	// Busy, RateLimited and Revoked count the failed users whose error
+	// was (or, for a user with several failed calendars, included)
+	// ErrBusy, ErrRateLimited and ErrAccessRevoked: the ones a job queue
+	// snoozes or drops rather than retries.
+	Busy        int
+	RateLimited int
+	Revoked     int
+	// Calendars is the number of calendars synced (or tried), Events the
+	// events read from them, over every user.
+	Calendars int
+	Events    int
+	// Meetings and Moved add up the users' ApplyInteractions at the end
+	// of their SyncUser: the meetings applied and the contacts whose
+	// last-contact date moved forward.
+	Meetings int
+	Moved    int
+	Duration time.Duration
+}
+
+// A UserError is the failure of one user in [Syncer.SyncAll], which
+// returns errors.Join of one UserError per failed user: get them with
+// errors.As, or all of them through Unwrap() []error.
+type UserError struct {
+	UserID uuid.UUID
+	Err    error // what SyncUser returned for the user
+}
+
+// Error names the user once: "calendar: user <id>: " and the user's
+// error.
+func (e *UserError) Error() string {
+	msg := e.Err.Error()
+	user := "user " + e.UserID.String()
+	if rest, ok := strings.CutPrefix(msg, ErrInvalid.Error()); ok && errors.Is(e.Err, ErrInvalid) {
+		return ErrInvalid.Error() + ": " + user + rest
+	}
+	if rest, ok := strings.CutPrefix(msg, "calendar: "); ok {
+		return "calendar: " + user + ": " + rest
+	}
+	return "calendar: " + user + ": " + msg
+}
+
+// Unwrap returns the user's error.
+func (e *UserError) Unwrap() error { return e.Err }
+
+// SyncAll runs [Syncer.SyncUser] for every user users yields, at most
+// Concurrency at a time. Before starting each user it waits for a free
+// slot and checks the Breaker.
+//
+// One user's failure (SyncUser's error: its calendar list, or one or
+// more of its calendars) does not stop the others: each failure is a
+// *UserError, counted in AllReport.Failed. SyncAll stops starting users,
+// waits for those running, and returns when users is exhausted, users
+// yields an error, the Breaker refuses (its error is returned, matching
+// memguard.ErrMemoryPressure: retry later), or ctx ends (ctx's error is
+// returned; running syncs stop promptly, keeping the pages they wrote).
+// The returned error is errors.Join of the reason for stopping early, if
+// any, and the *UserErrors in order of completion: errors.Is looks through
+// all of them (errors.Is(err, ErrAccessRevoked) is true if any user's
+// access was revoked), errors.As finds the first *UserError, and Unwrap()
+// []error lists them all. It is nil when every user succeeded.
+//
+// The Monitor records the whole call as "calendar.sync_all".
+//
+// SyncAll is for one process. To spread users across machines, run
+// SyncUser as a per-user job on the host's queue (for example a River job
+// unique by user ID): it is idempotent, takes each calendar's lock, and is
+// bounded in time by its ctx and in memory by one page.
+func (s *Syncer) SyncAll(ctx context.Context, users iter.Seq2[uuid.UUID, error], opts AllOptions) (AllReport, error) {
+	var rep AllReport
+	err := s.monitor.Wrap(ctx, "calendar.sync_all", func(ctx context.Context) error {
+		var err error
+		rep, err = s.syncAll(ctx, users, opts)
+		return err
+	})
+	return rep, err
+}
+
+func (s *Syncer) syncAll(ctx context.Context, users iter.Seq2[uuid.UUID, error], opts AllOptions) (AllReport, error) {
+	conc, err := gsync.CheckAll("SyncAll", users, opts.Concurrency, DefaultConcurrency)
+	if err != nil {
+		return AllReport{}, invalid("%v", err)
+	}
+	var rep AllReport
+	counts, err := gsync.All(ctx, users, gsync.AllConfig[UserReport]{
+		Name:        "calendar: sync all",
+		Concurrency: conc,
+		Breaker:     s.breaker,
+		Run:         s.SyncUser,
+		Tally: func(_ uuid.UUID, r UserReport, _ error) {
+			rep.Calendars += len(r.Calendars)
+			for _, c := range r.Calendars {
+				rep.Events += c.Events
+			}
+			rep.Meetings += r.Interactions.Meetings
+			rep.Moved += r.Interactions.Moved
+		},
+		UserError: func(userID uuid.UUID, err error) error { return &UserError{UserID: userID, Err: err} },
+		Done: func(userID uuid.UUID, r UserReport, err error, done, failed int) {
+			if opts.Progress != nil {
+				opts.Progress(Progress{UserID: userID, Report: r, Err: err, Done: done, Failed: failed})
+			}
+		},
+	})
+	rep.Started, rep.Succeeded, rep.Failed = counts.Started, counts.Succeeded, counts.Failed
+	rep.Busy, rep.RateLimited, rep.Revoked = counts.Busy, counts.RateLimited, counts.Revoked
+	rep.Duration = counts.Duration
+	return rep, err
+}
