@@ -1,7 +1,7 @@
 # kith: two commands for a new user, `make demo` and `make test`.
 GO ?= go
 
-.PHONY: demo test bench check-fmt
+.PHONY: demo test bench check-fmt loadtest
 
 # Starts a throwaway PostgreSQL (or uses KITH_DATABASE_URL), seeds a synthetic
 # user and shows streaming and suggestions. CONTACTS=1000000 for a big user.
@@ -15,7 +15,9 @@ demo:
 # and jobs (River) are modules of their own (./... stops at their go.mod):
 # they are vetted and tested against this checkout through their replace
 # directives. jobs' TestWorkerProcesses starts three worker processes (200
-# users; -jobs.users=1000 for the full run, see the README). The suite
+# users; -jobs.users=1000 for the full run, see the README).
+# examples/loadtest (a module of its own too) runs the load test at 4 users
+# x 500 contacts and renders its report in headless chromium. The suite
 # runs with lib/pq; then the packages that use the database run again with
 # pgx/v5/stdlib (kithtest honours KITH_TEST_DRIVER=pgx).
 PGX_PACKAGES ?= . ./contacts/... ./stream/ ./suggest/ ./calendar/ ./kithtest/ ./examples/... ./internal/gsync/
@@ -25,6 +27,7 @@ test: check-fmt
 	KITH_TEST_DRIVER=pgx $(GO) test -race -count=1 -timeout 20m $(PGX_PACKAGES)
 	cd memguard/memguardotel && $(GO) vet ./... && $(GO) test -race -count=1 ./...
 	cd jobs && $(GO) vet ./... && $(GO) test -race -count=1 -timeout 20m ./...
+	cd examples/loadtest && $(GO) vet ./... && $(GO) test -race -count=1 -timeout 20m ./...
 
 check-fmt:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
@@ -37,3 +40,11 @@ COUNT ?= 6
 bench:
 	@mkdir -p .bench
 	KITH_PGDATA=$(BENCH_PGDATA) KITH_BENCH_LARGE=1 $(GO) test -p 1 -run '^$$' -bench . -benchtime 1x -count $(COUNT) -timeout 120m ./stream/ ./suggest/ ./contacts/contactsio/ | tee .bench/latest.txt
+
+# The load test at full size: 200 users x 10,000 contacts through the three
+# pipelines under a 256 MiB limit (tens of minutes on 2 cores); see the
+# README, "Load test". USERS=4 LOADTEST_CONTACTS=500 for a quick run.
+USERS ?= 200
+LOADTEST_CONTACTS ?= 10000
+loadtest:
+	cd examples/loadtest && $(GO) run . -users $(USERS) -contacts $(LOADTEST_CONTACTS) -html loadtest-report.html

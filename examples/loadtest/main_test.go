@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/kithhq/kith/internal/pgtest"
+)
+
+// smallArgs is the load test at the size make test runs.
+func smallArgs(t *testing.T, html string) []string {
+	return []string{"-users", "4", "-contacts", "500", "-events", "200", "-concurrency", "2",
+		"-progress", "plain", "-every", "1s", "-html", html, "-db", pgtest.UniqueName("kith_loadtest")}
+}
+
+// The load test at a small size: every check passes, the summary has a
+// row per pipeline and the memory figures, the report is one file that
+// needs no network, and headless chromium renders its charts.
+func TestLoadTest(t *testing.T) {
+	dir := t.TempDir()
+	html := filepath.Join(dir, "report.html")
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), smallArgs(t, html), &out, &errOut)
+	t.Logf("output:\n%s%s", out.String(), errOut.String())
+	if code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	text := out.String()
+	for _, want := range []string{
+		"kith load test: 4 users x 500 contacts (200 events each)",
+		"contacts = each account's people: 2000 contacts stored, 0 lost, 0 extra",
+		"no duplicate google_resource_name: 0 duplicates",
+		"pending suggestions = each run's result, none duplicated",
+		"peak RSS", "peak Go heap", "breaker ", "report: " + html,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if strings.Contains(text, "FAIL") {
+		t.Errorf("a check failed")
+	}
+	for _, p := range pipelineNames {
+		if !regexp.MustCompile(`(?m)^\s*` + p + `\s+4\s+0\s+\d`).MatchString(text) {
+			t.Errorf("no summary row with 4 users and 0 errors for %s", p)
+		}
+	}
+	if !regexp.MustCompile(`events stored = the fake's events in range: (\d+) stored of (\d+), 0 lost, 0 extra`).MatchString(text) {
+		t.Errorf("events check line missing")
+	}
+
+	b, err := os.ReadFile(html)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(b)
+	if regexp.MustCompile(`<(script|link)[^>]+(src|href)=`).MatchString(page) {
+		t.Errorf("the report loads an external asset")
+	}
+	for _, want := range []string{"echarts.init(", `"Go heap"`, `"RSS"`, `"limit"`, "Per-user duration by pipeline", "PASS"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+
+	if _, err := chromium(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI installs chromium (.ci/run): %v", err)
+		}
+		t.Skipf("screenshot not checked: %v", err)
+	}
+	shot := filepath.Join(dir, "report.png")
+	if err := screenshot(context.Background(), html, shot); err != nil {
+		t.Fatal(err)
+	}
+	st, err := readPNGStats(shot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot %dx%d, %.1f%% not white, %d colours", st.Width, st.Height, 100*st.NonWhite, st.Colors)
+	// A blank page, or a page with the tables but no chart drawn (the
+	// script failed), is almost all white with a few grey tones; the
+	// charts' lines, bars and anti-aliased text add hundreds of colours.
+	if st.Width != screenshotWidth || st.Height != screenshotHeight || st.NonWhite < 0.03 || st.Colors < 200 {
+		t.Errorf("screenshot looks empty: %+v", st)
+	}
+}
+
+// The checks can fail: a contact lost and a suggestion's contact
+// duplicated are found, and the exit code is 1.
+func TestChecksFail(t *testing.T) {
+	beforeVerify = func(ctx context.Context, db *sqlx.DB, users []uuid.UUID) error {
+		_, err := db.ExecContext(ctx, `DELETE FROM kith.contacts WHERE id = (SELECT id FROM kith.contacts
+			WHERE user_id = $1 AND NOT EXISTS (SELECT 1 FROM kith.suggestions s WHERE s.user_id = $1 AND s.contact_id = contacts.id)
+			LIMIT 1)`, users[0])
+		return err
+	}
+	t.Cleanup(func() { beforeVerify = nil })
+	var out bytes.Buffer
+	args := []string{"-users", "1", "-contacts", "50", "-events", "10", "-progress", "plain", "-html", "", "-db", pgtest.UniqueName("kith_loadtest")}
+	code := run(context.Background(), args, &out, &out)
+	if code != 1 || !strings.Contains(out.String(), "FAIL  contacts = each account's people: 49 contacts stored, 1 lost, 0 extra") {
+		t.Errorf("exit code %d, output:\n%s", code, out.String())
+	}
+}
+
+func TestFlags(t *testing.T) {
+	for _, args := range [][]string{{"-users", "0"}, {"-memlimit", "lots"}, {"-progress", "fancy"}, {"-png", "x.png", "-html", ""}, {"extra"}} {
+		var out bytes.Buffer
+		if code := run(context.Background(), args, &out, &out); code != 2 {
+			t.Errorf("%q: exit code %d, want 2 (%s)", args, code, out.String())
+		}
+	}
+	if n, err := parseBytes("256MiB"); n != 256<<20 || err != nil {
+		t.Errorf("parseBytes 256MiB = %d, %v", n, err)
+	}
+}
