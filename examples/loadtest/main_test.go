@@ -85,12 +85,16 @@ func TestLoadTest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("screenshot %dx%d, %.1f%% not white, %d colours", st.Width, st.Height, 100*st.NonWhite, st.Colors)
-	// A blank page, or a page with the tables but no chart drawn (the
-	// script failed), is almost all white with a few grey tones; the
-	// charts' lines, bars and anti-aliased text add hundreds of colours.
-	if st.Width != screenshotWidth || st.Height != screenshotHeight || st.NonWhite < 0.03 || st.Colors < 200 {
+	t.Logf("screenshot %dx%d, %.1f%% not white, %d colours, series pixels %v", st.Width, st.Height, 100*st.NonWhite, st.Colors, st.Series)
+	if st.Width != screenshotWidth || st.Height != screenshotHeight || st.NonWhite < 0.03 {
 		t.Errorf("screenshot looks empty: %+v", st)
+	}
+	// The tables alone (the charts' script failed) have no pixel of the
+	// series' colours; drawn charts have lines and bars of each.
+	for _, c := range seriesColors {
+		if st.Series[c] < 100 {
+			t.Errorf("screenshot has %d pixels of %s: a chart is not drawn", st.Series[c], c)
+		}
 	}
 }
 

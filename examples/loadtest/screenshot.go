@@ -70,7 +70,13 @@ type pngStats struct {
 	Width, Height int
 	NonWhite      float64 // fraction of pixels
 	Colors        int
+	// Series counts the pixels of each chart series colour (within a
+	// small distance, for anti-aliasing), by colour as "#rrggbb".
+	Series map[string]int
 }
+
+// seriesColors are the colours the report's charts draw with.
+var seriesColors = []string{"#1f77b4", "#2ca02c", "#9467bd", "#d62728", "#ff7f0e"}
 
 func readPNGStats(path string) (pngStats, error) {
 	f, err := os.Open(path)
@@ -90,12 +96,24 @@ func imageStats(img image.Image) pngStats {
 	s := pngStats{Width: b.Dx(), Height: b.Dy()}
 	colors := map[uint32]bool{}
 	nonWhite := 0
+	s.Series = map[string]int{}
+	var want [][3]int
+	for _, c := range seriesColors {
+		var r, g, b int
+		fmt.Sscanf(c, "#%02x%02x%02x", &r, &g, &b)
+		want = append(want, [3]int{r, g, b})
+	}
 	for y := b.Min.Y; y < b.Max.Y; y++ {
 		for x := b.Min.X; x < b.Max.X; x++ {
 			r, g, bl, _ := img.At(x, y).RGBA()
 			r8, g8, b8 := r>>8, g>>8, bl>>8
 			if r8 < 240 || g8 < 240 || b8 < 240 {
 				nonWhite++
+			}
+			for i, w := range want {
+				if abs(int(r8)-w[0])+abs(int(g8)-w[1])+abs(int(b8)-w[2]) <= 24 {
+					s.Series[seriesColors[i]]++
+				}
 			}
 			if len(colors) < 100_000 {
 				colors[r8<<16|g8<<8|b8] = true
@@ -107,4 +125,11 @@ func imageStats(img image.Image) pngStats {
 		s.NonWhite = float64(nonWhite) / float64(n)
 	}
 	return s
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
