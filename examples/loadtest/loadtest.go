@@ -128,7 +128,8 @@ func loadTest(ctx context.Context, o options, stdout, stderr io.Writer) (*result
 	start := time.Now()
 	var trMu sync.Mutex
 	breaker, err := memguard.New(memguard.Config{
-		Name: "loadtest",
+		Name:   "loadtest",
+		Reader: breakerReader,
 		OnStateChange: func(t memguard.Transition) {
 			trMu.Lock()
 			r.transitions = append(r.transitions, transition{At: time.Since(start), From: t.From, To: t.To, InUse: t.InUse})
@@ -265,6 +266,10 @@ func loadTest(ctx context.Context, o options, stdout, stderr io.Writer) (*result
 	}
 	return r, nil
 }
+
+// breakerReader, if set, is the breaker's memory reader instead of the
+// process's (tests script pressure with it).
+var breakerReader memguard.Reader
 
 // beforeVerify, if set, runs between the pipelines and the checks (tests
 // use it to damage the data and see the checks fail).

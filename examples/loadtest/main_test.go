@@ -13,6 +13,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/kithhq/kith/internal/pgtest"
+	"github.com/kithhq/kith/memguard/memguardtest"
 )
 
 // smallArgs is the load test at the size make test runs.
@@ -113,6 +114,31 @@ func TestChecksFail(t *testing.T) {
 	code := run(context.Background(), args, &out, &out)
 	if code != 1 || !strings.Contains(out.String(), "FAIL  contacts = each account's people: 49 contacts stored, 1 lost, 0 extra") {
 		t.Errorf("exit code %d, output:\n%s", code, out.String())
+	}
+}
+
+// Under memory pressure (a scripted breaker reader: hard from its second
+// read, for at least the breaker's 1 s hold) users are refused, put back
+// and run again: the breaker trips, users are requeued, and every check
+// still passes: nothing lost, nothing twice.
+func TestUnderPressure(t *testing.T) {
+	const limit = 256 << 20
+	low, high := memguardtest.Mem(limit/10, limit), memguardtest.Mem(limit*95/100, limit)
+	breakerReader = memguardtest.NewReader(low, high, high, high, high, high, low)
+	t.Cleanup(func() { breakerReader = nil })
+	var out bytes.Buffer
+	args := []string{"-users", "3", "-contacts", "300", "-events", "50", "-progress", "plain", "-html", "", "-db", pgtest.UniqueName("kith_loadtest")}
+	code := run(context.Background(), args, &out, &out)
+	t.Logf("output:\n%s", out.String())
+	if code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	m := regexp.MustCompile(`breaker\s+(\d+) trips to hard, \d+ to soft, (\d+) batches stopped, (\d+) users requeued`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatal("no breaker line")
+	}
+	if m[1] == "0" || m[3] == "0" {
+		t.Errorf("trips %s, users requeued %s: want both > 0", m[1], m[3])
 	}
 }
 

@@ -273,7 +273,7 @@ func memoryChart(r *result) *charts.Line {
 	c := charts.NewLine()
 	c.SetGlobalOptions(append(baseOpts("memory", "Memory over time",
 		fmt.Sprintf("MiB; limit %.0f MiB, breaker hard at 90%%; vertical lines: breaker trips to hard (red) and soft (orange)", mib(r.limit))),
-		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "seconds", NameLocation: "middle", NameGap: 28}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "seconds", NameLocation: "middle", NameGap: 28, Max: "dataMax"}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: "MiB"}),
 		charts.WithColorsOpts(opts.Colors{"#1f77b4", "#2ca02c", "#9467bd", "#d62728", "#ff7f0e"}),
 	)...)
@@ -371,7 +371,7 @@ func progressChart(r *result) *charts.Line {
 	c := charts.NewLine()
 	c.SetGlobalOptions(append(baseOpts("progress", "Users finished per pipeline",
 		"the three pipelines run at the same time, each user going contacts, then calendar, then suggest"),
-		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "seconds", NameLocation: "middle", NameGap: 28}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "seconds", NameLocation: "middle", NameGap: 28, Max: "dataMax"}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: "users", Max: r.opts.users}),
 		charts.WithColorsOpts(opts.Colors{"#1f77b4", "#2ca02c", "#ff7f0e"}),
 	)...)
