@@ -166,16 +166,17 @@ func loadTest(ctx context.Context, o options, stdout, stderr io.Writer) (*result
 			}})
 			return err
 		},
-		pCalendar: boundedAll(breaker, func(ctx context.Context, u uuid.UUID) finish {
-			t0 := time.Now()
-			rep, err := calSync.SyncUser(ctx, u)
-			f := finish{user: u, dur: time.Since(t0), retries: rep.List.Retries, err: err}
-			for _, c := range rep.Calendars {
-				f.items += c.Events
-				f.retries += c.Retries
-			}
-			return f
-		}),
+		pCalendar: func(ctx context.Context, us iter.Seq2[uuid.UUID, error], conc int, done func(finish)) error {
+			_, err := calSync.SyncAll(ctx, us, calendar.AllOptions{Concurrency: conc, Progress: func(p calendar.Progress) {
+				f := finish{user: p.UserID, dur: p.Report.Duration, retries: p.Report.List.Retries, err: p.Err}
+				for _, c := range p.Report.Calendars {
+					f.items += c.Events
+					f.retries += c.Retries
+				}
+				done(f)
+			}})
+			return err
+		},
 		pSuggest: func(ctx context.Context, us iter.Seq2[uuid.UUID, error], conc int, done func(finish)) error {
 			_, err := gen.GenerateAll(ctx, us, suggest.AllOptions{Concurrency: conc, Progress: func(p suggest.Progress) {
 				if p.Err == nil && !p.Result.Superseded {

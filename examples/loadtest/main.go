@@ -11,8 +11,8 @@
 //  1. contacts: googlesync.Syncer.SyncAll (a full pass into an empty
 //     database), then a stand-in for the user setting how often to keep in
 //     touch with most of their contacts (one UPDATE per user; not timed);
-//  2. calendar: calendar.Syncer.SyncUser (calendar list, primary calendar,
-//     meetings applied to last-contact dates);
+//  2. calendar: calendar.Syncer.SyncAll (each user's calendar list, primary
+//     calendar, meetings applied to last-contact dates);
 //  3. suggestions: suggest.Generator.GenerateAll.
 //
 // The process runs under a memory limit: GOMEMLIMIT if set, else -memlimit

@@ -38,7 +38,7 @@ type finish struct {
 }
 
 // allFunc runs a batch of users through one pipeline at most conc at a time
-// (SyncAll, GenerateAll, or calendarAll), calling done once per finished
+// (the libraries' SyncAll or GenerateAll), calling done once per finished
 // user, possibly concurrently. It stops early with an error matching
 // memguard.ErrMemoryPressure when the breaker refuses a new user.
 type allFunc func(ctx context.Context, users iter.Seq2[uuid.UUID, error], conc int, done func(finish)) error
@@ -223,44 +223,6 @@ func waitBelowHard(ctx context.Context, b memguard.Breaker) error {
 		}
 	}
 	return nil
-}
-
-// boundedAll runs one per-user function over users, at most conc at once,
-// checking the breaker before each user like the libraries' SyncAll: the
-// calendar pipeline's SyncAll until calendar has one.
-func boundedAll(b memguard.Breaker, one func(ctx context.Context, u uuid.UUID) finish) allFunc {
-	return func(ctx context.Context, users iter.Seq2[uuid.UUID, error], conc int, done func(finish)) error {
-		sem := make(chan struct{}, conc)
-		var wg sync.WaitGroup
-		var stopErr error
-		for u, err := range users {
-			if err != nil {
-				stopErr = err
-				break
-			}
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-			}
-			if ctx.Err() != nil {
-				stopErr = ctx.Err()
-				break
-			}
-			if err := b.Check(ctx); err != nil {
-				<-sem
-				stopErr = err
-				break
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer func() { <-sem }()
-				done(one(ctx, u))
-			}()
-		}
-		wg.Wait()
-		return stopErr
-	}
 }
 
 // percentile returns the p-th percentile (0..100) of ds by nearest rank.
