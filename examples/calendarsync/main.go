@@ -177,6 +177,10 @@ type meeting struct {
 	note       string   // what the rules make of it
 }
 
+// displayNames are the names invitations give people who are not
+// contacts.
+var displayNames = map[string]string{"joan@bletchley.example": "Joan Clarke"}
+
 func at(day, hour, min int) time.Time { return time.Date(2026, 10, day, hour, min, 0, 0, time.UTC) }
 
 var meetings = []meeting{
@@ -226,7 +230,7 @@ func (m meeting) event(self, team, calendarID string) *gcal.Event {
 		if slices.Contains(m.declined, a) {
 			r = "declined"
 		}
-		ev.Attendees = append(ev.Attendees, &gcal.EventAttendee{Email: a, ResponseStatus: r})
+		ev.Attendees = append(ev.Attendees, &gcal.EventAttendee{Email: a, DisplayName: displayNames[a], ResponseStatus: r})
 	}
 	for i := range m.extra {
 		ev.Attendees = append(ev.Attendees, &gcal.EventAttendee{Email: fmt.Sprintf("staff%d@corp.example", i), ResponseStatus: "accepted"})
