@@ -69,11 +69,10 @@ func (s *Syncer) SyncUser(ctx context.Context, userID uuid.UUID) (UserReport, er
 	return rep, err
 }
 
-func (s *Syncer) syncUser(ctx context.Context, userID uuid.UUID) (UserReport, error) {
+func (s *Syncer) syncUser(ctx context.Context, userID uuid.UUID) (rep UserReport, err error) {
 	start := time.Now()
-	rep := UserReport{UserID: userID, Calendars: []Report{}}
-	defer func() { rep.Duration = time.Since(start) }()
-	var err error
+	rep = UserReport{UserID: userID, Calendars: []Report{}}
+	defer func() { rep.Duration = time.Since(start) }() // rep is the result: the deferred write is returned
 	if rep.List, err = s.syncList(ctx, userID); err != nil {
 		return rep, err
 	}

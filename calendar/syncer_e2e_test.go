@@ -89,6 +89,9 @@ func TestSameMeetingInTwoCalendarsThroughTheSyncer(t *testing.T) {
 		!slices.ContainsFunc(rep.Calendars, func(r calendar.Report) bool { return r.CalendarID == team }) {
 		t.Fatalf("synced %+v", rep.Calendars)
 	}
+	if rep.Duration <= 0 || rep.Duration < rep.Calendars[0].Duration {
+		t.Errorf("SyncUser's duration %v, its first calendar's %v", rep.Duration, rep.Calendars[0].Duration)
+	}
 	if n := e.count(`SELECT count(*) FROM kith.calendar_events WHERE user_id = $1 AND ical_uid = 'design-review@google.com'`, e.user); n != 2 {
 		t.Errorf("%d stored copies of the meeting, want 2 (one per calendar)", n)
 	}
