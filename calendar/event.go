@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kithhq/kith/contacts"
+	"github.com/kithhq/kith/internal/argcheck"
 )
 
 // Event statuses, as Google gives them.
@@ -109,13 +110,37 @@ type eventRow struct {
 	Names            []string   `json:"names"`
 }
 
-// checkID refuses an empty or over-long identifier.
+// checkID refuses an empty or over-long identifier, and one PostgreSQL
+// cannot store (invalid UTF-8, a NUL byte).
 func checkID(field, id string) error {
 	if id == "" {
 		return invalid("%s: required", field)
 	}
-	if n := utf8.RuneCountInString(id); n > maxIDLen || !utf8.ValidString(id) {
-		return invalid("%s: %d characters or invalid UTF-8 (at most %d)", field, n, maxIDLen)
+	if err := checkText(field, id); err != nil {
+		return err
+	}
+	if n := utf8.RuneCountInString(id); n > maxIDLen {
+		return invalid("%s: %d characters, more than %d", field, n, maxIDLen)
+	}
+	return nil
+}
+
+// checkText refuses text PostgreSQL cannot store (invalid UTF-8, a NUL
+// byte) before any statement, naming the field, never the value.
+func checkText(field, s string) error {
+	if err := argcheck.Text(s); err != nil {
+		return invalid("%s: %v", field, err)
+	}
+	return nil
+}
+
+// checkNUL refuses a NUL byte, which no text column or jsonb string can
+// hold, in a field whose invalid UTF-8 is cleaned rather than refused
+// (encoding/json replaces it; names are cut to valid UTF-8; an invalid
+// address is ignored).
+func checkNUL(field, s string) error {
+	if strings.IndexByte(s, 0) >= 0 {
+		return invalid("%s: %v", field, argcheck.ErrNUL)
 	}
 	return nil
 }
@@ -157,6 +182,9 @@ func row(i int, e *Event) (eventRow, error) {
 	if e.End.Before(e.Start) {
 		return eventRow{}, bad("End: before Start")
 	}
+	if err := checkNUL("ETag", e.ETag); err != nil {
+		return eventRow{}, bad("%v", strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": "))
+	}
 	if len(e.ETag) > maxETagLen {
 		return eventRow{}, bad("ETag: %d bytes, more than %d", len(e.ETag), maxETagLen)
 	}
@@ -170,6 +198,9 @@ func row(i int, e *Event) (eventRow, error) {
 		u := e.Updated
 		r.Updated = &u
 	}
+	if err := checkNUL("OrganizerEmail", e.OrganizerEmail); err != nil {
+		return eventRow{}, bad("%v", strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": "))
+	}
 	if k, err := contacts.NormalizeEmail(e.OrganizerEmail); err == nil {
 		r.OrganizerEmail = k
 	}
@@ -177,6 +208,11 @@ func row(i int, e *Event) (eventRow, error) {
 	seen := make(map[string]bool, len(e.Attendees))
 	for j := range e.Attendees {
 		a := &e.Attendees[j]
+		for _, f := range [...]struct{ name, s string }{{"Email", a.Email}, {"DisplayName", a.DisplayName}} {
+			if err := checkNUL(f.name, f.s); err != nil {
+				return eventRow{}, bad("Attendees[%d].%v", j, strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": "))
+			}
+		}
 		key, err := contacts.NormalizeEmail(a.Email)
 		resource := a.Resource || (err == nil && strings.HasSuffix(key, resourceDomain))
 		if resource {

@@ -1,6 +1,7 @@
 package calendar
 
 import (
+	"strings"
 	"time"
 
 	gcal "google.golang.org/api/calendar/v3"
@@ -46,7 +47,9 @@ func mapEvent(g *gcal.Event, loc *time.Location, zones *zoneCache) (Event, bool)
 				continue
 			}
 			e.Attendees = append(e.Attendees, Attendee{
-				Email: a.Email, DisplayName: a.DisplayName, ResponseStatus: a.ResponseStatus,
+				// A NUL byte, which WriteEvents refuses, is dropped from
+				// the one free-text field: a name must not stop the sync.
+				Email: a.Email, DisplayName: strings.ReplaceAll(a.DisplayName, "\x00", ""), ResponseStatus: a.ResponseStatus,
 				Self: a.Self, Organizer: a.Organizer, Resource: a.Resource,
 			})
 		}

@@ -122,15 +122,19 @@ ON CONFLICT (user_id, calendar_id) DO UPDATE SET full_pass = c.full_pass + 1, up
 RETURNING full_pass`
 
 // endFullPassSQL deletes the events of calendar $2 of user $1 that full
-// pass $3 did not return, if $3 is still the calendar's latest pass.
+// pass $3 did not return, if $3 is still the calendar's latest pass, and
+// returns the calendar's latest pass (NULL when the calendar is unknown)
+// with the count.
 const endFullPassSQL = `
-WITH d AS (
+WITH c AS (
+    SELECT full_pass FROM kith.calendars WHERE user_id = $1 AND calendar_id = $2
+), d AS (
     DELETE FROM kith.calendar_events e
     WHERE e.user_id = $1 AND e.calendar_id = $2 AND e.pass <> $3
-      AND EXISTS (SELECT 1 FROM kith.calendars c WHERE c.user_id = $1 AND c.calendar_id = $2 AND c.full_pass = $3)
+      AND (SELECT full_pass FROM c) = $3
     RETURNING 1
 )
-SELECT count(*) FROM d`
+SELECT (SELECT full_pass FROM c), (SELECT count(*) FROM d)`
 
 // lockWatermarkSQL creates user $1's watermark if missing ("nothing
 // applied yet") and locks it until the transaction ends. It runs as its

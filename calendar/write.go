@@ -2,6 +2,7 @@ package calendar
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 
 	"github.com/google/uuid"
@@ -108,7 +109,10 @@ func (s *Store) BeginFullPass(ctx context.Context, userID uuid.UUID, calendarID 
 // after the last page of the pass was written, in the same transaction
 // as that page and the new sync token: a pass that fails part way never
 // calls it, so it deletes nothing. If a later pass of the calendar began
-// meanwhile, it deletes nothing and returns 0.
+// meanwhile, it deletes nothing and returns 0. A pass that BeginFullPass
+// never returned for this user and calendar (a number beyond the
+// calendar's latest pass, or a calendar with no pass at all) is an error
+// wrapping ErrInvalid, and nothing is deleted.
 //
 // Deleted events never move a last-contact date back: what they applied
 // stays applied.
@@ -122,9 +126,14 @@ func (s *Store) EndFullPass(ctx context.Context, userID uuid.UUID, calendarID st
 	if pass <= 0 {
 		return 0, invalid("pass %d: must be > 0 (from BeginFullPass)", pass)
 	}
+	var latest sql.NullInt64
 	var n int
-	if err := s.db.QueryRowContext(ctx, s.q.endFullPass, userID, calendarID, pass).Scan(&n); err != nil {
+	if err := s.db.QueryRowContext(ctx, s.q.endFullPass, userID, calendarID, pass).Scan(&latest, &n); err != nil {
 		return 0, fail(err, "end full pass of user %s", userID)
+	}
+	if !latest.Valid || latest.Int64 < pass {
+		return 0, invalid("pass %d: not begun for this calendar of user %s (latest pass %d; BeginFullPass numbers them)",
+			pass, userID, latest.Int64)
 	}
 	return n, nil
 }

@@ -6,6 +6,8 @@ package argcheck
 import (
 	"errors"
 	"reflect"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -16,6 +18,28 @@ var ErrNilUser = errors.New("user ID is uuid.Nil")
 
 // ErrNilHandle is returned by Handle for a nil or typed-nil handle.
 var ErrNilHandle = errors.New("nil database handle")
+
+// ErrNUL is returned by Text for a string holding a NUL byte, which
+// PostgreSQL's text (and jsonb's strings) cannot hold: the driver would
+// fail with an error naming no field, or the statement with an encoding
+// error.
+var ErrNUL = errors.New("contains a NUL byte")
+
+// ErrUTF8 is returned by Text for a string that is not valid UTF-8.
+var ErrUTF8 = errors.New("not valid UTF-8")
+
+// Text refuses a string PostgreSQL's text type cannot hold: invalid UTF-8
+// or a NUL byte. Callers name the field (never the value: it may be
+// personal data) when they wrap the error.
+func Text(s string) error {
+	if !utf8.ValidString(s) {
+		return ErrUTF8
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return ErrNUL
+	}
+	return nil
+}
 
 // User refuses uuid.Nil.
 func User(id uuid.UUID) error {
