@@ -233,7 +233,31 @@ func row(i int, e *Event) (eventRow, error) {
 		r.Emails = append(r.Emails, key)
 		r.Names = append(r.Names, truncate(strings.TrimSpace(a.DisplayName), maxDisplayName))
 	}
+	sortAttendees(&r)
+	if r.AttendeeCount > MaxMaxAttendees {
+		// Too many people to count under any Rules: the addresses would
+		// only be stored, never read.
+		r.Emails, r.Names = []string{}, []string{}
+	}
 	return r, nil
+}
+
+// sortAttendees sorts r's addresses (their names alongside): an event's
+// stored attendees do not depend on the order Google listed them in.
+func sortAttendees(r *eventRow) {
+	if slices.IsSorted(r.Emails) {
+		return
+	}
+	idx := make([]int, len(r.Emails))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return strings.Compare(r.Emails[a], r.Emails[b]) })
+	emails, names := make([]string, len(idx)), make([]string, len(idx))
+	for k, i := range idx {
+		emails[k], names[k] = r.Emails[i], r.Names[i]
+	}
+	r.Emails, r.Names = emails, names
 }
 
 // response maps an attendee's response to the stored one.

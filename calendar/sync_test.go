@@ -124,8 +124,7 @@ func (e *syncEnv) snapshot() string {
 	var rows []string
 	err := e.db.SelectContext(context.Background(), &rows, `
 		SELECT format('%s|%s|%s|%s|%s|%s|%s', e.calendar_id, e.event_id, e.etag, e.start_at, e.end_at, e.self_response,
-		    (SELECT string_agg(a.email, ',' ORDER BY a.email) FROM kith.calendar_attendees a
-		      WHERE a.user_id = e.user_id AND a.calendar_id = e.calendar_id AND a.event_id = e.event_id))
+		    array_to_string(e.attendee_emails, ','))
 		FROM kith.calendar_events e WHERE e.user_id = $1
 		UNION ALL
 		SELECT format('contact|%s|%s', email, last_contact_date) FROM kith.contacts WHERE user_id = $1

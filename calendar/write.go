@@ -74,9 +74,9 @@ func (s *Store) WriteEvents(ctx context.Context, userID uuid.UUID, calendarID st
 	if err != nil {
 		return WriteResult{}, fail(err, "write events: encode page")
 	}
-	var ins, upd, del, ups, restamp, gone, att, wm int
+	var ins, upd, del, ups, restamp, wm int
 	err = s.db.QueryRowContext(ctx, s.q.writeEvents, userID, calendarID, string(payload), opts.Pass).
-		Scan(&ins, &upd, &del, &ups, &restamp, &gone, &att, &wm)
+		Scan(&ins, &upd, &del, &ups, &restamp, &wm)
 	if err != nil {
 		return WriteResult{}, fail(err, "write %d events of user %s", len(rs), userID)
 	}
