@@ -30,6 +30,18 @@
 // fan-out resumes rather than starting over, so a round enqueues each user
 // once.
 //
+// # Order within a user
+//
+// A user's pipelines run in order: contacts sync, calendar sync,
+// suggestions. The calendar sync moves last-contact dates of the contacts
+// its meetings' attendees match, so it must see the contacts the contacts
+// sync writes (ApplyInteractions' watermark does not revisit meetings
+// already applied), and the suggestions should see both. River has no
+// dependencies between jobs in its open-source edition, so a job whose
+// user still has a job of an earlier configured pipeline active snoozes
+// for Config.OrderSnooze (no attempt used), for at most Config.OrderWait
+// after it was inserted. Users do not wait for each other.
+//
 // # Failures
 //
 // Each worker checks Config.Breaker before it starts and answers memory

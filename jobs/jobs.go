@@ -118,6 +118,27 @@ type Config struct {
 	// (snoozes do not count). 0 means DefaultMaxAttempts; 1 to 100.
 	MaxAttempts int
 
+	// OrderWait bounds how long a user's job waits for the user's jobs
+	// of earlier pipelines: a user's pipelines run in order, contacts
+	// sync, then calendar sync, then suggestions, so that the calendar
+	// sync matches meetings against the contacts the contacts sync just
+	// wrote and the suggestions see both. A job whose user has a job of an
+	// earlier configured pipeline active (available, pending, scheduled,
+	// running or retryable) snoozes for OrderSnooze (no attempt used),
+	// until it has waited OrderWait since it was inserted; then it runs
+	// whatever the others do (a sync waiting out a long rate limit does
+	// not hold the user's suggestions back for ever). 0 means
+	// DefaultOrderWait; negative: no order, every job runs when fetched.
+	// The order needs the job's River client to be a
+	// river.Client[*sql.Tx] (riverdatabasesql); with another driver the
+	// jobs run unordered.
+	OrderWait time.Duration
+
+	// OrderSnooze is how long a job waiting for an earlier pipeline
+	// snoozes before it looks again. 0 means DefaultOrderSnooze; negative
+	// is refused.
+	OrderSnooze time.Duration
+
 	// Logger receives one line per job outcome other than success, with
 	// user IDs and counts only. nil discards.
 	Logger *slog.Logger
@@ -129,6 +150,9 @@ type Jobs struct {
 	db  kith.Beginner
 	cfg Config
 	log *slog.Logger
+	// earlier lists, per per-user kind, the kinds a job of that kind
+	// waits for (order.go).
+	earlier map[string][]string
 	// perUser makes the args of each per-user job the fan-out enqueues
 	// for a user, one per configured pipeline.
 	perUser []func(uuid.UUID) river.JobArgs
@@ -172,6 +196,7 @@ func New(db kith.Beginner, cfg Config) (*Jobs, error) {
 		{"FanOutTimeout", &cfg.FanOutTimeout, DefaultFanOutTimeout},
 		{"SyncTimeout", &cfg.SyncTimeout, DefaultSyncTimeout},
 		{"BusySnooze", &cfg.BusySnooze, DefaultBusySnooze},
+		{"OrderSnooze", &cfg.OrderSnooze, DefaultOrderSnooze},
 	} {
 		switch {
 		case *d.v == 0:
@@ -186,6 +211,9 @@ func New(db kith.Beginner, cfg Config) (*Jobs, error) {
 	case cfg.MaxAttempts < 1 || cfg.MaxAttempts > 100:
 		return nil, invalid("Config.MaxAttempts %d: must be in [1, 100]", cfg.MaxAttempts)
 	}
+	if cfg.OrderWait == 0 {
+		cfg.OrderWait = DefaultOrderWait
+	}
 	if cfg.Breaker == nil {
 		cfg.Breaker = memguard.Nop()
 	}
@@ -193,11 +221,10 @@ func New(db kith.Beginner, cfg Config) (*Jobs, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	j := &Jobs{db: db, cfg: cfg, log: log}
+	j := &Jobs{db: db, cfg: cfg, log: log, earlier: earlierKinds(cfg)}
 	// The syncs first: in a batch their jobs get the lower IDs, and River
-	// fetches by priority, scheduled time, then ID, so a user's suggestion
-	// job tends to start after the syncs and see what they wrote. Nothing
-	// depends on that order.
+	// fetches by priority, scheduled time, then ID, so a user's jobs tend
+	// to be fetched in pipeline order; Config.OrderWait makes it so.
 	if cfg.ContactsSync != nil {
 		j.perUser = append(j.perUser, func(u uuid.UUID) river.JobArgs { return ContactsSyncArgs{UserID: u} })
 	}

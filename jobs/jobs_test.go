@@ -407,6 +407,7 @@ func TestNewRefuses(t *testing.T) {
 		{"snooze", db, jobs.Config{Suggest: g, PressureSnooze: -1}},
 		{"timeout", db, jobs.Config{Suggest: g, SuggestTimeout: -1}},
 		{"attempts", db, jobs.Config{Suggest: g, MaxAttempts: -1}},
+		{"order snooze", db, jobs.Config{Suggest: g, OrderSnooze: -time.Second}},
 		{"typed nil breaker", db, jobs.Config{Suggest: g, Breaker: (*pressureBreaker)(nil)}},
 	} {
 		if _, err := jobs.New(c.db, c.cfg); !errors.Is(err, jobs.ErrInvalid) {

@@ -60,6 +60,9 @@ func (w *suggestWorker) Work(ctx context.Context, job *river.Job[SuggestArgs]) e
 
 func (w *suggestWorker) work(ctx context.Context, job *river.Job[SuggestArgs], user uuid.UUID) error {
 	j := w.j
+	if err := j.awaitEarlier(ctx, job.JobRow, user); err != nil {
+		return err
+	}
 	if err := j.cfg.Breaker.Check(ctx); err != nil {
 		if snooze := j.pressureSnooze(err); snooze != nil {
 			j.log.InfoContext(ctx, "jobs: memory pressure: snoozed", "kind", KindSuggest, "user_id", user, "job_id", job.ID, "snooze", j.cfg.PressureSnooze)

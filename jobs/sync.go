@@ -93,6 +93,9 @@ func (w *syncWorker[A]) Work(ctx context.Context, job *river.Job[A]) error {
 
 func (w *syncWorker[A]) work(ctx context.Context, job *river.Job[A], user uuid.UUID) error {
 	j := w.j
+	if err := j.awaitEarlier(ctx, job.JobRow, user); err != nil {
+		return err
+	}
 	if err := j.cfg.Breaker.Check(ctx); err != nil {
 		if snooze := j.pressureSnooze(err); snooze != nil {
 			j.log.InfoContext(ctx, "jobs: memory pressure: snoozed", "kind", w.kind, "user_id", user, "job_id", job.ID, "snooze", j.cfg.PressureSnooze)

@@ -52,6 +52,7 @@ func TestSyncJobOutcomes(t *testing.T) {
 		CalendarSync:   jobs.Sync(sync),
 		BusySnooze:     2 * time.Hour,
 		PressureSnooze: time.Hour,
+		OrderWait:      -1, // a snoozed contacts job does not hold the calendar job back
 	})
 	if err != nil {
 		t.Fatal(err)
