@@ -41,7 +41,7 @@ const (
 	envWorker = "KITH_JOBS_WORKER" // the worker's River client ID
 	envDSN    = "KITH_JOBS_DSN"
 	envDriver = "KITH_JOBS_DRIVER"
-	envHold   = "KITH_JOBS_HOLD" // hold this many suggestion jobs forever (the worker to kill)
+	envHold   = "KITH_JOBS_HOLD"   // hold this many suggestion jobs forever (the worker to kill)
 	envGoogle = "KITH_JOBS_GOOGLE" // base URL of the fake Google server the test process runs
 )
 
