@@ -19,7 +19,8 @@ demo:
 # examples/loadtest (a module of its own too) runs the load test at 4 users
 # x 500 contacts and renders its report in headless chromium. The suite
 # runs with lib/pq; then the packages that use the database run again with
-# pgx/v5/stdlib (kithtest honours KITH_TEST_DRIVER=pgx).
+# pgx/v5/stdlib (kithtest honours KITH_TEST_DRIVER=pgx), and so does jobs
+# (its worker processes then use a pgxpool with River's LISTEN/NOTIFY).
 PGX_PACKAGES ?= . ./contacts/... ./stream/ ./suggest/ ./calendar/ ./kithtest/ ./examples/... ./internal/gsync/
 test: check-fmt
 	$(GO) vet ./...
@@ -27,6 +28,7 @@ test: check-fmt
 	KITH_TEST_DRIVER=pgx $(GO) test -race -count=1 -timeout 20m $(PGX_PACKAGES)
 	cd memguard/memguardotel && $(GO) vet ./... && $(GO) test -race -count=1 ./...
 	cd jobs && $(GO) vet ./... && $(GO) test -race -count=1 -timeout 20m ./...
+	cd jobs && KITH_TEST_DRIVER=pgx $(GO) test -race -count=1 -timeout 20m ./...
 	cd examples/loadtest && $(GO) vet ./... && $(GO) test -race -count=1 -timeout 20m ./...
 
 check-fmt:

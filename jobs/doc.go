@@ -104,9 +104,15 @@
 //	err = client.Start(ctx)
 //
 // Only River's elected leader enqueues periodic jobs, so one fan-out runs
-// per period across all processes. With riverdatabasesql (lib/pq or
-// pgx/v5/stdlib pools) River polls for jobs (Config.FetchPollInterval,
-// 1 s by default); riverdatabasesql.NewWithPgxListener adds LISTEN/NOTIFY.
-// Hosts on a native pgx pool (riverpgxv5) can run the workers too, but the
-// fan-out inserts with a *sql.Tx and needs a *river.Client[*sql.Tx].
+// per period across all processes. With riverdatabasesql.New over a lib/pq
+// or pgx/v5/stdlib pool River polls for jobs (Config.FetchPollInterval,
+// 1 s by default). A host on pgx (a *pgxpool.Pool) gives kith and River a
+// *sql.DB over that pool and keeps LISTEN/NOTIFY:
+//
+//	db := sqlx.NewDb(stdlib.OpenDBFromPool(pool), "pgx")
+//	client, err := river.NewClient(riverdatabasesql.NewWithPgxListener(db.DB, pool), ...)
+//
+// (TestWorkerProcesses runs its workers this way under KITH_TEST_DRIVER=pgx).
+// riverpgxv5 is not supported: kith's handles are database/sql, and the
+// fan-out and the pipeline order need a river.Client[*sql.Tx].
 package jobs

@@ -3,6 +3,7 @@ package jobs_test
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -19,8 +20,11 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/jmoiron/sqlx"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/rivertype"
 	"golang.org/x/oauth2"
@@ -75,7 +79,7 @@ func workerMain() int {
 		fmt.Fprintf(os.Stderr, "worker %s: %v\n", id, err)
 		return 1
 	}
-	db, err := sqlx.Open(os.Getenv(envDriver), os.Getenv(envDSN))
+	db, driver, err := openWorkerDB(os.Getenv(envDriver), os.Getenv(envDSN))
 	if err != nil {
 		return fail(err)
 	}
@@ -116,7 +120,7 @@ func workerMain() int {
 	if hold > 0 {
 		middleware = append(middleware, &holder{n: int64(hold), out: out})
 	}
-	client, err := river.NewClient(riverdatabasesql.New(db.DB), &river.Config{
+	client, err := river.NewClient(driver, &river.Config{
 		ID:                   id,
 		Queues:               map[string]river.QueueConfig{jobs.Queue: {MaxWorkers: 8}},
 		Workers:              workers,
@@ -175,6 +179,39 @@ func workerMain() int {
 			}
 		}
 	}
+}
+
+// openWorkerDB opens a worker's pool as a host on that database/sql driver
+// would, with River's driver over it:
+//
+//   - lib/pq ("postgres"): a *sql.DB, riverdatabasesql.New (River polls);
+//   - pgx ("pgx"): a pgxpool.Pool, a *sql.DB over it
+//     (stdlib.OpenDBFromPool) for kith and River's work, and
+//     riverdatabasesql.NewWithPgxListener, which takes one connection of
+//     the pool for LISTEN/NOTIFY: new jobs are fetched when inserted.
+//
+// Either pool has room for the 8 workers (each sync holds one connection
+// for its run), River's own use, and the listener.
+func openWorkerDB(driverName, dsn string) (*sqlx.DB, riverdriver.Driver[*sql.Tx], error) {
+	if driverName != "pgx" {
+		db, err := sqlx.Open(driverName, dsn)
+		if err != nil {
+			return nil, nil, err
+		}
+		db.SetMaxOpenConns(20)
+		return db, riverdatabasesql.New(db.DB), nil
+	}
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg.MaxConns = 20
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	db := sqlx.NewDb(stdlib.OpenDBFromPool(pool), "pgx")
+	return db, riverdatabasesql.NewWithPgxListener(db.DB, pool), nil
 }
 
 // newSyncers returns the real Google Contacts and Calendar syncers over
