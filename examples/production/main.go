@@ -30,6 +30,8 @@
 //	kith_memguard_breaker_transitions_total{breaker,to} counter: level changes (to="hard" is a trip)
 //	kith_jobs_duration_seconds{pipeline,outcome}    histogram: every River job of kith's, outcome
 //	                                                completed|snoozed|cancelled|failed
+//	kith_sync_errors_total{pipeline,class}          counter: sync errors, class revoked|rate_limited|busy|
+//	                                                memory|google|timeout|other
 //	go_*, process_*                                 the Go runtime and the process (RSS)
 package main
 
@@ -81,6 +83,7 @@ import (
 // options are the command's flags.
 type options struct {
 	users   int    // users, each with a fake Google account
+	revoked int    // of which this many have revoked kith's Google grant
 	people  int    // people per account
 	events  int    // events per account's primary calendar
 	workers int    // River MaxWorkers of kith's queue
@@ -98,6 +101,7 @@ type hooks struct {
 func main() {
 	var o options
 	flag.IntVar(&o.users, "users", 20, "users, each with a fake Google account")
+	flag.IntVar(&o.revoked, "revoked", 1, "users whose Google grant is revoked (their sync jobs are cancelled)")
 	flag.IntVar(&o.people, "people", 500, "people in each fake account")
 	flag.IntVar(&o.events, "events", 300, "events in each fake account's primary calendar")
 	flag.IntVar(&o.workers, "workers", 8, "River workers of kith's queue")
@@ -125,8 +129,8 @@ func loopback(addr string) error {
 }
 
 func run(ctx context.Context, o options, out io.Writer, h hooks) error {
-	if o.users < 1 || o.people < 0 || o.events < 0 || o.workers < 1 {
-		return errors.New("-users and -workers must be positive, -people and -events not negative")
+	if o.users < 1 || o.people < 0 || o.events < 0 || o.workers < 1 || o.revoked < 0 || o.revoked > o.users {
+		return errors.New("-users and -workers must be positive, -people and -events not negative, -revoked at most -users")
 	}
 	if err := loopback(o.addr); err != nil {
 		return err
@@ -174,6 +178,10 @@ func run(ctx context.Context, o options, out io.Writer, h hooks) error {
 	}
 	monitor := memguard.NewMonitor(memguard.MonitorConfig{Recorder: recorder})
 	jobMetrics, err := newJobMetrics(meter)
+	if err != nil {
+		return err
+	}
+	syncErrors, err := newSyncErrors(ctx, meter)
 	if err != nil {
 		return err
 	}
@@ -234,7 +242,10 @@ func run(ctx context.Context, o options, out io.Writer, h hooks) error {
 	users := make([]uuid.UUID, o.users)
 	for i := range users {
 		users[i] = uuid.New()
-		fake.AddAccount(users[i].String(), googlefake.AccountConfig{People: o.people, Events: o.events})
+		a := fake.AddAccount(users[i].String(), googlefake.AccountConfig{People: o.people, Events: o.events})
+		if i < o.revoked {
+			a.Revoke()
+		}
 	}
 	slices.SortFunc(users, func(a, b uuid.UUID) int { return strings.Compare(a.String(), b.String()) })
 
@@ -255,8 +266,8 @@ func run(ctx context.Context, o options, out io.Writer, h hooks) error {
 	}
 	j, err := jobs.New(db, jobs.Config{
 		Suggest:      gen,
-		ContactsSync: jobs.Sync(people.Sync),
-		CalendarSync: jobs.Sync(cal.SyncUser),
+		ContactsSync: syncErrors.count(jobs.PipelineContactsSync, jobs.Sync(people.Sync)),
+		CalendarSync: syncErrors.count(jobs.PipelineCalendarSync, jobs.Sync(cal.SyncUser)),
 		Users:        sliceUsers(users),
 		Breaker:      breaker,
 		OrderSnooze:  200 * time.Millisecond,
@@ -295,8 +306,8 @@ func run(ctx context.Context, o options, out io.Writer, h hooks) error {
 		defer stop()
 		client.Stop(stopCtx) //nolint:errcheck // exiting
 	}()
-	fmt.Fprintf(out, "%d users (%d people, %d events each): one round of contacts sync, calendar sync and suggestions through River\n",
-		o.users, o.people, o.events)
+	fmt.Fprintf(out, "%d users (%d people, %d events each; %d with a revoked grant): one round of contacts sync, calendar sync and suggestions through River\n",
+		o.users, o.people, o.events, o.revoked)
 
 	// One round: every user's three jobs end.
 	ended := map[string]int{}
@@ -372,6 +383,58 @@ func newJobMetrics(meter metric.Meter) (*jobMetrics, error) {
 		return nil, err
 	}
 	return &jobMetrics{duration: h}, nil
+}
+
+// syncErrors counts the syncs' errors by pipeline and class:
+// kith.sync.errors{pipeline,class}, class revoked (the user must grant
+// access again: tell them), rate_limited (the job snoozes its
+// Retry-After), busy, memory, google (another Google error), timeout or
+// other.
+type syncErrors struct{ counter metric.Int64Counter }
+
+var syncErrorClasses = []string{"revoked", "rate_limited", "busy", "memory", "google", "timeout", "other"}
+
+func newSyncErrors(ctx context.Context, meter metric.Meter) (*syncErrors, error) {
+	c, err := meter.Int64Counter("kith.sync.errors",
+		metric.WithDescription("Google sync runs that ended with an error, by pipeline and class."))
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range []string{jobs.PipelineContactsSync, jobs.PipelineCalendarSync} {
+		for _, class := range syncErrorClasses {
+			c.Add(ctx, 0, metric.WithAttributes(attribute.String("pipeline", p), attribute.String("class", class)))
+		}
+	}
+	return &syncErrors{c}, nil
+}
+
+func (s *syncErrors) count(pipeline string, sync jobs.SyncFunc) jobs.SyncFunc {
+	return func(ctx context.Context, user uuid.UUID) error {
+		err := sync(ctx, user)
+		if err != nil {
+			s.counter.Add(ctx, 1, metric.WithAttributes(attribute.String("pipeline", pipeline), attribute.String("class", errorClass(err))))
+		}
+		return err
+	}
+}
+
+func errorClass(err error) string {
+	var rl *googlesync.RateLimitError
+	switch {
+	case errors.Is(err, googlesync.ErrAccessRevoked):
+		return "revoked"
+	case errors.As(err, &rl), errors.Is(err, googlesync.ErrRateLimited):
+		return "rate_limited"
+	case errors.Is(err, googlesync.ErrBusy):
+		return "busy"
+	case errors.Is(err, memguard.ErrMemoryPressure):
+		return "memory"
+	case errors.Is(err, googlesync.ErrGoogle):
+		return "google"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	}
+	return "other"
 }
 
 // pipelines names each kind's pipeline as the profile labels do.

@@ -48,7 +48,9 @@ func get(t *testing.T, url string) string {
 
 // The program runs one round of every pipeline through River and serves,
 // on loopback, Prometheus metrics of the breaker, the monitor (every
-// pipeline's operations) and the jobs of each pipeline, and pprof.
+// pipeline's operations), the jobs of each pipeline and the syncs' errors
+// (one user revoked the grant: both syncs count it, their jobs are
+// cancelled), and pprof.
 func TestMetricsAndProfiles(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -57,7 +59,7 @@ func TestMetricsAndProfiles(t *testing.T) {
 	errc := make(chan error, 1)
 	var out syncBuffer
 	go func() {
-		errc <- run(ctx, options{users: 3, people: 60, events: 40, workers: 4, addr: "127.0.0.1:0"}, &out,
+		errc <- run(ctx, options{users: 3, revoked: 1, people: 60, events: 40, workers: 4, addr: "127.0.0.1:0"}, &out,
 			hooks{ready: func(a string) { ready <- a }, roundDone: func() { close(done) }})
 	}()
 	deadline := time.NewTimer(5 * time.Minute)
@@ -97,6 +99,10 @@ func TestMetricsAndProfiles(t *testing.T) {
 		{"kith_jobs_duration_seconds_bucket", `pipeline="calendar_sync"`},
 		{"kith_jobs_duration_seconds_bucket", `pipeline="suggest"`},
 		{"kith_jobs_duration_seconds_count", `outcome="completed"`},
+		{"kith_sync_errors_total", `class="revoked",pipeline="contacts_sync"} 1`},
+		{"kith_sync_errors_total", `class="revoked",pipeline="calendar_sync"} 1`},
+		{"kith_sync_errors_total", `class="rate_limited",pipeline="contacts_sync"} 0`},
+		{"kith_jobs_duration_seconds_count", `outcome="cancelled",pipeline="contacts_sync"} 1`},
 		{"process_resident_memory_bytes", ""},
 	} {
 		found := false
@@ -117,7 +123,7 @@ func TestMetricsAndProfiles(t *testing.T) {
 	if err := <-errc; err != nil {
 		t.Errorf("run: %v", err)
 	}
-	if o := out.String(); !strings.Contains(o, "round done") || !strings.Contains(o, "9 jobs completed") {
+	if o := out.String(); !strings.Contains(o, "round done") || !strings.Contains(o, "7 jobs completed, 2 cancelled") {
 		t.Errorf("output:\n%s", o)
 	}
 }
