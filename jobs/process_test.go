@@ -198,22 +198,23 @@ func workerMain() int {
 //     riverdatabasesql.NewWithPgxListener, which takes one connection of
 //     the pool for LISTEN/NOTIFY: new jobs are fetched when inserted.
 //
-// Either pool has room for the 8 workers (each sync holds one connection
-// for its run), River's own use, and the listener.
+// Either pool has room for the 8 workers (a sync holds one connection for
+// its run, and takes a second while its TokenSource reads public.grants),
+// River's own use, and the listener: 2 × 8 + 10.
 func openWorkerDB(driverName, dsn string) (*sqlx.DB, riverdriver.Driver[*sql.Tx], error) {
 	if driverName != "pgx" {
 		db, err := sqlx.Open(driverName, dsn)
 		if err != nil {
 			return nil, nil, err
 		}
-		db.SetMaxOpenConns(20)
+		db.SetMaxOpenConns(26)
 		return db, riverdatabasesql.New(db.DB), nil
 	}
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg.MaxConns = 20
+	cfg.MaxConns = 26
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
 		return nil, nil, err

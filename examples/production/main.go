@@ -222,9 +222,10 @@ func run(ctx context.Context, o options, out io.Writer, h hooks) error {
 		return err
 	}
 	defer db.Close()
-	// One connection per running job (a sync holds one for its whole
-	// run), and room for River's own (fetches, completions, leadership).
-	db.SetMaxOpenConns(o.workers + 10)
+	// Two connections per running job (a sync holds one for its whole
+	// run and may take a second briefly), and room for River's own
+	// (fetches, completions, leadership).
+	db.SetMaxOpenConns(2*o.workers + 10)
 	if err := kith.Migrate(ctx, db, kith.MigrateOptions{}); err != nil {
 		return err
 	}
