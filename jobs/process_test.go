@@ -57,20 +57,20 @@ var testAccount = googlefake.AccountConfig{People: 40, Events: 60, Anchor: now}
 var processUsers = flag.Int("jobs.users", 200, "users in TestWorkerProcesses (the full run: 1000)")
 
 // rescueAfter is River's RescueStuckJobsAfter in the worker processes:
-// seconds, so the test sees a killed worker's jobs rescued. The timeouts
-// are generous for what the jobs do (a page or two each): the machines that
-// run the test may be loaded several times over, and a job that outlives
-// its timeout fails and runs again, which the test counts as a duplicate.
-// Every job's
-// timeout is shorter (jobTimeout for the per-user jobs, fanOutTimeout for
-// the fan-out, which inserts every user's jobs while the workers already
-// run the first ones): River's rescuer leaves a job alone until its
-// timeout has passed. The rescuer runs every 30 s (not configurable),
-// which sets the length of the kill -9 test.
+// seconds, so the test sees a killed worker's jobs rescued. River's rescuer
+// also leaves a job alone until its kind's timeout has passed, so each
+// timeout bounds how long its jobs wait for rescue: jobTimeout for the
+// per-user jobs (a page or two each, but the machines that run the test
+// may be loaded several times over, and a job that outlives its timeout
+// fails and runs again, which the test counts as a duplicate), and
+// fanOutTimeout for the fan-out, which inserts every user's jobs while the
+// workers already run the first ones (at 1,000 users on a machine at load
+// 30 it took longer than 25 s). The rescuer runs every 30 s (not
+// configurable), which sets the length of the kill -9 test.
 const (
-	rescueAfter   = 30 * time.Second
+	rescueAfter   = 25 * time.Second
 	jobTimeout    = 20 * time.Second
-	fanOutTimeout = 25 * time.Second
+	fanOutTimeout = 5 * time.Minute
 )
 
 // workerMain is one worker process: a River client working kith's queue on
@@ -407,7 +407,7 @@ func reportVictim(db *sqlx.DB, w *workerProc, events chan<- workerEvent) {
 // moved by meetings) and suggestions equal what one process computes by
 // running the same syncs and GenerateAll over a second database with the
 // same users. In "kill -9" one worker is killed while it holds jobs it
-// started: River's rescuer (RescueStuckJobsAfter 30 s) hands them to the
+// started: River's rescuer (RescueStuckJobsAfter 25 s) hands them to the
 // others, and nothing is lost or duplicated. -jobs.users sets the number
 // of users (200; the full run is -jobs.users=1000, see the README).
 func TestWorkerProcesses(t *testing.T) {
