@@ -1,13 +1,21 @@
 package googlesync_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"github.com/google/uuid"
 	"google.golang.org/api/people/v1"
@@ -33,7 +41,13 @@ import (
 // in this process: its work (generating and encoding pages) is in the
 // figures and in the Go heap. 100,000 people only with KITH_BENCH_LARGE=1:
 //
-//	KITH_BENCH_LARGE=1 go test -run '^$' -bench Sync -benchtime 1x -count 3 ./contacts/googlesync/
+//	KITH_BENCH_LARGE=1 go test -run '^$' -bench 'Sync$' -benchtime 1x -count 3 ./contacts/googlesync/
+//
+// CPU time, which the machine's other load does not inflate, is reported
+// beside the wall time: the Go process's (the fake server included) and
+// the PostgreSQL server's, per page of the full pass and per person of
+// both. KITH_BENCH_SYNC_CPUPROFILE=path writes a Go CPU profile of each
+// full pass alone to path.<people>.
 func BenchmarkSync(b *testing.B) {
 	sizes := []int{10_000}
 	if os.Getenv("KITH_BENCH_LARGE") == "1" {
@@ -58,14 +72,31 @@ func benchSync(b *testing.B, n int) {
 	b.StartTimer()
 
 	peak := heappeak.Start()
+	pg0, pgOK := serverCPU(ctx, e.db)
+	if path := os.Getenv("KITH_BENCH_SYNC_CPUPROFILE"); path != "" {
+		// The full pass alone (the naive sync's work stays out).
+		f, err := os.Create(fmt.Sprintf("%s.%d", path, n))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			b.Fatal(err)
+		}
+	}
+	goCPU0 := processCPU()
 	t0 := time.Now()
 	rep, err := e.syncer.Sync(ctx, e.user)
 	full := time.Since(t0)
+	goCPU := processCPU() - goCPU0
+	pprof.StopCPUProfile()
+	pg1, _ := serverCPU(ctx, e.db)
 	fullPeak := peak.Stop()
 	if err != nil || rep.Inserted != n {
 		b.Fatalf("full: %v %+v", err, rep)
 	}
-	fetch, write := times.take()
+	fetch, wait, write := times.take()
+	pages := float64(rep.Pages)
 
 	changed := n / 100
 	for i := range changed {
@@ -89,6 +120,7 @@ func benchSync(b *testing.B, n int) {
 	}
 	user := uuid.New()
 	peak = heappeak.Start()
+	npg0, _ := serverCPU(ctx, naiveDB)
 	t0 = time.Now()
 	var all []*people.Person
 	err = svc.People.Connections.List("people/me").PersonFields(googlesync.PersonFields).PageSize(1000).
@@ -116,13 +148,21 @@ func benchSync(b *testing.B, n int) {
 		b.Fatal(err)
 	}
 	naive := time.Since(t0)
+	npg1, _ := serverCPU(ctx, naiveDB)
 	naivePeak := peak.Stop()
 
 	b.ReportMetric(float64(n)/full.Seconds(), "full-people/s")
 	b.ReportMetric(full.Seconds(), "full-s")
 	b.ReportMetric(heappeak.MiB(fullPeak), "full-peak-MiB")
 	b.ReportMetric(fetch.Seconds()/full.Seconds()*100, "full-fetch-%")
+	b.ReportMetric(wait.Seconds()/full.Seconds()*100, "full-wait-%")
 	b.ReportMetric(write.Seconds()/full.Seconds()*100, "full-write-%")
+	b.ReportMetric(goCPU.Seconds()/pages*1000, "full-go-cpu-ms/page")
+	if pgOK {
+		b.ReportMetric((pg1-pg0).Seconds()/pages*1000, "full-pg-cpu-ms/page")
+		b.ReportMetric((npg1-npg0).Seconds()/float64(n)*1e6, "naive-pg-cpu-us/person")
+		b.ReportMetric((pg1-pg0).Seconds()/float64(n)*1e6, "full-pg-cpu-us/person")
+	}
 	b.ReportMetric(float64(changed)/incr.Seconds(), "incr-people/s")
 	b.ReportMetric(incr.Seconds()*1000, "incr-ms")
 	b.ReportMetric(heappeak.MiB(incrPeak), "incr-peak-MiB")
@@ -131,10 +171,13 @@ func benchSync(b *testing.B, n int) {
 	b.ReportMetric(naive.Seconds()/full.Seconds(), "x-naive")
 }
 
-// pageTimes sums the fetch and write durations of the sync's page logs.
+// pageTimes sums the fetch, wait and write durations of the sync's page
+// logs: fetch is the fetching goroutine's time per page (call, decoding,
+// mapping), wait the writing loop's wait for the next page, write its
+// transaction.
 type pageTimes struct {
-	mu           sync.Mutex
-	fetch, write time.Duration
+	mu                 sync.Mutex
+	fetch, wait, write time.Duration
 }
 
 func (h *pageTimes) Enabled(context.Context, slog.Level) bool { return true }
@@ -150,6 +193,8 @@ func (h *pageTimes) Handle(_ context.Context, r slog.Record) error {
 		switch a.Key {
 		case "fetch":
 			h.fetch += a.Value.Duration()
+		case "wait":
+			h.wait += a.Value.Duration()
 		case "write":
 			h.write += a.Value.Duration()
 		}
@@ -158,11 +203,11 @@ func (h *pageTimes) Handle(_ context.Context, r slog.Record) error {
 	return nil
 }
 
-func (h *pageTimes) take() (fetch, write time.Duration) {
+func (h *pageTimes) take() (fetch, wait, write time.Duration) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	fetch, write, h.fetch, h.write = h.fetch, h.write, 0, 0
-	return fetch, write
+	fetch, wait, write, h.fetch, h.wait, h.write = h.fetch, h.wait, h.write, 0, 0, 0
+	return fetch, wait, write
 }
 
 // BenchmarkFullPass is the full pass alone (10,000 people, pages of
@@ -180,4 +225,59 @@ func BenchmarkFullPass(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(10_000*b.N)/b.Elapsed().Seconds(), "people/s")
+}
+
+// serverCPU reads the CPU time used so far by the PostgreSQL server of db
+// (the postmaster, its live children and the children it reaped), when
+// it runs on this machine (kithtest's throwaway cluster); ok is false
+// otherwise. Other processes' load does not inflate it, unlike wall time.
+func serverCPU(ctx context.Context, db *sqlx.DB) (cpu time.Duration, ok bool) {
+	var dir string
+	if err := db.QueryRowContext(ctx, `SELECT setting FROM pg_settings WHERE name = 'data_directory'`).Scan(&dir); err != nil {
+		return 0, false
+	}
+	pidFile, err := os.ReadFile(filepath.Join(dir, "postmaster.pid"))
+	if err != nil {
+		return 0, false
+	}
+	master, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(pidFile), "\n", 2)[0]))
+	if err != nil {
+		return 0, false
+	}
+	procs, _ := filepath.Glob("/proc/[0-9]*/stat")
+	var ticks int64
+	for _, p := range procs {
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		// Fields after the command name, which is in parentheses.
+		i := bytes.LastIndexByte(raw, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(raw[i+1:]))
+		if len(f) < 15 {
+			continue
+		}
+		pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(p)))
+		ppid, _ := strconv.Atoi(f[1])
+		num := func(k int) int64 { v, _ := strconv.ParseInt(f[k], 10, 64); return v }
+		switch {
+		case pid == master: // utime, stime, cutime, cstime
+			ticks += num(11) + num(12) + num(13) + num(14)
+		case ppid == master:
+			ticks += num(11) + num(12)
+		}
+	}
+	return time.Duration(ticks) * time.Second / 100, true // USER_HZ is 100 on Linux
+}
+
+// processCPU is this process's user + system CPU time so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -46,7 +46,9 @@ func crashAt(t *testing.T, e *env, chain googlefake.Chain, page int) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("crash at page %d: err %v, report %+v", page, err, rep)
 	}
-	if rep.Pages != page-1 {
+	// Page `page` is fetched while page-1 is written: the cancel may cut
+	// that write too.
+	if rep.Pages != page-1 && rep.Pages != max(page-2, 0) {
 		t.Errorf("crash at page %d: %d pages written", page, rep.Pages)
 	}
 	if sc.Fired() != 1 {
@@ -76,7 +78,7 @@ func TestCrashAtEveryPageThenRerun(t *testing.T) {
 			crashAt(t, e, googlefake.FullChain, page)
 			st, err := e.syncer.Status(ctx, e.user)
 			if err != nil || st.LastRun == nil || st.LastRun.Outcome != "cancelled" {
-				t.Errorf("status after the crash: %+v, %v", st, err)
+				t.Errorf("status after the crash: %+v %+v, %v", st, st.LastRun, err)
 			}
 			if rep := e.sync(ctx); rep.Kind != googlesync.Full || rep.Pages != 4 {
 				t.Errorf("rerun: %+v", rep)

@@ -11,3 +11,9 @@ func MapPerson(p *people.Person) contacts.Contact {
 	m, _ := mapPerson(p)
 	return m.Contact
 }
+
+// MapGooglePerson maps p as a sync page does.
+func MapGooglePerson(p *people.Person) contacts.GooglePerson {
+	m, _ := mapPerson(p)
+	return contacts.GooglePerson{Contact: m.Contact, PreviousResourceNames: m.PreviousResourceNames, Groups: m.Groups}
+}

@@ -2,8 +2,13 @@ package googlesync
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"google.golang.org/api/people/v1"
+
+	"github.com/kithhq/kith/contacts"
+	"github.com/kithhq/kith/internal/gsync"
 )
 
 // groupFields is the groupFields mask of contactGroups.list.
@@ -45,4 +50,120 @@ func fetchGroupPage(ctx context.Context, svc *people.Service, pageToken string) 
 		call = call.PageToken(pageToken)
 	}
 	return call.Context(ctx).Do()
+}
+
+// fetchedPage is one page of a chain, fetched and mapped ahead of its
+// write, or the error that ended the chain.
+type fetchedPage struct {
+	n        int // 1-based page number in the chain
+	page     contacts.GooglePage
+	seen     int // people in the page, deleted ones included
+	st       mapStats
+	last     bool   // no nextPageToken: the chain's last page
+	nextPage string // the page token of the page after it
+	nextSync string // the last page's nextSyncToken
+	retries  int
+	fetch    time.Duration // the call, its retries and the mapping
+	err      error
+}
+
+// fetcher reads one chain's pages in order on a goroutine of its own, one
+// page ahead of the writes: while page N is written, page N+1 is fetched
+// (after the breaker's check), decoded and mapped, then waits to be taken.
+// So at most two pages are in memory, whatever the chain's length. The
+// first error (Google's, the breaker's, the context's) is handed over in
+// order, after the pages before it, and ends the goroutine.
+type fetcher struct {
+	pages  chan fetchedPage
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// fetchAhead starts reading the chain (incremental from syncToken, full
+// when it is ""); pass is the full-pass marker of the pages. Call stop
+// when done with it, whatever happened.
+func (s *Syncer) fetchAhead(ctx context.Context, svc *people.Service, kind Kind, syncToken string, pass int64, mem *gsync.Peak) *fetcher {
+	ctx, cancel := context.WithCancel(ctx)
+	f := &fetcher{pages: make(chan fetchedPage), cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(f.done)
+		pageToken := ""
+		for n := 1; ; n++ {
+			fp := s.fetchOne(ctx, svc, kind, syncToken, pageToken, n, pass, mem)
+			select {
+			case f.pages <- fp:
+			case <-ctx.Done():
+				return
+			}
+			if fp.err != nil || fp.last {
+				return
+			}
+			pageToken = fp.nextPage
+		}
+	}()
+	return f
+}
+
+// next returns the chain's next page, or its error; a cancelled ctx
+// returns ctx's error at once.
+func (f *fetcher) next(ctx context.Context) fetchedPage {
+	select {
+	case fp := <-f.pages:
+		return fp
+	case <-ctx.Done():
+		return fetchedPage{err: ctx.Err()}
+	}
+}
+
+// stop ends the goroutine (an ongoing call is cancelled) and waits for it
+// to be gone.
+func (f *fetcher) stop() {
+	f.cancel()
+	<-f.done
+}
+
+// fetchOne checks the breaker, fetches page n of a chain (retried as the
+// policy says: the first page of a full pass with the long rate-limit
+// delay) and maps it.
+func (s *Syncer) fetchOne(ctx context.Context, svc *people.Service, kind Kind, syncToken, pageToken string, n int, pass int64, mem *gsync.Peak) fetchedPage {
+	fp := fetchedPage{n: n}
+	if fp.err = s.breaker.Check(ctx); fp.err != nil {
+		return fp
+	}
+	policy := s.retry
+	if kind == Full && n == 1 {
+		policy = s.firstPageRetry
+	}
+	t0 := time.Now()
+	resp, retries, err := gsync.Do(ctx, policy, func(ctx context.Context) (*people.ListConnectionsResponse, error) {
+		return fetchPage(ctx, svc, s.pageSize, syncToken, pageToken)
+	})
+	fp.retries = retries
+	if err != nil {
+		fp.err = err
+		return fp
+	}
+	mem.Sample()
+	fp.nextPage, fp.nextSync = resp.NextPageToken, resp.NextSyncToken
+	fp.last = fp.nextPage == ""
+	if !fp.last && fp.nextPage == pageToken {
+		fp.err = fmt.Errorf("%w: page %d repeated its page token", ErrGoogle, n)
+		return fp
+	}
+	if fp.last && fp.nextSync == "" {
+		fp.err = errNoSyncToken
+		return fp
+	}
+	live, deleted, st := mapPage(resp.Connections)
+	fp.page = contacts.GooglePage{
+		People: make([]contacts.GooglePerson, len(live)), Deleted: deleted,
+		Policy: s.policy, Pass: pass, SyncedAt: s.now(),
+	}
+	for i := range live {
+		fp.page.People[i] = contacts.GooglePerson{Contact: live[i].Contact,
+			PreviousResourceNames: live[i].PreviousResourceNames, Groups: live[i].Groups}
+	}
+	fp.seen, fp.st = len(resp.Connections), st
+	fp.fetch = time.Since(t0)
+	return fp
 }

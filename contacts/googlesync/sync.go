@@ -320,60 +320,35 @@ func (s *Syncer) syncGroups(ctx context.Context, conn *sql.Conn, store *contacts
 var errNoSyncToken = fmt.Errorf("%w: the last page had no nextSyncToken", ErrGoogle)
 
 // pass reads one chain of pages, incremental from syncToken or full when
-// it is "", and writes each page in its own transaction.
+// it is "", and writes each page in its own transaction, in order. Page
+// N+1 is fetched while page N is written (fetchAhead), never further
+// ahead; the first failure of either ends the pass, and pass returns only
+// once the fetching goroutine is gone.
 func (s *Syncer) pass(ctx context.Context, conn *sql.Conn, store *contacts.Store, fwd *txDB, svc *people.Service,
 	userID uuid.UUID, syncToken string, mem *gsync.Peak, rep *Report) error {
 	kind, pass := Incremental, int64(0)
 	if syncToken == "" {
 		kind, pass = Full, newPass()
 	}
-	pageToken := ""
-	for page := 1; ; page++ {
-		if err := s.breaker.Check(ctx); err != nil {
-			return err
-		}
-		policy := s.retry
-		if kind == Full && page == 1 {
-			policy = s.firstPageRetry
-		}
+	f := s.fetchAhead(ctx, svc, kind, syncToken, pass, mem)
+	defer f.stop()
+	for {
 		t0 := time.Now()
-		resp, retries, err := gsync.Do(ctx, policy, func(ctx context.Context) (*people.ListConnectionsResponse, error) {
-			return fetchPage(ctx, svc, s.pageSize, syncToken, pageToken)
-		})
-		rep.Retries += retries
-		if err != nil {
-			return err
+		fp := f.next(ctx)
+		wait := time.Since(t0)
+		rep.Retries += fp.retries
+		if fp.err != nil {
+			return fp.err
 		}
-		mem.Sample()
-		fetched := time.Since(t0)
-		nextPage, nextSync := resp.NextPageToken, resp.NextSyncToken
-		last := nextPage == ""
-		if !last && nextPage == pageToken {
-			return fmt.Errorf("%w: page %d repeated its page token", ErrGoogle, page)
-		}
-		if last && nextSync == "" {
-			return errNoSyncToken
-		}
-		live, deleted, st := mapPage(resp.Connections)
-		gp := contacts.GooglePage{
-			People: make([]contacts.GooglePerson, len(live)), Deleted: deleted,
-			Policy: s.policy, Pass: pass, SyncedAt: s.now(),
-		}
-		for i := range live {
-			gp.People[i] = contacts.GooglePerson{Contact: live[i].Contact,
-				PreviousResourceNames: live[i].PreviousResourceNames, Groups: live[i].Groups}
-		}
-		seen := len(resp.Connections)
-		resp = nil // let the page's JSON go before the write
 		var res contacts.GooglePageResult
 		reconciled := 0
 		t1 := time.Now()
-		err = inTx(ctx, conn, fwd, func() error {
+		err := inTx(ctx, conn, fwd, func() error {
 			var err error
-			if res, err = store.ApplyGooglePage(ctx, userID, gp, contacts.GooglePageOptions{SkipInvalid: true}); err != nil {
-				return private(err, fmt.Sprintf("write page %d", page))
+			if res, err = store.ApplyGooglePage(ctx, userID, fp.page, contacts.GooglePageOptions{SkipInvalid: true}); err != nil {
+				return private(err, fmt.Sprintf("write page %d", fp.n))
 			}
-			if !last {
+			if !fp.last {
 				return nil
 			}
 			if kind == Full {
@@ -381,7 +356,7 @@ func (s *Syncer) pass(ctx context.Context, conn *sql.Conn, store *contacts.Store
 					return private(err, "reconcile")
 				}
 			}
-			if err := s.ledger.SaveToken(ctx, fwd.tx, userID, resource, s.storedToken(nextSync), kind); err != nil {
+			if err := s.ledger.SaveToken(ctx, fwd.tx, userID, resource, s.storedToken(fp.nextSync), kind); err != nil {
 				return private(err, "save token")
 			}
 			return nil
@@ -390,19 +365,18 @@ func (s *Syncer) pass(ctx context.Context, conn *sql.Conn, store *contacts.Store
 			return err
 		}
 		rep.Pages++
-		rep.Seen += seen
-		rep.addMapped(st)
+		rep.Seen += fp.seen
+		rep.addMapped(fp.st)
 		rep.addPage(res)
 		if reconciled > 0 {
 			rep.addReconciled(reconciled, s.policy)
 		}
-		s.log.DebugContext(ctx, "googlesync: page", "user_id", userID.String(), "page", page, "kind", string(kind),
-			"people", seen, "inserted", res.Inserted, "updated", res.Updated, "unchanged", res.Unchanged,
-			"retries", retries, "fetch", fetched, "write", time.Since(t1), "duration", time.Since(t0))
-		if last {
+		s.log.DebugContext(ctx, "googlesync: page", "user_id", userID.String(), "page", fp.n, "kind", string(kind),
+			"people", fp.seen, "inserted", res.Inserted, "updated", res.Updated, "unchanged", res.Unchanged,
+			"retries", fp.retries, "fetch", fp.fetch, "wait", wait, "write", time.Since(t1))
+		if fp.last {
 			return nil
 		}
-		pageToken = nextPage
 	}
 }
 
