@@ -97,7 +97,9 @@ func TestWriteFailureStopsFetching(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	t.Cleanup(func() { e.db.ExecContext(ctx, `DROP TRIGGER IF EXISTS refuse ON kith.contacts; DROP FUNCTION IF EXISTS refuse()`) })
+	t.Cleanup(func() {
+		e.db.ExecContext(ctx, `DROP TRIGGER IF EXISTS refuse ON kith.contacts; DROP FUNCTION IF EXISTS refuse()`)
+	})
 	rep, err := e.syncer.Sync(ctx, e.user)
 	if err == nil || rep.Pages != 2 {
 		t.Fatalf("sync with a refused page: %v, report %+v", err, rep)

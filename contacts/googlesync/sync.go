@@ -362,6 +362,12 @@ func (s *Syncer) pass(ctx context.Context, conn *sql.Conn, store *contacts.Store
 			return nil
 		})
 		if err != nil {
+			if cerr := ctx.Err(); cerr != nil {
+				// Cancelled during the write: the driver's error (a
+				// cancelled statement, a transaction rolled back under
+				// it) says less than the cause.
+				return cerr
+			}
 			return err
 		}
 		rep.Pages++

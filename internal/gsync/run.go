@@ -3,6 +3,8 @@ package gsync
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"strings"
 
 	"github.com/google/uuid"
@@ -106,7 +108,15 @@ func (r *Runner) Run(ctx context.Context, spec RunSpec) (err error) {
 		}
 		kind, counts := spec.Record()
 		run.Kind = kind
-		if _, ferr := r.Ledger.FinishRun(context.WithoutCancel(ctx), conn, run, counts, runErr); ferr != nil && err == nil {
+		_, ferr := r.Ledger.FinishRun(context.WithoutCancel(ctx), conn, run, counts, runErr)
+		if errors.Is(ferr, driver.ErrBadConn) || errors.Is(ferr, sql.ErrConnDone) {
+			// A statement cut by the cancelled ctx leaves the pinned
+			// connection unusable (both drivers drop it): the record is
+			// finished on another one of the pool. The lock goes with the
+			// broken connection's session.
+			_, ferr = r.Ledger.FinishRun(context.WithoutCancel(ctx), r.Pool, run, counts, runErr)
+		}
+		if ferr != nil && err == nil {
 			err = r.Private(ferr, "finish run")
 		}
 		if p != nil {
