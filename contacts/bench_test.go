@@ -11,14 +11,14 @@ import (
 	"github.com/kithhq/kith/kithtest"
 )
 
-// BenchmarkUpsertGoogle writes pages of 1,000 synced contacts for a new
-// user: one UpsertGoogle statement per page, against one INSERT per
+// BenchmarkGooglePageVsCreate writes pages of 1,000 synced contacts for a new
+// user: one ApplyGooglePage call per page, against one INSERT per
 // contact (Store.Create in a loop, inside one transaction so that only the
 // statements differ, not the commits). The "refresh" variant upserts a
 // page of contacts that all exist with a new etag (every row conflicts).
 //
-//	go test -run '^$' -bench UpsertGoogle -benchtime 20x -count 5 ./contacts/
-func BenchmarkUpsertGoogle(b *testing.B) {
+//	go test -run '^$' -bench GooglePageVsCreate -benchtime 20x -count 5 ./contacts/
+func BenchmarkGooglePageVsCreate(b *testing.B) {
 	const page = 1000
 	db := kithtest.DB(b)
 	store, err := contacts.NewStore(db, contacts.Config{})
@@ -32,7 +32,7 @@ func BenchmarkUpsertGoogle(b *testing.B) {
 
 	b.Run("one_statement", func(b *testing.B) {
 		for b.Loop() {
-			res, err := store.UpsertGoogle(ctx, uuid.New(), googlePage(page, "v1"), contacts.UpsertOptions{})
+			res, err := writeGooglePage(ctx, store, uuid.New(), googlePage(page, "v1"), contacts.GooglePageOptions{})
 			if err != nil || res.Inserted != page {
 				b.Fatal(res, err)
 			}
@@ -60,13 +60,13 @@ func BenchmarkUpsertGoogle(b *testing.B) {
 	})
 	b.Run("refresh", func(b *testing.B) {
 		user := uuid.New()
-		if _, err := store.UpsertGoogle(ctx, user, googlePage(page, "v0"), contacts.UpsertOptions{}); err != nil {
+		if _, err := writeGooglePage(ctx, store, user, googlePage(page, "v0"), contacts.GooglePageOptions{}); err != nil {
 			b.Fatal(err)
 		}
 		i := 0
 		for b.Loop() {
 			i++
-			res, err := store.UpsertGoogle(ctx, user, googlePage(page, fmt.Sprint("v", i)), contacts.UpsertOptions{})
+			res, err := writeGooglePage(ctx, store, user, googlePage(page, fmt.Sprint("v", i)), contacts.GooglePageOptions{})
 			if err != nil || res.Updated != page {
 				b.Fatal(res, err)
 			}

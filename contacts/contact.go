@@ -48,9 +48,8 @@ type Contact struct {
 	Source          string     // where the contact came from ("manual", "google", ...), at most 32 characters
 
 	// The sync owns these three: Create, Update and Patch never set, change
-	// or clear them; only Store.ApplyGooglePage (and Store.UpsertGoogle)
-	// writes them and Store.Unlink
-	// clears them.
+	// or clear them; only Store.ApplyGooglePage writes them and
+	// Store.Unlink clears them.
 	GoogleResourceName string     // "people/c123..." for contacts synced from Google, unique per user
 	GoogleETag         string     // the etag Google sent with the person
 	LastSyncedAt       *time.Time // when a sync last wrote this contact

@@ -119,7 +119,7 @@ func (e *ConflictError) Error() string {
 func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
 
 // A RowError is one row of a batch that was refused while the batch's
-// other rows were written (UpsertOptions.SkipInvalid).
+// other rows were written (GooglePageOptions.SkipInvalid).
 type RowError struct {
 	Row                int    // 1-based position in the batch
 	GoogleResourceName string // the row's resource name, as given

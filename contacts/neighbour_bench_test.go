@@ -214,14 +214,17 @@ var neighbourOps = []struct {
 		ids := s.pick(10)
 		return w.time(func() error { _, err := s.store.MarkContacted(ctx, s.user, ids, time.Now()); return err })
 	}},
-	{"UpsertGoogle", func(ctx context.Context, s *side, w *stopwatch) error {
+	{"ApplyGooglePage", func(ctx context.Context, s *side, w *stopwatch) error {
 		page := make([]contacts.Contact, 100)
 		for i := range page {
 			page[i] = contacts.Contact{Name: fmt.Sprintf("Google Bench %d", i), Source: "google",
 				GoogleResourceName: fmt.Sprintf("people/bench%d", i), GoogleETag: fmt.Sprintf("e%d", s.n)}
 		}
 		s.n++
-		return w.time(func() error { _, err := s.store.UpsertGoogle(ctx, s.user, page, contacts.UpsertOptions{}); return err })
+		return w.time(func() error {
+			_, err := writeGooglePage(ctx, s.store, s.user, page, contacts.GooglePageOptions{})
+			return err
+		})
 	}},
 	{"CreateMany", func(ctx context.Context, s *side, w *stopwatch) error {
 		batch := make([]contacts.Contact, 100)

@@ -104,7 +104,7 @@ func syncedPage(first int, etag string) []contacts.Contact {
 }
 
 // BenchmarkPageWrite writes pages of 1,000 synced contacts (one
-// UpsertGoogle statement each) into a new user and into a user with
+// ApplyGooglePage call each) into a new user and into a user with
 // 100,000 contacts, beside a 200,000-contact neighbour, and reports rows/s
 // for pages of new people, of changed people (every row has a new etag,
 // names and addresses unchanged: what a full pass's refresh is) and of
@@ -126,7 +126,7 @@ func BenchmarkPageWrite(b *testing.B) {
 		b.ReportMetric(0, "ns/op")
 	}
 	upsert := func(b *testing.B, u uuid.UUID, page []contacts.Contact, want [3]int) {
-		res, err := store.UpsertGoogle(ctx, u, page, contacts.UpsertOptions{})
+		res, err := writeGooglePage(ctx, store, u, page, contacts.GooglePageOptions{})
 		if err != nil || [3]int{res.Inserted, res.Updated, res.Unchanged} != want {
 			b.Fatalf("upsert = %+v, %v; want %v", res, err, want)
 		}

@@ -12,7 +12,6 @@ import (
 type queries struct {
 	insert, get, update, version, setArchived, delete, count, markContacted string
 	unlink, findByEmail                                                     string
-	upsertGoogle                                                            string
 	groups, createGroup, renameGroup, deleteGroup                           string
 	addMembers, removeMembers                                               string
 	bulk                                                                    bulkQueries
@@ -21,7 +20,7 @@ type queries struct {
 
 // userColumns are the columns an app writes (Create, Update, Patch), in
 // writeArgs order. The sync-owned columns (syncColumns) are not among
-// them: only UpsertGoogle and Unlink write those.
+// them: only ApplyGooglePage and Unlink write those.
 const userColumns = `name, email, other_emails, email_keys, phone, linkedin, instagram, x_handle,
 	other_social, location, time_zone, notes, last_contact_date, frequency, tags, archived, source,
 	circle, circle_assigned_at, circle_confidence, ai_suggested_circle`
@@ -94,7 +93,6 @@ func newQueries(schema string) queries {
 		findByEmail: `SELECT ` + contactsql.Full.Columns() + ` FROM kith.contacts
 			WHERE user_id = $1 AND id IN (SELECT contact_id FROM kith.contact_emails WHERE user_id = $1 AND email = $2)
 			ORDER BY id`,
-		upsertGoogle:  upsertGoogleSQL,
 		groups:        `SELECT id, user_id, name, created_at, updated_at FROM kith.groups WHERE user_id = $1 ORDER BY name, id`,
 		createGroup:   `INSERT INTO kith.groups (user_id, name, name_key) VALUES ($1, $2, $3) RETURNING id, user_id, name, created_at, updated_at`,
 		renameGroup:   `UPDATE kith.groups SET name = $3, name_key = $4, updated_at = now() WHERE user_id = $1 AND id = $2 RETURNING id, user_id, name, created_at, updated_at`,
@@ -106,7 +104,7 @@ func newQueries(schema string) queries {
 	}
 	for _, p := range []*string{
 		&q.insert, &q.get, &q.update, &q.version, &q.setArchived, &q.delete, &q.count, &q.markContacted,
-		&q.unlink, &q.findByEmail, &q.upsertGoogle,
+		&q.unlink, &q.findByEmail,
 		&q.groups, &q.createGroup, &q.renameGroup, &q.deleteGroup, &q.addMembers, &q.removeMembers,
 	} {
 		*p = dbschema.Qualify(*p, schema)

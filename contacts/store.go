@@ -45,7 +45,7 @@ const DefaultMaxFutureSkew = 24 * time.Hour
 // Writes are safe against concurrent writers: Update and Patch are
 // versioned (a stale copy is a *ConflictError), last-contact dates only
 // move forward, the fields the Google sync owns (resource name, etag,
-// last sync) are written only by ApplyGooglePage and UpsertGoogle and
+// last sync) are written only by ApplyGooglePage and
 // cleared only by Unlink and the Detach policy, and the Google writes
 // lock rows in a fixed order.
 //
@@ -122,7 +122,7 @@ func (s *Store) WithTx(tx kith.DB) (*Store, error) {
 // 1. c.ID, c.UserID, c.Version, c.GroupIDs, the created/updated times and
 // the sync-owned fields (GoogleResourceName, GoogleETag, LastSyncedAt) are
 // ignored: the store sets the first ones, and only the Google sync's
-// writes (ApplyGooglePage, UpsertGoogle) set the others. The stored contact is returned, normalized as Validate
+// write (ApplyGooglePage) sets the others. The stored contact is returned, normalized as Validate
 // describes.
 func (s *Store) Create(ctx context.Context, userID uuid.UUID, c Contact) (Contact, error) {
 	if err := checkUser(userID); err != nil {
@@ -326,8 +326,9 @@ func (s *Store) Patch(ctx context.Context, userID, id uuid.UUID, p ContactPatch,
 
 // Unlink detaches the contact id of userID from Google: it clears the
 // sync-owned fields (GoogleResourceName, GoogleETag, LastSyncedAt), so the
-// next sync of that person creates a new contact instead of updating this
-// one. Besides the Google sync's writes (ApplyGooglePage, UpsertGoogle),
+// next sync of that person no longer updates this one by its resource
+// name: it creates a new contact, unless the person shares an address with
+// this one, which ApplyGooglePage then links again. Besides the Google sync's write (ApplyGooglePage),
 // it is the only write that touches them. It
 // returns the stored contact.
 func (s *Store) Unlink(ctx context.Context, userID, id uuid.UUID) (Contact, error) {

@@ -222,10 +222,10 @@ func TestUserIsolation(t *testing.T) {
 		t.Errorf("FindByEmail leaked: %+v, %v", found, err)
 	}
 	// Same Google resource name is fine across users.
-	if _, err := s.UpsertGoogle(ctx, alice, googlePage(1, "e"), contacts.UpsertOptions{}); err != nil {
+	if _, err := writeGooglePage(ctx, s, alice, googlePage(1, "e"), contacts.GooglePageOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if res, err := s.UpsertGoogle(ctx, mallory, googlePage(1, "e"), contacts.UpsertOptions{}); err != nil || res.Inserted != 1 {
+	if res, err := writeGooglePage(ctx, s, mallory, googlePage(1, "e"), contacts.GooglePageOptions{}); err != nil || res.Inserted != 1 {
 		t.Errorf("same resource name for another user: %+v, %v", res, err)
 	}
 	got, err := s.Get(ctx, alice, c.ID)

@@ -24,34 +24,48 @@ func googlePage(n int, etag string) []contacts.Contact {
 	return page
 }
 
-// counts is Inserted, Updated, Unchanged of r.
-func counts(r contacts.UpsertResult) [3]int { return [3]int{r.Inserted, r.Updated, r.Unchanged} }
+// writeGooglePage writes contacts as one page of a Google sync: the
+// people of ApplyGooglePage, without groups or previous names, synced at
+// the first contact's LastSyncedAt when it has one, else now.
+func writeGooglePage(ctx context.Context, s *contacts.Store, user uuid.UUID, page []contacts.Contact, opts contacts.GooglePageOptions) (contacts.GooglePageResult, error) {
+	gp := contacts.GooglePage{People: make([]contacts.GooglePerson, len(page))}
+	for i := range page {
+		gp.People[i].Contact = page[i]
+	}
+	if len(page) > 0 && page[0].LastSyncedAt != nil {
+		gp.SyncedAt = *page[0].LastSyncedAt
+	}
+	return s.ApplyGooglePage(ctx, user, gp, opts)
+}
 
-func TestUpsertGoogle(t *testing.T) {
+// counts is Inserted, Updated, Unchanged of r.
+func counts(r contacts.GooglePageResult) [3]int { return [3]int{r.Inserted, r.Updated, r.Unchanged} }
+
+func TestGooglePageCounts(t *testing.T) {
 	t.Parallel()
 	s, ctx, user := newStore(t), context.Background(), uuid.New()
-	res, err := s.UpsertGoogle(ctx, user, googlePage(3, "v1"), contacts.UpsertOptions{})
+	res, err := writeGooglePage(ctx, s, user, googlePage(3, "v1"), contacts.GooglePageOptions{})
 	if err != nil || counts(res) != [3]int{3, 0, 0} {
 		t.Fatalf("first upsert = %+v, %v", res, err)
 	}
-	res, err = s.UpsertGoogle(ctx, user, googlePage(3, "v1"), contacts.UpsertOptions{})
+	res, err = writeGooglePage(ctx, s, user, googlePage(3, "v1"), contacts.GooglePageOptions{})
 	if err != nil || counts(res) != [3]int{0, 0, 3} {
 		t.Fatalf("same etags = %+v, %v", res, err)
 	}
 	page := googlePage(4, "v2")
 	page[0].Name, page[0].Notes, page[0].Frequency = "Renamed", "from google", contacts.FrequencyWeekly
-	res, err = s.UpsertGoogle(ctx, user, page, contacts.UpsertOptions{})
+	res, err = writeGooglePage(ctx, s, user, page, contacts.GooglePageOptions{})
 	if err != nil || counts(res) != [3]int{1, 3, 0} {
 		t.Fatalf("new etags = %+v, %v", res, err)
 	}
 }
 
-func TestUpsertGoogleKeepsUserFields(t *testing.T) {
+func TestGooglePageKeepsUserFields(t *testing.T) {
 	t.Parallel()
 	db := kithtest.DB(t)
 	s, _ := contacts.NewStore(db, contacts.Config{})
 	ctx, user := context.Background(), uuid.New()
-	if _, err := s.UpsertGoogle(ctx, user, googlePage(1, "v1"), contacts.UpsertOptions{}); err != nil {
+	if _, err := writeGooglePage(ctx, s, user, googlePage(1, "v1"), contacts.GooglePageOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	var id uuid.UUID
@@ -69,7 +83,7 @@ func TestUpsertGoogleKeepsUserFields(t *testing.T) {
 	}
 	page := googlePage(1, "v2")
 	page[0].Name, page[0].Email, page[0].Notes, page[0].Frequency = "New Name", "new@example.com", "", contacts.FrequencyNone
-	if _, err := s.UpsertGoogle(ctx, user, page, contacts.UpsertOptions{}); err != nil {
+	if _, err := writeGooglePage(ctx, s, user, page, contacts.GooglePageOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := s.Get(ctx, user, id)
@@ -82,12 +96,12 @@ func TestUpsertGoogleKeepsUserFields(t *testing.T) {
 	}
 }
 
-func TestUpsertGoogleRefusesBadBatches(t *testing.T) {
+func TestGooglePageRefusesBadPages(t *testing.T) {
 	t.Parallel()
 	s, ctx, user := newStore(t), context.Background(), uuid.New()
 	check := func(name string, page []contacts.Contact, field string, row int) {
 		t.Helper()
-		_, err := s.UpsertGoogle(ctx, user, page, contacts.UpsertOptions{})
+		_, err := writeGooglePage(ctx, s, user, page, contacts.GooglePageOptions{})
 		var fe *contacts.FieldError
 		if !errors.As(err, &fe) || fe.Field != field || fe.Row != row {
 			t.Errorf("%s: %v, want FieldError{%s, row %d}", name, err, field, row)
@@ -102,11 +116,11 @@ func TestUpsertGoogleRefusesBadBatches(t *testing.T) {
 	page = googlePage(5, "v")
 	page[4].Email = "broken"
 	check("bad email", page, "email", 5)
-	check("too large", make([]contacts.Contact, contacts.MaxUpsertBatch+1), "batch", 0)
+	check("too large", make([]contacts.Contact, contacts.MaxGooglePage+1), "people", 0)
 	if n, _ := s.Count(ctx, user, contacts.CountOptions{IncludeArchived: true}); n != 0 {
 		t.Fatalf("refused batches wrote %d contacts", n)
 	}
-	if res, err := s.UpsertGoogle(ctx, user, nil, contacts.UpsertOptions{}); err != nil || res.Inserted+res.Updated+res.Unchanged != 0 || res.Rejected == nil {
+	if res, err := writeGooglePage(ctx, s, user, nil, contacts.GooglePageOptions{}); err != nil || res.Inserted+res.Updated+res.Unchanged != 0 || res.Rejected == nil {
 		t.Fatalf("empty batch: %+v %v", res, err)
 	}
 }

@@ -280,14 +280,14 @@ func TestVersionsAndConflicts(t *testing.T) {
 func TestSyncThenStaleEdit(t *testing.T) {
 	t.Parallel()
 	s, ctx, user := newStore(t), context.Background(), uuid.New()
-	if _, err := s.UpsertGoogle(ctx, user, googlePage(1, "v1"), contacts.UpsertOptions{}); err != nil {
+	if _, err := writeGooglePage(ctx, s, user, googlePage(1, "v1"), contacts.GooglePageOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	found, _ := s.FindByEmail(ctx, user, "p0@example.com")
 	form := found[0]
 	page := googlePage(1, "v2")
 	page[0].Name, page[0].Email = "Renamed In Google", "new@example.com"
-	if _, err := s.UpsertGoogle(ctx, user, page, contacts.UpsertOptions{}); err != nil {
+	if _, err := writeGooglePage(ctx, s, user, page, contacts.GooglePageOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	form.Notes = "typed in the old form"
@@ -383,7 +383,7 @@ func TestSyncOwnedFields(t *testing.T) {
 	synced := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 	page := googlePage(1, "e1")
 	page[0].LastSyncedAt = &synced
-	if _, err := s.UpsertGoogle(ctx, user, page, contacts.UpsertOptions{}); err != nil {
+	if _, err := writeGooglePage(ctx, s, user, page, contacts.GooglePageOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	found, _ := s.FindByEmail(ctx, user, "p0@example.com")
@@ -416,7 +416,10 @@ func TestSyncOwnedFields(t *testing.T) {
 	if err != nil || got.GoogleResourceName != "" || got.GoogleETag != "" || got.LastSyncedAt != nil || got.Version != 4 {
 		t.Fatalf("Unlink: %+v, %v", got, err)
 	}
-	res, err := s.UpsertGoogle(ctx, user, googlePage(1, "e1"), contacts.UpsertOptions{})
+	// (A person sharing an address with it would be linked to it again.)
+	again := googlePage(1, "e1")
+	again[0].Email = "p0-elsewhere@example.com"
+	res, err := writeGooglePage(ctx, s, user, again, contacts.GooglePageOptions{})
 	if err != nil || res.Inserted != 1 {
 		t.Fatalf("sync after unlink: %+v, %v", res, err)
 	}
@@ -457,8 +460,8 @@ func TestDateBounds(t *testing.T) {
 		wantField(t, "Patch "+name, err, "last_contact_date")
 		page := googlePage(1, "e")
 		page[0].LastContactDate = ptr(at)
-		_, err = s.UpsertGoogle(ctx, user, page, contacts.UpsertOptions{})
-		wantField(t, "UpsertGoogle "+name, err, "last_contact_date")
+		_, err = writeGooglePage(ctx, s, user, page, contacts.GooglePageOptions{})
+		wantField(t, "ApplyGooglePage "+name, err, "last_contact_date")
 		_, err = s.Create(ctx, user, contacts.Contact{Name: "X", CircleAssignedAt: ptr(at)})
 		if !strings.Contains(name, "future") {
 			wantField(t, "Create circle_assigned_at "+name, err, "circle_assigned_at")
@@ -491,9 +494,9 @@ func TestDateBounds(t *testing.T) {
 	}
 }
 
-// TestUpsertGoogleConcurrentNoDeadlock runs sync workers over overlapping
+// TestGooglePageConcurrentNoDeadlock runs sync workers over overlapping
 // pages of one user, half of them given the page in reverse order.
-func TestUpsertGoogleConcurrentNoDeadlock(t *testing.T) {
+func TestGooglePageConcurrentNoDeadlock(t *testing.T) {
 	t.Parallel()
 	db := kithtest.DB(t)
 	s, _ := contacts.NewStore(db, contacts.Config{})
@@ -512,7 +515,7 @@ func TestUpsertGoogleConcurrentNoDeadlock(t *testing.T) {
 				if w%2 == 1 {
 					slices.Reverse(page)
 				}
-				if _, err := s.UpsertGoogle(ctx, user, page, contacts.UpsertOptions{}); err != nil {
+				if _, err := writeGooglePage(ctx, s, user, page, contacts.GooglePageOptions{}); err != nil {
 					errs <- fmt.Errorf("worker %d round %d: %w", w, r, err)
 				}
 			}
@@ -531,7 +534,7 @@ func TestUpsertGoogleConcurrentNoDeadlock(t *testing.T) {
 	}
 }
 
-func TestUpsertGoogleSkipInvalid(t *testing.T) {
+func TestGooglePageSkipInvalid(t *testing.T) {
 	t.Parallel()
 	s, ctx, user := newStore(t), context.Background(), uuid.New()
 	page := googlePage(6, "v1")
@@ -540,14 +543,14 @@ func TestUpsertGoogleSkipInvalid(t *testing.T) {
 	page[3].LastContactDate = ptr(time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC))
 	page[5].GoogleResourceName = page[2].GoogleResourceName
 
-	_, err := s.UpsertGoogle(ctx, user, page, contacts.UpsertOptions{})
+	_, err := writeGooglePage(ctx, s, user, page, contacts.GooglePageOptions{})
 	if fe := wantField(t, "default", err, "email"); fe != nil && fe.Row != 2 {
 		t.Errorf("row %d, want 2", fe.Row)
 	}
 	if n, _ := s.Count(ctx, user, contacts.CountOptions{IncludeArchived: true}); n != 0 {
 		t.Fatalf("a refused batch wrote %d", n)
 	}
-	res, err := s.UpsertGoogle(ctx, user, page, contacts.UpsertOptions{SkipInvalid: true})
+	res, err := writeGooglePage(ctx, s, user, page, contacts.GooglePageOptions{SkipInvalid: true})
 	if err != nil || counts(res) != [3]int{3, 0, 0} {
 		t.Fatalf("SkipInvalid: %+v, %v", res, err)
 	}
@@ -574,7 +577,7 @@ func TestUpsertGoogleSkipInvalid(t *testing.T) {
 	}
 	next := googlePage(1, "v2")
 	next[0].OtherEmails = []string{"alt0-new@example.com"}
-	if _, err := s.UpsertGoogle(ctx, user, next, contacts.UpsertOptions{}); err != nil {
+	if _, err := writeGooglePage(ctx, s, user, next, contacts.GooglePageOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if found, _ := s.FindByEmail(ctx, user, "alt0@example.com"); len(found) != 0 {
@@ -667,8 +670,8 @@ func TestNilUserRefused(t *testing.T) {
 			_, err := s.MarkContacted(ctx, nobody, []uuid.UUID{id}, time.Now())
 			return err
 		},
-		"UpsertGoogle": func() error {
-			_, err := s.UpsertGoogle(ctx, nobody, googlePage(1, "e"), contacts.UpsertOptions{SkipInvalid: true})
+		"ApplyGooglePage": func() error {
+			_, err := writeGooglePage(ctx, s, nobody, googlePage(1, "e"), contacts.GooglePageOptions{SkipInvalid: true})
 			return err
 		},
 		"Groups":          func() error { _, err := s.Groups(ctx, nobody); return err },
