@@ -26,7 +26,7 @@ func listCall(svc *people.Service, pageSize int, syncToken, pageToken string) *p
 	call := svc.People.Connections.List("people/me").
 		PersonFields(PersonFields).
 		PageSize(int64(pageSize)).
-		Sources(Sources...).
+		Sources(Sources()...).
 		RequestSyncToken(true)
 	if syncToken != "" {
 		call = call.SyncToken(syncToken)

@@ -36,11 +36,18 @@ import (
 // transfer and decode on each of up to 100,000 people per pass.
 const PersonFields = "addresses,emailAddresses,memberships,metadata,names,organizations,phoneNumbers,urls"
 
-// Sources are the read sources every call of a chain sends: the user's
+// Sources returns the read sources every connections.list call sends,
+// READ_SOURCE_TYPE_CONTACT and READ_SOURCE_TYPE_PROFILE: the user's
 // contacts and the Google profiles linked to them, which is also the
 // API's default. They are sent explicitly so that the chain's parameters
-// do not depend on a server-side default.
-var Sources = []string{"READ_SOURCE_TYPE_CONTACT", "READ_SOURCE_TYPE_PROFILE"}
+// do not depend on a server-side default. Each call returns a new slice:
+// what is sent cannot be changed.
+func Sources() []string { return []string{sourceContact, sourceProfile} }
+
+const (
+	sourceContact = "READ_SOURCE_TYPE_CONTACT"
+	sourceProfile = "READ_SOURCE_TYPE_PROFILE"
+)
 
 // NoName is the name of a contact whose person has no name, organization,
 // email address or phone number Google sent.
@@ -142,7 +149,7 @@ func mapPerson(p *people.Person) (mappedPerson, mapStats) {
 		}
 		st.DroppedFields++
 	}
-	m := mappedPerson{Contact: c, Groups: personGroups(p.Memberships)}
+	m := mappedPerson{Contact: c, Groups: personGroups(p.Memberships, &st)}
 	if p.Metadata != nil && len(p.Metadata.PreviousResourceNames) > 0 {
 		m.PreviousResourceNames = slices.Clone(p.Metadata.PreviousResourceNames)
 	}
@@ -395,8 +402,11 @@ func validHandle(h string) bool {
 }
 
 // personGroups returns the resource names of a person's Google contact
-// groups, system groups left out, each once, in Google's order.
-func personGroups(ms []*people.Membership) []string {
+// groups, system groups left out, each once, in Google's order. A name the
+// store would refuse (contacts.CheckGoogleResourceName: a NUL byte, say)
+// is left out and counted in st.DroppedFields: its group is skipped too
+// (Report.SkippedGroups), and the person keeps the rest.
+func personGroups(ms []*people.Membership, st *mapStats) []string {
 	out := []string{}
 	for _, m := range ms {
 		if m == nil || m.ContactGroupMembership == nil {
@@ -407,6 +417,10 @@ func personGroups(ms []*people.Membership) []string {
 			rn = "contactGroups/" + m.ContactGroupMembership.ContactGroupId
 		}
 		if rn == "" || isSystemGroup(rn) || slices.Contains(out, rn) {
+			continue
+		}
+		if contacts.CheckGoogleResourceName(rn) != nil {
+			st.DroppedFields++
 			continue
 		}
 		out = append(out, rn)

@@ -261,3 +261,15 @@ func TestCleanLine(t *testing.T) {
 		}
 	}
 }
+
+func TestPersonGroupsDropsRefusedNames(t *testing.T) {
+	m := func(rn string) *people.Membership {
+		return &people.Membership{ContactGroupMembership: &people.ContactGroupMembership{ContactGroupResourceName: rn}}
+	}
+	var st mapStats
+	got := personGroups([]*people.Membership{m("contactGroups/a"), m("contactGroups/b\x00"), m("contactGroups/starred"),
+		m("contactGroups/\xff"), m("contactGroups/c")}, &st)
+	if want := []string{"contactGroups/a", "contactGroups/c"}; !slices.Equal(got, want) || st.DroppedFields != 2 {
+		t.Errorf("personGroups = %q (dropped %d), want %q (dropped 2)", got, st.DroppedFields, want)
+	}
+}

@@ -316,7 +316,7 @@ func TestParameterStability(t *testing.T) {
 	for _, r := range e.srv.Requests(e.user.String(), googlefake.Connections) {
 		q := r.Query
 		if q.Get("personFields") != googlesync.PersonFields || q.Get("pageSize") != "10" || q.Get("requestSyncToken") != "true" ||
-			strings.Join(q["sources"], ",") != strings.Join(googlesync.Sources, ",") {
+			strings.Join(q["sources"], ",") != strings.Join(googlesync.Sources(), ",") {
 			t.Errorf("request page %d: %v", r.Page, q)
 		}
 	}

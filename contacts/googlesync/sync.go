@@ -52,6 +52,14 @@ type Report struct {
 	GroupsCreated      int // kith groups created for Google contact groups
 	GroupsRenamed      int
 	GroupsUnlinked     int // Google groups gone: their kith group stays, as the user's own
+	// SkippedGroups counts Google contact groups left out because the
+	// store would refuse their resource name (contacts.
+	// CheckGoogleResourceName: empty, a NUL byte, invalid UTF-8, too
+	// long), and repeats of a group listed earlier (the first is kept). A
+	// skipped group gets no kith group and its people's memberships of it
+	// are ignored (DroppedFields counts those the store would refuse); the
+	// rest of the sync goes on.
+	SkippedGroups int
 
 	// InvalidEmails counts addresses left out because contacts refuses
 	// them (contacts.NormalizeEmail); ExtraEmails valid addresses beyond
@@ -92,8 +100,8 @@ func (r *Report) Counts() map[string]int64 {
 		"reconciled":        int64(r.Reconciled),
 		"memberships_added": int64(r.MembershipsAdded), "memberships_removed": int64(r.MembershipsRemoved),
 		"groups_created": int64(r.GroupsCreated), "groups_renamed": int64(r.GroupsRenamed),
-		"groups_unlinked": int64(r.GroupsUnlinked),
-		"invalid_emails":  int64(r.InvalidEmails), "extra_emails": int64(r.ExtraEmails),
+		"groups_unlinked": int64(r.GroupsUnlinked), "skipped_groups": int64(r.SkippedGroups),
+		"invalid_emails": int64(r.InvalidEmails), "extra_emails": int64(r.ExtraEmails),
 		"dropped_fields": int64(r.DroppedFields), "skipped": int64(r.Skipped), "rejected": int64(r.Rejected),
 		"retries": int64(r.Retries), "duration_ms": r.Duration.Milliseconds(), "peak_memory_bytes": int64(r.PeakMemory),
 	}
@@ -276,6 +284,7 @@ func inTx(ctx context.Context, conn *sql.Conn, fwd *txDB, f func() error) error 
 // starred, ...) are not mirrored.
 func (s *Syncer) syncGroups(ctx context.Context, conn *sql.Conn, store *contacts.Store, fwd *txDB, svc *people.Service, userID uuid.UUID, rep *Report) error {
 	groups := []contacts.GoogleGroup{}
+	seen := map[string]bool{}
 	pageToken := ""
 	for {
 		resp, retries, err := gsync.Do(ctx, s.retry, func(ctx context.Context) (*people.ListContactGroupsResponse, error) {
@@ -286,10 +295,18 @@ func (s *Syncer) syncGroups(ctx context.Context, conn *sql.Conn, store *contacts
 			return err
 		}
 		for _, g := range resp.ContactGroups {
-			if g == nil || g.ResourceName == "" || g.GroupType == "SYSTEM_CONTACT_GROUP" || isSystemGroup(g.ResourceName) ||
+			if g == nil || g.GroupType == "SYSTEM_CONTACT_GROUP" || isSystemGroup(g.ResourceName) ||
 				(g.Metadata != nil && g.Metadata.Deleted) {
 				continue
 			}
+			// One group the store would refuse must not fail every run
+			// of the user: leave it out and count it (the name is not
+			// logged).
+			if contacts.CheckGoogleResourceName(g.ResourceName) != nil || seen[g.ResourceName] {
+				rep.SkippedGroups++
+				continue
+			}
+			seen[g.ResourceName] = true
 			name := g.Name
 			if name == "" {
 				name = g.FormattedName
@@ -399,7 +416,8 @@ func (s *Syncer) logEnd(ctx context.Context, log *slog.Logger, rep *Report, err 
 	attrs := []any{"kind", string(rep.Kind), "token_expired", rep.TokenExpired, "pages", rep.Pages, "seen", rep.Seen,
 		"inserted", rep.Inserted, "updated", rep.Updated, "unchanged", rep.Unchanged, "linked", rep.Linked,
 		"merged", rep.Merged, "archived", rep.Archived, "detached", rep.Detached, "deleted", rep.Deleted,
-		"invalid_emails", rep.InvalidEmails, "rejected", rep.Rejected, "retries", rep.Retries,
+		"invalid_emails", rep.InvalidEmails, "rejected", rep.Rejected, "skipped_groups", rep.SkippedGroups,
+		"retries", rep.Retries,
 		"duration", rep.Duration, "peak_memory_bytes", rep.PeakMemory}
 	if err != nil {
 		attrs = append(attrs, "error", err.Error())

@@ -188,7 +188,7 @@ func (s *Syncer) Status(ctx context.Context, userID uuid.UUID) (Status, error) {
 // paramsKey is a short hash of the chain parameters other than tokens.
 func paramsKey(pageSize int) string {
 	h := fnv.New32a()
-	fmt.Fprintf(h, "%s\x00%s\x00%d", PersonFields, strings.Join(Sources, ","), pageSize)
+	fmt.Fprintf(h, "%s\x00%s\x00%d", PersonFields, strings.Join(Sources(), ","), pageSize)
 	return fmt.Sprintf("%08x", h.Sum32())
 }
 
