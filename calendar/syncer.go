@@ -56,7 +56,8 @@ type LockMode = gsync.LockMode
 const (
 	// LockFailFast returns ErrBusy at once: the zero value.
 	LockFailFast = gsync.FailFast
-	// LockWait waits until the other sync ends, or ctx does.
+	// LockWait waits until the other sync ends, or ctx does (the error
+	// then matches both ErrBusy and ctx's error: see Config.Lock).
 	LockWait = gsync.Wait
 )
 
@@ -146,7 +147,9 @@ type Config struct {
 
 	// Lock says what a sync does when another sync of the same user and
 	// calendar is running: LockFailFast (the zero value) returns ErrBusy,
-	// LockWait waits.
+	// LockWait waits until ctx ends; a wait that ctx ends returns an error
+	// saying it was waiting for another sync of this user, matching both
+	// ErrBusy and ctx's error (context.DeadlineExceeded or Canceled).
 	Lock LockMode
 
 	// Retry bounds the retries of each page (see RetryPolicy).

@@ -23,7 +23,9 @@ import (
 // context errors → as the queue treats a cancelled or timed-out job.
 var (
 	// ErrBusy: another sync of the same user and calendar (or calendar
-	// list) holds the lock and Config.Lock is LockFailFast. Nothing ran.
+	// list) holds the lock and Config.Lock is LockFailFast, or LockWait
+	// waited until ctx ended (the error then also matches ctx's error).
+	// Nothing ran.
 	ErrBusy = gsync.ErrBusy
 	// ErrAccessRevoked: Google refused the user's credentials (HTTP 401,
 	// an "invalid_grant" refresh, a 403 for a missing scope). Never

@@ -50,7 +50,8 @@ const (
 	// LockFailFast returns ErrBusy at once: the zero value, right for a
 	// job queue (snooze the job: the running sync does the work).
 	LockFailFast = gsync.FailFast
-	// LockWait waits until the other sync ends, or ctx does.
+	// LockWait waits until the other sync ends, or ctx does (the error
+	// then matches both ErrBusy and ctx's error: see Config.Lock).
 	LockWait = gsync.Wait
 )
 
@@ -121,7 +122,9 @@ type Config struct {
 
 	// Lock says what a sync does when another sync of the same user is
 	// running: LockFailFast (the zero value) returns ErrBusy, LockWait
-	// waits for it.
+	// waits for it until ctx ends; a wait that ctx ends returns an error
+	// saying it was waiting for another sync of this user, matching both
+	// ErrBusy and ctx's error (context.DeadlineExceeded or Canceled).
 	Lock LockMode
 
 	// Retry bounds the retries of each page (see RetryPolicy). The first

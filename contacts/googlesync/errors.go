@@ -32,7 +32,8 @@ var ErrInvalid = errors.New("googlesync: invalid")
 // context errors → as the queue treats a cancelled or timed-out job.
 var (
 	// ErrBusy: another sync of the same user holds the lock and
-	// Config.Lock is LockFailFast. Nothing ran.
+	// Config.Lock is LockFailFast, or LockWait waited until ctx ended (the
+	// error then also matches ctx's error). Nothing ran.
 	ErrBusy = gsync.ErrBusy
 	// ErrAccessRevoked: Google refused the user's credentials (HTTP 401,
 	// an "invalid_grant" refresh, a 403 for a missing scope). Never

@@ -38,8 +38,10 @@ import (
 //     cancelled or timed-out job. memguard.ErrMemoryPressure: snooze.
 var (
 	// ErrBusy reports that another sync of the same user and resource
-	// holds its lock and the caller asked not to wait. Nothing ran. A job
-	// queue should snooze the job: the running sync is doing the work.
+	// holds its lock and the caller asked not to wait (FailFast), or
+	// waited (Wait) until its ctx ended: that error also matches ctx's
+	// error. Nothing ran. A job queue should snooze the job: the running
+	// sync is doing the work.
 	ErrBusy = errors.New("sync: another sync of this user and resource is running")
 
 	// ErrAccessRevoked reports that Google refused the user's credentials:
@@ -171,9 +173,12 @@ func unwrapTo(sentinel, cause error) []error {
 // included); memguard errors, errors already classified and errors that
 // did not come from Google are returned unchanged. nil stays nil.
 func Classify(err error) error {
+	var we *waitError
 	switch {
 	case err == nil:
 		return nil
+	case errors.As(err, &we):
+		return we // a Lock wait that ctx ended: keep saying what was waited for
 	case errors.Is(err, context.Canceled):
 		return context.Canceled
 	case errors.Is(err, context.DeadlineExceeded):

@@ -74,12 +74,26 @@ type Release func() error
 // releaseTimeout bounds the unlock statement of a Release.
 const releaseTimeout = 10 * time.Second
 
+// waitError is a Wait that ctx ended: it matches ErrBusy (another sync
+// held the lock all along: a job queue snoozes, as for a FailFast
+// ErrBusy) and ctx's error (context.DeadlineExceeded or
+// context.Canceled), and its text says what was waited for.
+type waitError struct{ ctx error }
+
+func (e *waitError) Error() string {
+	return "sync: gave up waiting for another sync of this user and resource to end: " + e.ctx.Error()
+}
+func (e *waitError) Unwrap() []error  { return []error{ErrBusy, e.ctx} }
+func (e *waitError) SafeText() string { return e.Error() }
+
 // Lock takes the session advisory lock of (schema, userID, resource) on a
 // connection of its own from pool and returns that connection, on which
 // the sync runs every statement of the run, and the Release that unlocks
 // it. In FailFast mode a lock held elsewhere returns ErrBusy; in Wait mode
 // Lock waits, and a ctx that ends stops the wait (the statement is
-// cancelled) and returns ctx's error.
+// cancelled) and returns an error that says it was waiting for another
+// sync of this user and matches both ErrBusy and ctx's error
+// (errors.Is(err, context.DeadlineExceeded) still holds).
 //
 // schema is the configured schema ("" means "kith"); it is part of the
 // key so that two kith installations in one database never block each
@@ -110,7 +124,7 @@ func Lock(ctx context.Context, pool Pool, schema string, userID uuid.UUID, resou
 			// as the cancel arrived. Never return such a connection.
 			discard(conn)
 			if ctx.Err() != nil {
-				return nil, nil, ctx.Err()
+				return nil, nil, &waitError{ctx: ctx.Err()}
 			}
 			return nil, nil, fmt.Errorf("sync: lock: %w", err)
 		}

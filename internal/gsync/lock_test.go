@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -115,11 +116,29 @@ func TestLock(t *testing.T) {
 				}()
 				waitForWaiter(t, db, key)
 				cancel()
-				if err := <-done; !errors.Is(err, context.Canceled) {
-					t.Errorf("err = %v, want context.Canceled", err)
+				if err := <-done; !errors.Is(err, context.Canceled) || !errors.Is(err, ErrBusy) ||
+					!strings.Contains(err.Error(), "waiting for another sync") || ErrorText(err) != err.Error() {
+					t.Errorf("err = %v, want context.Canceled and ErrBusy, saying what it waited for", err)
 				}
 				if heldBy(t, db, key) != 1 {
 					t.Error("the cancelled waiter holds the lock, or the holder lost it")
+				}
+			})
+			t.Run("wait with a deadline", func(t *testing.T) {
+				// The deadline passes while the lock is held: no sleep,
+				// the holder keeps it throughout.
+				dctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+				defer cancel()
+				_, _, err := Lock(dctx, pool, "", user, "people", Wait)
+				if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, ErrBusy) {
+					t.Errorf("err = %v, want context.DeadlineExceeded and ErrBusy", err)
+				}
+				const want = "sync: gave up waiting for another sync of this user and resource to end: context deadline exceeded"
+				if err == nil || err.Error() != want {
+					t.Errorf("err = %v, want %q", err, want)
+				}
+				if heldBy(t, db, key) != 1 {
+					t.Error("the timed-out waiter holds the lock, or the holder lost it")
 				}
 			})
 			t.Run("second waits", func(t *testing.T) {
