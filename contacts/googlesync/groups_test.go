@@ -29,7 +29,7 @@ func TestInvalidGroupIsSkipped(t *testing.T) {
 		{real[0], "USER_CONTACT_GROUP", "Friends"},
 		{"contactGroups/bad\x00one", "USER_CONTACT_GROUP", "secret-bad-group"},
 		{real[1], "USER_CONTACT_GROUP", "Club\x00house"}, // a NUL in the name: cleaned, not skipped
-		{real[0], "USER_CONTACT_GROUP", "Friends again"},  // repeats the first
+		{real[0], "USER_CONTACT_GROUP", "Friends again"}, // repeats the first
 	}
 	body, err := json.Marshal(map[string]any{"contactGroups": list, "totalItems": len(list)})
 	if err != nil {
