@@ -47,10 +47,28 @@ const (
 // the least delay of a *RateLimitError. The zero value means 5 attempts,
 // pauses from 1s doubling to 32s, at most 1 minute waited in place, and a
 // RetryAfter of at least 1 minute when retries run out on a rate limit.
+//
+// The fields (the type is declared in an internal package, so go doc does
+// not show them; this is the contract):
+//
+//	type RetryPolicy struct {
+//		Attempts       int           // most calls made, the first included: 0 means 5, 1 no retry; at most 100
+//		Initial        time.Duration // first pause: 0 means 1s
+//		Max            time.Duration // longest backoff pause: 0 means 32s; >= Initial
+//		Multiplier     float64       // backoff growth: 0 means 2, else 1 to 10
+//		MaxWait        time.Duration // longest pause waited in place, Retry-After included: 0 means 1 minute
+//		RateLimitDelay time.Duration // least RetryAfter of a *RateLimitError: 0 means 1 minute
+//	}
+//	func (p RetryPolicy) Validate() error // the first invalid field, its value and bound
+//
+// A rate limit asking for longer than MaxWait is not waited out in place:
+// it is returned at once as a *RateLimitError carrying the whole delay.
 type RetryPolicy = gsync.RetryPolicy
 
 // LockMode says what a sync does when another sync of the same user and
 // calendar (in this process or another sharing the database) is running.
+//
+//	type LockMode int // LockFailFast (0) or LockWait (1)
 type LockMode = gsync.LockMode
 
 const (
@@ -62,18 +80,58 @@ const (
 )
 
 // CacheStats are the counters of the per-user client cache.
+//
+//	type CacheStats struct {
+//		Hits      int64 // Get served from the cache
+//		Misses    int64 // Get that built (or failed to build) a client
+//		Evictions int64 // clients dropped for size or age (not by revoked access)
+//		Len       int   // clients held now
+//	}
 type CacheStats = gsync.CacheStats
 
 // Status is what a host shows about one sync of a user (a calendar's
 // events, or the calendar list): last success, failing since, the last
 // error's text (status codes and reasons only), the last run.
+//
+// The fields (the type is declared in an internal package, so go doc does
+// not show them; this is the contract):
+//
+//	type Status struct {
+//		Resource       string     // "calendarList", or "calendar:" and the calendar ID
+//		LastSuccessAt  *time.Time // when a run last succeeded; nil if none ever did
+//		LastFullSyncAt *time.Time // when a full pass last completed (its last page saved the token); nil if none
+//		FailingSince   *time.Time // when the first failed run since the last success finished; nil when not failing
+//		LastError      string     // the last failed run's privacy-safe error text; "" when not failing
+//		LastRun        *Run       // the most recently started run, finished or not; nil if none is recorded
+//	}
+//
+// A cancelled run changes neither FailingSince nor LastError.
 type Status = gsync.Status
 
 // Run is one recorded sync run (Status.LastRun); its Counts use the keys
 // of Report.Counts.
+//
+// The fields (the type is declared in an internal package, so go doc does
+// not show them; this is the contract):
+//
+//	type Run struct {
+//		ID         uuid.UUID        // a version 7 UUID: grows with StartedAt
+//		UserID     uuid.UUID
+//		Resource   string           // as in Status.Resource
+//		Kind       Kind             // Full when an expired token turned the run into a full pass
+//		StartedAt  time.Time        // when the run began, once it held its lock
+//		FinishedAt *time.Time       // nil while running, or if its process died first
+//		Outcome    Outcome          // RunSucceeded, RunFailed or RunCancelled; "" while running (or its process died)
+//		Counts     map[string]int64 // the run's figures, under Report.Counts' keys; non-nil
+//		Error      string           // privacy-safe error text (status codes, reasons, kith's words); "" on success
+//	}
+//
+// The history keeps the newest 50 runs of a user's resource.
 type Run = gsync.Run
 
 // Kind is the kind of a pass: Full or Incremental.
+//
+//	type Kind string // "full" or "incremental"
 type Kind = gsync.Kind
 
 const (
@@ -83,6 +141,21 @@ const (
 	Full = gsync.Full
 	// Incremental: from the stored sync token; only changes are read.
 	Incremental = gsync.Incremental
+)
+
+// Outcome is how a recorded run ended (Run.Outcome).
+//
+//	type Outcome string // "success", "failure" or "cancelled"
+type Outcome = gsync.Outcome
+
+const (
+	// RunSucceeded: the run finished and saved its new sync token.
+	RunSucceeded = gsync.Succeeded
+	// RunFailed: the run stopped on an error (Run.Error says which kind).
+	RunFailed = gsync.Failed
+	// RunCancelled: the run's context was cancelled (a shutdown, the job
+	// queue's cancel). It does not count as failing.
+	RunCancelled = gsync.Cancelled
 )
 
 // Config configures a [Syncer]. The zero value of every field but

@@ -40,10 +40,28 @@ const (
 // doubling to 32s, at most 1 minute waited in place (a longer
 // Retry-After is returned at once as a *RateLimitError), and a
 // RetryAfter of at least 1 minute when retries run out on a rate limit.
+//
+// The fields (the type is declared in an internal package, so go doc does
+// not show them; this is the contract):
+//
+//	type RetryPolicy struct {
+//		Attempts       int           // most calls made, the first included: 0 means 5, 1 no retry; at most 100
+//		Initial        time.Duration // first pause: 0 means 1s
+//		Max            time.Duration // longest backoff pause: 0 means 32s; >= Initial
+//		Multiplier     float64       // backoff growth: 0 means 2, else 1 to 10
+//		MaxWait        time.Duration // longest pause waited in place, Retry-After included: 0 means 1 minute
+//		RateLimitDelay time.Duration // least RetryAfter of a *RateLimitError: 0 means 1 minute
+//	}
+//	func (p RetryPolicy) Validate() error // the first invalid field, its value and bound
+//
+// A rate limit asking for longer than MaxWait is not waited out in place:
+// it is returned at once as a *RateLimitError carrying the whole delay.
 type RetryPolicy = gsync.RetryPolicy
 
 // LockMode says what Sync does when another sync of the same user (in
 // this process or any other sharing the database) is running.
+//
+//	type LockMode int // LockFailFast (0) or LockWait (1)
 type LockMode = gsync.LockMode
 
 const (
@@ -58,6 +76,13 @@ const (
 // CacheStats are the counters of the per-user client cache: Hits, Misses
 // (a client built), Evictions (dropped for size or age) and Len (held
 // now).
+//
+//	type CacheStats struct {
+//		Hits      int64 // Get served from the cache
+//		Misses    int64 // Get that built (or failed to build) a client
+//		Evictions int64 // clients dropped for size or age (not by revoked access)
+//		Len       int   // clients held now
+//	}
 type CacheStats = gsync.CacheStats
 
 // Config configures a [Syncer]. The zero value of every field but

@@ -51,11 +51,30 @@ var (
 
 // RateLimitError is a rate limit with the delay a job queue should wait
 // (RetryAfter) before trying the user again. It matches ErrRateLimited.
+//
+//	type RateLimitError struct {
+//		RetryAfter time.Duration // how long to wait: Google's Retry-After, at least Config.Retry.RateLimitDelay once retries ran out
+//	}
+//
+// It unwraps to ErrRateLimited and to the Google client's error. The same
+// type is behind both syncs' RateLimitError: errors.As with either
+// package's name matches an error from either.
 type RateLimitError = gsync.RateLimitError
 
 // APIError is any other failed Google call: its HTTP status (0 for a
 // network failure or an invalid body) and Google's reason identifier
 // ("EXPIRED_SYNC_TOKEN", "backendError"...). It matches ErrGoogle.
+//
+//	type APIError struct {
+//		Code   int    // the HTTP status; 0 when there was none (Reason is then "transport" or "invalidResponse")
+//		Reason string // Google's reason identifier ("EXPIRED_SYNC_TOKEN", "backendError", "quotaExceeded"...); "" when the response gave none
+//	}
+//
+// Its Error text is "sync: Google API error: HTTP <Code> <Reason>"; it unwraps
+// to ErrGoogle and to the Google client's own error (errors.As finds a
+// *googleapi.Error), whose text, which can quote the request, it never shows.
+// The same type is behind both syncs' APIError: errors.As with either
+// package's name matches an error from either.
 type APIError = gsync.APIError
 
 // IsRetryable reports whether a sync that failed with err may succeed if

@@ -56,7 +56,7 @@ func TestInvalidGroupIsSkipped(t *testing.T) {
 			t.Errorf("run 2: kind %s, want incremental (run 1 saved its token)", rep.Kind)
 		}
 		st, err := e.syncer.Status(ctx, e.user)
-		if err != nil || st.LastRun == nil || st.LastRun.Outcome != "success" || st.LastRun.Counts["skipped_groups"] != 2 {
+		if err != nil || st.LastRun == nil || st.LastRun.Outcome != googlesync.RunSucceeded || st.LastRun.Counts["skipped_groups"] != 2 {
 			t.Fatalf("run %d: status %+v, %v", run, st, err)
 		}
 	}

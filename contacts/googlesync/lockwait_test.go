@@ -45,7 +45,7 @@ func TestLockWaitDeadline(t *testing.T) {
 		t.Fatalf("first sync: %v", err)
 	}
 	st, err := e.syncer.Status(ctx, e.user)
-	if err != nil || st.LastRun == nil || st.LastRun.Outcome != "success" || st.FailingSince != nil {
+	if err != nil || st.LastRun == nil || st.LastRun.Outcome != googlesync.RunSucceeded || st.FailingSince != nil {
 		t.Errorf("status %+v, %v: the waiter must record no run", st, err)
 	}
 }

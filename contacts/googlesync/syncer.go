@@ -152,13 +152,46 @@ func (s *Syncer) CacheStats() CacheStats { return s.clients.Stats() }
 // Status is what a host shows about a user's contact sync: "last synced 5
 // minutes ago", "failing since Tuesday: HTTP 401". The zero value means it
 // never ran. Its error texts are status codes and reasons only.
+//
+// The fields (the type is declared in an internal package, so go doc does
+// not show them; this is the contract):
+//
+//	type Status struct {
+//		Resource       string     // "people"
+//		LastSuccessAt  *time.Time // when a run last succeeded; nil if none ever did
+//		LastFullSyncAt *time.Time // when a full pass last completed (its last page saved the token); nil if none
+//		FailingSince   *time.Time // when the first failed run since the last success finished; nil when not failing
+//		LastError      string     // the last failed run's privacy-safe error text; "" when not failing
+//		LastRun        *Run       // the most recently started run, finished or not; nil if none is recorded
+//	}
+//
+// A cancelled run changes neither FailingSince nor LastError.
 type Status = gsync.Status
 
 // Run is one recorded sync run (Status.LastRun); its Counts use the keys
 // of Report.Counts.
+//
+// The fields (the type is declared in an internal package, so go doc does
+// not show them; this is the contract):
+//
+//	type Run struct {
+//		ID         uuid.UUID        // a version 7 UUID: grows with StartedAt
+//		UserID     uuid.UUID
+//		Resource   string           // as in Status.Resource
+//		Kind       Kind             // Full when an expired token turned the run into a full pass
+//		StartedAt  time.Time        // when the run began, once it held its lock
+//		FinishedAt *time.Time       // nil while running, or if its process died first
+//		Outcome    Outcome          // RunSucceeded, RunFailed or RunCancelled; "" while running (or its process died)
+//		Counts     map[string]int64 // the run's figures, under Report.Counts' keys; non-nil
+//		Error      string           // privacy-safe error text (status codes, reasons, kith's words); "" on success
+//	}
+//
+// The history keeps the newest 50 runs of a user's resource.
 type Run = gsync.Run
 
 // Kind is the kind of a pass: Full or Incremental.
+//
+//	type Kind string // "full" or "incremental"
 type Kind = gsync.Kind
 
 const (
@@ -168,6 +201,21 @@ const (
 	Full = gsync.Full
 	// Incremental: from the stored sync token; only changes are read.
 	Incremental = gsync.Incremental
+)
+
+// Outcome is how a recorded run ended (Run.Outcome).
+//
+//	type Outcome string // "success", "failure" or "cancelled"
+type Outcome = gsync.Outcome
+
+const (
+	// RunSucceeded: the run finished and saved its new sync token.
+	RunSucceeded = gsync.Succeeded
+	// RunFailed: the run stopped on an error (Run.Error says which kind).
+	RunFailed = gsync.Failed
+	// RunCancelled: the run's context was cancelled (a shutdown, the job
+	// queue's cancel). It does not count as failing.
+	RunCancelled = gsync.Cancelled
 )
 
 // Status returns userID's sync status, in one statement.
