@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"iter"
@@ -160,10 +161,20 @@ type Jobs struct {
 
 // New validates cfg and returns the jobs over db, the pool the fan-out
 // begins its insert transactions on (the database River's client uses).
-// It does not touch the database.
+// A *sql.Conn or a transaction is refused with ErrInvalid, as is a nil
+// handle. It does not touch the database.
 func New(db kith.Beginner, cfg Config) (*Jobs, error) {
 	if err := argcheck.Handle(db); err != nil {
 		return nil, invalid("%v", err)
+	}
+	// A *sql.Conn (or a transaction) is one connection: the fan-out jobs
+	// River runs at once would queue on it, each waiting for the other's
+	// insert transaction, and River itself needs a pool. Ask for what
+	// *sql.DB and *sqlx.DB have and a single connection has not.
+	if _, ok := db.(interface {
+		Conn(context.Context) (*sql.Conn, error)
+	}); !ok {
+		return nil, invalid("handle %T is a single connection or transaction: jobs needs a pool (*sql.DB, *sqlx.DB), the database River's client uses, so that concurrent fan-out jobs each begin their own transaction", db)
 	}
 	if cfg.Suggest == nil && cfg.ContactsSync == nil && cfg.CalendarSync == nil {
 		return nil, invalid("Config.Suggest, ContactsSync and CalendarSync are all nil: no pipeline to run")

@@ -414,6 +414,17 @@ func TestNewRefuses(t *testing.T) {
 			t.Errorf("%s: %v, want ErrInvalid", c.name, err)
 		}
 	}
+	// A single connection is a kith.Beginner, but not a pool.
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_, err = jobs.New(conn, jobs.Config{Suggest: g})
+	if !errors.Is(err, jobs.ErrInvalid) || !strings.Contains(err.Error(), "*sql.Conn") || !strings.Contains(err.Error(), "needs a pool") {
+		t.Errorf("New(*sql.Conn): %v, want ErrInvalid naming the handle and why", err)
+	}
+	t.Logf("New(*sql.Conn): %v", err)
 	j, err := jobs.New(db, jobs.Config{Suggest: g})
 	if err != nil {
 		t.Fatal(err)

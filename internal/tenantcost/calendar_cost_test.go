@@ -13,12 +13,10 @@ import (
 
 // calendarEvents is the measured user's seeded event count, each with
 // three stored attendees (two of them contacts); the neighbour has
-// calendarNeighbourEvents with the same addresses. The user's count stays
-// small because DeleteUser's batches over a table of its own (LIMIT from
-// the start of the user's index range) re-read the entries earlier
-// batches deleted: their cost grows with the square of the user's rows in
-// one table, which the DeleteUser step's per-row budget does not allow
-// past a couple of thousand rows.
+// calendarNeighbourEvents with the same addresses. (DeleteUser's batches
+// walk each table's key from where the batch before stopped, so the
+// DeleteUser step's per-row budget would hold for more: see
+// TestDeleteUserReadsEachEntryOnce.)
 const (
 	calendarEvents          = 300
 	calendarNeighbourEvents = 50_000
