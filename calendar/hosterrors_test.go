@@ -20,9 +20,18 @@ func (f tokenFunc) Token() (*oauth2.Token, error) { return f() }
 // A token source giving neither a token nor an error fails the sync with a
 // non-retryable error, recorded as a failed run (never as a success).
 func TestSyncUserTokenSourceWithoutToken(t *testing.T) {
+	for _, nilSource := range []bool{false, true} {
+		testSyncUserTokenSourceWithoutToken(t, nilSource)
+	}
+}
+
+func testSyncUserTokenSourceWithoutToken(t *testing.T, nilSource bool) {
 	db := kithtest.DB(t)
 	s, err := calendar.New(db, calendar.Config{
 		TokenSource: func(context.Context, uuid.UUID) (oauth2.TokenSource, error) {
+			if nilSource {
+				return nil, nil
+			}
 			return tokenFunc(func() (*oauth2.Token, error) { return nil, nil }), nil
 		},
 	})
@@ -31,8 +40,8 @@ func TestSyncUserTokenSourceWithoutToken(t *testing.T) {
 	}
 	user := uuid.New()
 	_, err = s.SyncUser(context.Background(), user)
-	if err == nil || calendar.IsRetryable(err) {
-		t.Fatalf("SyncUser = %v (retryable %v), want a non-retryable error", err, calendar.IsRetryable(err))
+	if !errors.Is(err, calendar.ErrNoToken) || calendar.IsRetryable(err) {
+		t.Fatalf("SyncUser (nil source %v) = %v (retryable %v), want a non-retryable ErrNoToken", nilSource, err, calendar.IsRetryable(err))
 	}
 	st, err := s.ListStatus(context.Background(), user)
 	if err != nil {

@@ -3,7 +3,6 @@ package calendar
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"log/slog"
@@ -365,7 +364,7 @@ func (s *Syncer) buildClient(ctx context.Context, userID uuid.UUID) (*gcal.Servi
 		return nil, &TokenSourceError{Err: err}
 	}
 	if argcheck.IsNil(ts) {
-		return nil, &TokenSourceError{Err: errors.New("nil token source")}
+		return nil, &TokenSourceError{Err: fmt.Errorf("Config.TokenSource returned a nil oauth2.TokenSource: %w", ErrNoToken)}
 	}
 	opts := append([]option.ClientOption{option.WithTokenSource(oauth2.ReuseTokenSource(nil, gsync.CheckedTokenSource(ts)))}, s.opts...)
 	svc, err := gcal.NewService(context.WithoutCancel(ctx), opts...)

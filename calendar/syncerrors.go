@@ -31,6 +31,11 @@ var (
 	// an "invalid_grant" refresh, a 403 for a missing scope). Never
 	// retried; the user's cached client is dropped.
 	ErrAccessRevoked = gsync.ErrAccessRevoked
+	// ErrNoToken: the host's Config.TokenSource returned a nil
+	// oauth2.TokenSource, or a token source whose Token returned neither
+	// a token with an access token nor an error: a bug in the host, not a
+	// Google failure. Never retried (jobs cancels it).
+	ErrNoToken = gsync.ErrNoToken
 	// ErrRateLimited: Google kept answering 429 (or 403 rate-limit
 	// reasons) after the retries, or asked for a longer pause than the
 	// sync waits in place. Every *RateLimitError matches it.

@@ -120,6 +120,8 @@ func (w *syncWorker[A]) work(ctx context.Context, job *river.Job[A], user uuid.U
 //   - memory pressure: snooze Config.PressureSnooze (no attempt used);
 //   - ErrAccessRevoked: cancel; retrying cannot help until the user grants
 //     access again;
+//   - ErrNoToken (the host's token source gave no token and no error): cancel,
+//     a host bug that retrying cannot fix;
 //   - *RateLimitError: snooze its RetryAfter (at least a second);
 //   - ErrBusy: another sync of the user holds the lock (one started by the
 //     host outside River): snooze Config.BusySnooze;
@@ -131,7 +133,7 @@ func (j *Jobs) syncOutcome(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, gsync.ErrAccessRevoked):
+	case errors.Is(err, gsync.ErrAccessRevoked), errors.Is(err, gsync.ErrNoToken):
 		return river.JobCancel(err)
 	case errors.As(err, &rl):
 		return river.JobSnooze(max(rl.RetryAfter, time.Second))

@@ -21,11 +21,14 @@ func (f tokenFunc) Token() (*oauth2.Token, error) { return f() }
 // the sync fails with a clear error (not a panic inside oauth2, not an
 // endless transport retry), and the run is recorded as failed.
 func TestTokenSourceWithoutToken(t *testing.T) {
-	for name, tok := range map[string]*oauth2.Token{"nil": nil, "empty": {}} {
+	for name, tok := range map[string]*oauth2.Token{"nil": nil, "empty": {}, "nil source": nil} {
 		t.Run(name, func(t *testing.T) {
 			db := kithtest.DB(t)
 			s, err := googlesync.New(db, googlesync.Config{
 				TokenSource: func(context.Context, uuid.UUID) (oauth2.TokenSource, error) {
+					if name == "nil source" {
+						return nil, nil
+					}
 					return tokenFunc(func() (*oauth2.Token, error) { return tok, nil }), nil
 				},
 			})
@@ -34,8 +37,8 @@ func TestTokenSourceWithoutToken(t *testing.T) {
 			}
 			user := uuid.New()
 			rep, err := s.Sync(context.Background(), user)
-			if err == nil || googlesync.IsRetryable(err) {
-				t.Fatalf("Sync = %v (retryable %v), want a non-retryable error", err, googlesync.IsRetryable(err))
+			if !errors.Is(err, googlesync.ErrNoToken) || googlesync.IsRetryable(err) {
+				t.Fatalf("Sync = %v (retryable %v), want a non-retryable ErrNoToken", err, googlesync.IsRetryable(err))
 			}
 			if rep.Retries != 0 {
 				t.Errorf("Retries = %d, want 0", rep.Retries)

@@ -3,7 +3,6 @@ package googlesync
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"log/slog"
@@ -136,7 +135,7 @@ func (s *Syncer) buildClient(ctx context.Context, userID uuid.UUID) (*people.Ser
 		return nil, &TokenSourceError{Err: err}
 	}
 	if argcheck.IsNil(ts) {
-		return nil, &TokenSourceError{Err: errors.New("nil token source")}
+		return nil, &TokenSourceError{Err: fmt.Errorf("Config.TokenSource returned a nil oauth2.TokenSource: %w", ErrNoToken)}
 	}
 	opts := append([]option.ClientOption{option.WithTokenSource(oauth2.ReuseTokenSource(nil, gsync.CheckedTokenSource(ts)))}, s.opts...)
 	svc, err := people.NewService(context.WithoutCancel(ctx), opts...)
