@@ -379,7 +379,9 @@ type jobMetrics struct {
 
 func newJobMetrics(meter metric.Meter) (*jobMetrics, error) {
 	h, err := meter.Float64Histogram("kith.jobs.duration", metric.WithUnit("s"),
-		metric.WithDescription("Duration of kith's River jobs by pipeline and outcome (completed, snoozed, cancelled, failed)."))
+		metric.WithDescription("Duration of kith's River jobs by pipeline and outcome (completed, snoozed, cancelled, failed)."),
+		// Seconds: OpenTelemetry's default boundaries (0, 5, ... 10000) are for milliseconds.
+		metric.WithExplicitBucketBoundaries(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 3600))
 	if err != nil {
 		return nil, err
 	}

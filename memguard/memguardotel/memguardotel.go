@@ -49,6 +49,24 @@ type Recorder struct {
 
 var _ memguard.Recorder = (*Recorder)(nil)
 
+// Bucket boundaries of the two histograms. OpenTelemetry's default
+// boundaries (0, 5, 10, ... 10000) suit milliseconds: in seconds every
+// operation under 5 s would share one bucket, and in bytes every peak would
+// fall past the last. A view in the host's MeterProvider still overrides
+// them.
+var (
+	// durationBuckets: 10 ms to 1 h, in seconds, about three per decade.
+	durationBuckets = []float64{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 3600}
+	// peakBuckets: 8 MiB to 16 GiB, in bytes, doubling.
+	peakBuckets = func() []float64 {
+		var b []float64
+		for v := float64(8 << 20); v <= 16<<30; v *= 2 {
+			b = append(b, v)
+		}
+		return b
+	}()
+)
+
 // NewRecorder creates the instruments on meter. It returns the joined
 // instrument-creation errors, if any.
 func NewRecorder(meter metric.Meter) (*Recorder, error) {
@@ -58,9 +76,11 @@ func NewRecorder(meter metric.Meter) (*Recorder, error) {
 	var r Recorder
 	var err1, err2 error
 	r.duration, err1 = meter.Float64Histogram(prefix+"op.duration", metric.WithUnit("s"),
-		metric.WithDescription("Duration of operations run through memguard.Monitor."))
+		metric.WithDescription("Duration of operations run through memguard.Monitor."),
+		metric.WithExplicitBucketBoundaries(durationBuckets...))
 	r.processPeak, err2 = meter.Int64Histogram(prefix+"op.process_peak", metric.WithUnit("By"),
-		metric.WithDescription("Process-wide Go runtime memory peak sampled during an operation; includes concurrent operations."))
+		metric.WithDescription("Process-wide Go runtime memory peak sampled during an operation; includes concurrent operations."),
+		metric.WithExplicitBucketBoundaries(peakBuckets...))
 	if err := errors.Join(err1, err2); err != nil {
 		return nil, fmt.Errorf("memguardotel: %w", err)
 	}

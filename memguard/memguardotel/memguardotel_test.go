@@ -18,9 +18,10 @@ import (
 // fakeMeter records what instruments receive, keyed by instrument name.
 type fakeMeter struct {
 	noop.Meter
-	mu  sync.Mutex
-	got map[string]float64
-	cbs []metric.Callback
+	mu      sync.Mutex
+	got     map[string]float64
+	cbs     []metric.Callback
+	buckets map[string][]float64 // explicit bucket boundaries per histogram
 }
 
 func (m *fakeMeter) add(name string, v float64) {
@@ -52,10 +53,12 @@ type ig struct {
 	name string
 }
 
-func (m *fakeMeter) Int64Histogram(n string, _ ...metric.Int64HistogramOption) (metric.Int64Histogram, error) {
+func (m *fakeMeter) Int64Histogram(n string, opts ...metric.Int64HistogramOption) (metric.Int64Histogram, error) {
+	m.buckets[n] = metric.NewInt64HistogramConfig(opts...).ExplicitBucketBoundaries()
 	return i64{m: m, name: n}, nil
 }
-func (m *fakeMeter) Float64Histogram(n string, _ ...metric.Float64HistogramOption) (metric.Float64Histogram, error) {
+func (m *fakeMeter) Float64Histogram(n string, opts ...metric.Float64HistogramOption) (metric.Float64Histogram, error) {
+	m.buckets[n] = metric.NewFloat64HistogramConfig(opts...).ExplicitBucketBoundaries()
 	return f64{m: m, name: n}, nil
 }
 func (m *fakeMeter) Int64ObservableGauge(n string, _ ...metric.Int64ObservableGaugeOption) (metric.Int64ObservableGauge, error) {
@@ -84,10 +87,21 @@ func (m *fakeMeter) collect(t *testing.T) {
 }
 
 func TestRecorderAndBreaker(t *testing.T) {
-	m := &fakeMeter{got: map[string]float64{}}
+	m := &fakeMeter{got: map[string]float64{}, buckets: map[string][]float64{}}
 	rec, err := memguardotel.NewRecorder(m)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// OpenTelemetry's default boundaries are for milliseconds: seconds and
+	// bytes need their own, spanning what operations take and peak at.
+	for name, span := range map[string][2]float64{
+		"kith.memguard.op.duration":     {0.01, 3600},
+		"kith.memguard.op.process_peak": {8 << 20, 16 << 30},
+	} {
+		b := m.buckets[name]
+		if len(b) < 10 || b[0] != span[0] || b[len(b)-1] != span[1] {
+			t.Errorf("%s buckets %v, want about a dozen from %g to %g", name, b, span[0], span[1])
+		}
 	}
 	rec.RecordOp(context.Background(), memguard.OpRecord{Name: "x", Outcome: memguard.OutcomeOK,
 		Duration: 2 * time.Second, ProcessPeak: 300})
