@@ -176,6 +176,9 @@ func runFake(ctx context.Context, db *sqlx.DB, out io.Writer, o options) error {
 	account.ExpireTokens()
 	if n > edited+deleted+10 {
 		account.Delete(edited + 5) // deleted while the token expired: only a full pass sees it
+		fmt.Fprintf(out, "the sync token expired, and 1 more person was deleted in Google meanwhile: only a full pass can see it\n\n")
+	} else {
+		fmt.Fprintf(out, "the sync token expired\n\n")
 	}
 	rep, err = syncer.Sync(ctx, user)
 	if err != nil {
