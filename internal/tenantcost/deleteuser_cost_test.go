@@ -30,7 +30,7 @@ func TestDeleteUserReadsEachEntryOnce(t *testing.T) {
 	}
 	defer conn.Close()
 	user, other := uuid.New(), uuid.New()
-	const contacts, events = 3000, 1000 // 3 attendees an event
+	const contacts, events = 3000, 3000
 	for _, u := range []uuid.UUID{user, other} {
 		if err := tenantcost.Tenant(ctx, conn, u, contacts, 8); err != nil {
 			t.Fatal(err)
@@ -42,14 +42,11 @@ func TestDeleteUserReadsEachEntryOnce(t *testing.T) {
 		     self_organizer, self_response, attendee_count, etag)
 		 SELECT u, CASE WHEN i % 2 = 0 THEN 'primary' ELSE 'team' END, 'e' || i, 'e' || i || '@google.com', 'confirmed',
 		        now() - interval '2 hours', now() - interval '1 hour', true, 'accepted', 3, '"1"'
-		 FROM unnest($1::uuid[]) u, generate_series(1, ` + "1000" + `) i`,
-		`INSERT INTO kith.calendar_attendees (user_id, calendar_id, event_id, email)
-		 SELECT user_id, calendar_id, event_id, 'p' || n || '-' || event_id || '@example.com'
-		 FROM kith.calendar_events, generate_series(1, 3) n`,
+		 FROM unnest($1::uuid[]) u, generate_series(1, ` + "3000" + `) i`,
 		`ANALYZE`,
 	} {
 		var args []any
-		if q != `ANALYZE` && q[:6] == "INSERT" && !contains(q, "FROM kith.calendar_events") {
+		if q != `ANALYZE` {
 			args = append(args, "{"+user.String()+","+other.String()+"}")
 		}
 		if _, err := conn.ExecContext(ctx, q, args...); err != nil {
@@ -79,7 +76,7 @@ func TestDeleteUserReadsEachEntryOnce(t *testing.T) {
 		}
 	}
 	t.Logf("deleted %d rows in %d batches: %d index entries read", rep.Total(), rep.Batches, entries)
-	if rep.Contacts != contacts || rep.Other["calendar_attendees"] != 3*events || rep.Other["calendar_events"] != events {
+	if rep.Contacts != contacts || rep.Other["calendar_events"] != events || rep.Other["calendars"] != 2 {
 		t.Fatalf("report %+v", rep)
 	}
 	// Each row is read once from its key's walk and once more by the
@@ -89,16 +86,7 @@ func TestDeleteUserReadsEachEntryOnce(t *testing.T) {
 	}
 	var left int64
 	if err := conn.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM kith.contacts WHERE user_id = $1) +
-		(SELECT count(*) FROM kith.calendar_attendees WHERE user_id = $1)`, other).Scan(&left); err != nil || left != contacts+3*events {
-		t.Errorf("the other user has %d contacts and attendees left (%v), want %d", left, err, contacts+3*events)
+		(SELECT count(*) FROM kith.calendar_events WHERE user_id = $1)`, other).Scan(&left); err != nil || left != contacts+events {
+		t.Errorf("the other user has %d contacts and events left (%v), want %d", left, err, contacts+events)
 	}
-}
-
-func contains(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return true
-		}
-	}
-	return false
 }
