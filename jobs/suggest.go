@@ -34,11 +34,11 @@ func (SuggestArgs) InsertOpts() river.InsertOpts { return *perUserOpts(DefaultMa
 // SuggestOutput is what a completed suggestion job records as its River
 // output (river.RecordOutput; JobRow.Output): counts only.
 type SuggestOutput struct {
-	Suggested  int   `json:"suggested"`
-	Scanned    int64 `json:"scanned"`
-	Eligible   int64 `json:"eligible"`
-	Superseded bool  `json:"superseded,omitempty"`
-	Attempts   int   `json:"attempts"`
+	Suggested  int   `json:"suggested"`            // suggestions the run made: len(suggest.Result.Suggestions)
+	Scanned    int64 `json:"scanned"`              // contacts streamed (suggest.Result.Scanned)
+	Eligible   int64 `json:"eligible"`             // contacts found due (suggest.Result.Eligible)
+	Superseded bool  `json:"superseded,omitempty"` // a later run of the user replaced this one's (suggest.Result.Superseded)
+	Attempts   int   `json:"attempts"`             // runs inside the job: 1, more when concurrent edits forced a rerun
 }
 
 type suggestWorker struct {
