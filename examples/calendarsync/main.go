@@ -38,15 +38,11 @@ package main
 import (
 	"cmp"
 	"context"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"slices"
@@ -57,7 +53,6 @@ import (
 	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq"
 	"golang.org/x/oauth2"
-	"golang.org/x/oauth2/google"
 	gcal "google.golang.org/api/calendar/v3"
 	"google.golang.org/api/people/v1"
 
@@ -65,6 +60,7 @@ import (
 	"github.com/kithhq/kith/calendar"
 	"github.com/kithhq/kith/contacts"
 	"github.com/kithhq/kith/contacts/googlesync"
+	"github.com/kithhq/kith/internal/exampleauth"
 	"github.com/kithhq/kith/internal/googlefake"
 	"github.com/kithhq/kith/internal/pgerr"
 	"github.com/kithhq/kith/internal/pgtest"
@@ -103,7 +99,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if o.login {
-		if err := login(ctx, o); err != nil {
+		if err := exampleauth.Login(ctx, o.auth()); err != nil {
 			log.Fatalf("calendarsync: %v", err)
 		}
 		return
@@ -401,7 +397,7 @@ func runReal(ctx context.Context, db *sqlx.DB, out io.Writer, o options) error {
 	if err != nil {
 		return fmt.Errorf("-user: %w", err)
 	}
-	ts, err := tokenSource(ctx, o)
+	ts, err := exampleauth.TokenSource(ctx, o.auth())
 	if err != nil {
 		return err
 	}
@@ -603,101 +599,11 @@ func logger(o options) *slog.Logger {
 	return slog.New(slog.NewTextHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
-// tokenSource reads the token file and, with -client, refreshes it (as
-// examples/contactsync does).
-func tokenSource(ctx context.Context, o options) (oauth2.TokenSource, error) {
-	b, err := os.ReadFile(o.token)
-	if err != nil {
-		return nil, fmt.Errorf("read -token: %w (get one with -login)", err)
-	}
-	var tok oauth2.Token
-	if err := json.Unmarshal(b, &tok); err != nil {
-		return nil, fmt.Errorf("-token %s: %w", o.token, err)
-	}
-	if o.client == "" {
-		if tok.RefreshToken != "" {
-			fmt.Fprintln(os.Stderr, "calendarsync: no -client: the access token is used as is, without refresh")
-		}
-		return oauth2.StaticTokenSource(&tok), nil
-	}
-	cfg, err := clientConfig(o.client, "")
-	if err != nil {
-		return nil, err
-	}
-	return cfg.TokenSource(ctx, &tok), nil
-}
-
-// scopes are read-only: the contacts (to match attendees) and the
-// calendars.
-var scopes = []string{people.ContactsReadonlyScope, gcal.CalendarReadonlyScope}
-
-func clientConfig(file, redirect string) (*oauth2.Config, error) {
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("read -client: %w", err)
-	}
-	cfg, err := google.ConfigFromJSON(b, scopes...)
-	if err != nil {
-		return nil, fmt.Errorf("-client %s: %w", file, err)
-	}
-	if redirect != "" {
-		cfg.RedirectURL = redirect
-	}
-	return cfg, nil
-}
-
-// login runs the OAuth flow of an installed app: a loopback redirect to
-// this process, the user consents in the browser, the token is saved.
-func login(ctx context.Context, o options) error {
-	if o.client == "" {
-		return errors.New("-login needs -client (an OAuth client of type Desktop app)")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	defer ln.Close()
-	cfg, err := clientConfig(o.client, "http://"+ln.Addr().String()+"/")
-	if err != nil {
-		return err
-	}
-	state := uuid.NewString()
-	verifier := oauth2.GenerateVerifier()
-	fmt.Printf("Open this URL in a browser and allow read-only access to your contacts and calendars:\n\n%s\n\n",
-		cfg.AuthCodeURL(state, oauth2.AccessTypeOffline, oauth2.ApprovalForce, oauth2.S256ChallengeOption(verifier)))
-	codes := make(chan string, 1)
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Query().Get("state") != state || r.URL.Query().Get("code") == "" {
-			http.Error(w, "no code", http.StatusBadRequest)
-			return
-		}
-		fmt.Fprintln(w, "kith calendarsync: done, you may close this tab.")
-		select {
-		case codes <- r.URL.Query().Get("code"):
-		default:
-		}
-	})}
-	go srv.Serve(ln)
-	defer srv.Close()
-	var code string
-	select {
-	case code = <-codes:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	tok, err := cfg.Exchange(ctx, code, oauth2.VerifierOption(verifier))
-	if err != nil {
-		return fmt.Errorf("exchange the code: %w", err)
-	}
-	b, err := json.MarshalIndent(tok, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(o.token, b, 0o600); err != nil {
-		return err
-	}
-	fmt.Printf("token saved to %s (keep it private); now run with -real -client %s -token %s\n", o.token, o.client, o.token)
-	return nil
+// auth is the OAuth set-up of -login and -real: read-only scopes, the
+// contacts (to match attendees) and the calendars.
+func (o options) auth() exampleauth.Config {
+	return exampleauth.Config{App: "calendarsync", ClientFile: o.client, TokenFile: o.token,
+		Scopes: []string{people.ContactsReadonlyScope, gcal.CalendarReadonlyScope}, Access: "your contacts and calendars"}
 }
 
 // mustFind returns the ID of a story person's contact (runFake checked
