@@ -244,8 +244,6 @@ type Syncer struct {
 	pool      gsync.Pool
 	schema    string
 	cfg       StoreConfig
-	tokens    func(context.Context, uuid.UUID) (oauth2.TokenSource, error)
-	opts      []option.ClientOption
 	selectFn  func(context.Context, uuid.UUID, []Calendar) ([]string, error)
 	breaker   memguard.Breaker
 	monitor   *memguard.Monitor
@@ -317,8 +315,7 @@ func New(db kith.Beginner, cfg Config) (*Syncer, error) {
 		return nil, invalid("Config.%v", err)
 	}
 	s := &Syncer{
-		Store: store, pool: pool, schema: schema, cfg: scfg, tokens: cfg.TokenSource,
-		opts:     append([]option.ClientOption(nil), cfg.ClientOptions...),
+		Store: store, pool: pool, schema: schema, cfg: scfg,
 		selectFn: cfg.Calendars, breaker: cfg.Breaker, monitor: cfg.Monitor, log: cfg.Logger, now: cfg.Now,
 		pageSize: cfg.PageSize, lookback: cfg.Lookback, lock: cfg.Lock, retry: cfg.Retry, ledger: ledger,
 	}
@@ -328,9 +325,14 @@ func New(db kith.Beginner, cfg Config) (*Syncer, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	s.clients, err = gsync.NewCache(gsync.CacheConfig{Size: cfg.CacheSize, TTL: cfg.CacheTTL, Now: cfg.Now}, s.buildClient)
+	s.clients, err = gsync.NewClients(gsync.ClientConfig[*gcal.Service]{
+		Size: cfg.CacheSize, TTL: cfg.CacheTTL, Now: cfg.Now,
+		TokenSource: cfg.TokenSource, Options: cfg.ClientOptions,
+		NewService: gcal.NewService, Name: "calendar client",
+		TokenSourceError: func(err error) error { return &TokenSourceError{Err: err} },
+	})
 	if err != nil {
-		return nil, invalid("%s", strings.NewReplacer("CacheConfig.Size", "Config.CacheSize", "CacheConfig.TTL", "Config.CacheTTL").Replace(err.Error()))
+		return nil, invalid("%v", err)
 	}
 	s.paramsKey = paramsKey(s.pageSize)
 	return s, nil
@@ -352,27 +354,6 @@ type panicked struct{}
 
 func (panicked) Error() string    { return "calendar: the sync panicked" }
 func (panicked) SafeText() string { return "calendar: the sync panicked" }
-
-// buildClient builds a user's Calendar service for the cache, with
-// context.WithoutCancel: the client outlives the call that built it.
-func (s *Syncer) buildClient(ctx context.Context, userID uuid.UUID) (*gcal.Service, error) {
-	ts, err := s.tokens(ctx, userID)
-	if err != nil {
-		if c := gsync.Classify(err); c != err {
-			return nil, c
-		}
-		return nil, &TokenSourceError{Err: err}
-	}
-	if argcheck.IsNil(ts) {
-		return nil, &TokenSourceError{Err: fmt.Errorf("Config.TokenSource returned a nil oauth2.TokenSource: %w", ErrNoToken)}
-	}
-	opts := append([]option.ClientOption{option.WithTokenSource(oauth2.ReuseTokenSource(nil, gsync.CheckedTokenSource(ts)))}, s.opts...)
-	svc, err := gcal.NewService(context.WithoutCancel(ctx), opts...)
-	if err != nil {
-		return nil, fmt.Errorf("calendar client: %w", err)
-	}
-	return svc, nil
-}
 
 // CacheStats returns the counters of the per-user client cache.
 func (s *Syncer) CacheStats() CacheStats { return s.clients.Stats() }

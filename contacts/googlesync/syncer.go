@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"golang.org/x/oauth2"
-	"google.golang.org/api/option"
 	"google.golang.org/api/people/v1"
 
 	"github.com/kithhq/kith"
@@ -35,8 +33,6 @@ const resource = gsync.ResourcePeople
 type Syncer struct {
 	pool           gsync.Pool
 	schema         string
-	tokens         func(context.Context, uuid.UUID) (oauth2.TokenSource, error)
-	opts           []option.ClientOption
 	breaker        memguard.Breaker
 	monitor        *memguard.Monitor
 	log            *slog.Logger
@@ -103,8 +99,7 @@ func New(db kith.Beginner, cfg Config) (*Syncer, error) {
 		return nil, invalid("Config.%v", err)
 	}
 	s := &Syncer{
-		pool: pool, schema: schema, tokens: cfg.TokenSource,
-		opts:    append([]option.ClientOption(nil), cfg.ClientOptions...),
+		pool: pool, schema: schema,
 		breaker: cfg.Breaker, monitor: cfg.Monitor, log: cfg.Logger, now: cfg.Now,
 		pageSize: cfg.PageSize, policy: cfg.OnDeleted, lock: cfg.Lock,
 		retry: cfg.Retry, firstPageRetry: cfg.Retry, ledger: ledger,
@@ -116,33 +111,17 @@ func New(db kith.Beginner, cfg Config) (*Syncer, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	s.clients, err = gsync.NewCache(gsync.CacheConfig{Size: cfg.CacheSize, TTL: cfg.CacheTTL, Now: cfg.Now}, s.buildClient)
+	s.clients, err = gsync.NewClients(gsync.ClientConfig[*people.Service]{
+		Size: cfg.CacheSize, TTL: cfg.CacheTTL, Now: cfg.Now,
+		TokenSource: cfg.TokenSource, Options: cfg.ClientOptions,
+		NewService: people.NewService, Name: "people client",
+		TokenSourceError: func(err error) error { return &TokenSourceError{Err: err} },
+	})
 	if err != nil {
-		return nil, invalid("%s", cacheFields.Replace(err.Error()))
+		return nil, invalid("%v", err)
 	}
 	s.paramsKey = paramsKey(s.pageSize)
 	return s, nil
-}
-
-// buildClient builds a user's People service for the cache. It uses
-// context.WithoutCancel: the client outlives the call that built it.
-func (s *Syncer) buildClient(ctx context.Context, userID uuid.UUID) (*people.Service, error) {
-	ts, err := s.tokens(ctx, userID)
-	if err != nil {
-		if c := gsync.Classify(err); c != err {
-			return nil, c // an OAuth error (whose text may quote a response) made safe
-		}
-		return nil, &TokenSourceError{Err: err}
-	}
-	if argcheck.IsNil(ts) {
-		return nil, &TokenSourceError{Err: fmt.Errorf("Config.TokenSource returned a nil oauth2.TokenSource: %w", ErrNoToken)}
-	}
-	opts := append([]option.ClientOption{option.WithTokenSource(oauth2.ReuseTokenSource(nil, gsync.CheckedTokenSource(ts)))}, s.opts...)
-	svc, err := people.NewService(context.WithoutCancel(ctx), opts...)
-	if err != nil {
-		return nil, fmt.Errorf("people client: %w", err)
-	}
-	return svc, nil
 }
 
 // CacheStats returns the counters of the per-user client cache.
@@ -269,6 +248,3 @@ func (d *txDB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Ro
 func (d *txDB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
 	return d.tx.QueryRowContext(ctx, q, args...)
 }
-
-// cacheFields names gsync's cache settings as Config calls them.
-var cacheFields = strings.NewReplacer("CacheConfig.Size", "Config.CacheSize", "CacheConfig.TTL", "Config.CacheTTL")

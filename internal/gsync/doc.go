@@ -30,13 +30,11 @@
 //	pool, err := gsync.AsPool(db)                 // refuses *sql.Conn, *sql.Tx
 //	err = cfg.Retry.Validate()                    // a gsync.RetryPolicy field
 //	ledger, err := gsync.NewLedger(gsync.LedgerConfig{Schema: cfg.Schema, Now: cfg.Now})
-//	clients, err := gsync.NewCache(cfg.Cache, func(ctx context.Context, u uuid.UUID) (*people.Service, error) {
-//		ts, err := cfg.TokenSource(ctx, u)
-//		if err != nil {
-//			return nil, err
-//		}
-//		opts := append([]option.ClientOption{option.WithTokenSource(oauth2.ReuseTokenSource(nil, ts))}, cfg.ClientOptions...)
-//		return people.NewService(context.WithoutCancel(ctx), opts...)
+//	clients, err := gsync.NewClients(gsync.ClientConfig[*people.Service]{
+//		Size: cfg.CacheSize, TTL: cfg.CacheTTL, Now: cfg.Now,
+//		TokenSource: cfg.TokenSource, Options: cfg.ClientOptions,
+//		NewService: people.NewService, Name: "people client",
+//		TokenSourceError: func(err error) error { return &TokenSourceError{Err: err} },
 //	})
 //
 // One run of one user's resource goes through a Runner, the skeleton both
