@@ -180,7 +180,7 @@ func (s *Syncer) runList(ctx context.Context, conn *sql.Conn, userID uuid.UUID, 
 // parameters.
 const listParamsKey = "list-v1"
 
-func (s *Syncer) listPass(ctx context.Context, conn *sql.Conn, store *Store, fwd *txDB, svc *gcal.Service,
+func (s *Syncer) listPass(ctx context.Context, conn *sql.Conn, store *Store, fwd *gsync.PageTx, svc *gcal.Service,
 	userID uuid.UUID, syncToken string, rep *Report) error {
 	full := syncToken == ""
 	var seen []string
@@ -226,7 +226,7 @@ func (s *Syncer) listPass(ctx context.Context, conn *sql.Conn, store *Store, fwd
 		}
 		rep.Pages++
 		rep.Events += len(resp.Items)
-		err = pageTx(ctx, conn, fwd, func() error {
+		err = fwd.In(ctx, conn, func() error {
 			if _, err := store.SaveCalendars(ctx, userID, cals); err != nil {
 				return private(err, "save calendars")
 			}
@@ -244,7 +244,7 @@ func (s *Syncer) listPass(ctx context.Context, conn *sql.Conn, store *Store, fwd
 			if full {
 				kind = Full
 			}
-			if err := s.ledger.SaveToken(ctx, fwd.tx, userID, listResource, storedToken(listParamsKey, resp.NextSyncToken), kind); err != nil {
+			if err := s.ledger.SaveToken(ctx, fwd, userID, listResource, storedToken(listParamsKey, resp.NextSyncToken), kind); err != nil {
 				return private(err, "save token")
 			}
 			return nil

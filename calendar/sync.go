@@ -147,7 +147,7 @@ func (s *Syncer) run(ctx context.Context, conn *sql.Conn, userID uuid.UUID, cale
 		return s.googleErr(userID, err)
 	}
 	if apply {
-		err = pageTx(ctx, conn, fwd, func() error {
+		err = fwd.In(ctx, conn, func() error {
 			var err error
 			rep.Interactions, err = store.ApplyInteractions(ctx, userID, s.now())
 			return err
@@ -188,7 +188,7 @@ func eventsCall(svc *gcal.Service, calendarID string, pageSize int, syncToken, p
 
 // pass reads one chain of pages, incremental from syncToken or full when
 // it is "", and writes each page in its own transaction.
-func (s *Syncer) pass(ctx context.Context, conn *sql.Conn, store *Store, fwd *txDB, svc *gcal.Service,
+func (s *Syncer) pass(ctx context.Context, conn *sql.Conn, store *Store, fwd *gsync.PageTx, svc *gcal.Service,
 	userID uuid.UUID, calendarID, syncToken string, mem *gsync.Peak, rep *Report) error {
 	kind := Incremental
 	timeMin := ""
@@ -196,7 +196,7 @@ func (s *Syncer) pass(ctx context.Context, conn *sql.Conn, store *Store, fwd *tx
 	if syncToken == "" {
 		kind = Full
 		timeMin = s.now().Add(-s.lookback).UTC().Format(time.RFC3339)
-		if err := pageTx(ctx, conn, fwd, func() error {
+		if err := fwd.In(ctx, conn, func() error {
 			var err error
 			pass, err = store.BeginFullPass(ctx, userID, calendarID)
 			return err
@@ -246,7 +246,7 @@ func (s *Syncer) pass(ctx context.Context, conn *sql.Conn, store *Store, fwd *tx
 		var res WriteResult
 		removed := 0
 		t1 := time.Now()
-		err = pageTx(ctx, conn, fwd, func() error {
+		err = fwd.In(ctx, conn, func() error {
 			var err error
 			if res, err = store.WriteEvents(ctx, userID, calendarID, evs, WriteOptions{Pass: pass}); err != nil {
 				return private(err, fmt.Sprintf("write page %d", page))
@@ -259,7 +259,7 @@ func (s *Syncer) pass(ctx context.Context, conn *sql.Conn, store *Store, fwd *tx
 					return private(err, "end full pass")
 				}
 			}
-			if err := s.ledger.SaveToken(ctx, fwd.tx, userID, eventsResource(calendarID), storedToken(s.paramsKey, nextSync), kind); err != nil {
+			if err := s.ledger.SaveToken(ctx, fwd, userID, eventsResource(calendarID), storedToken(s.paramsKey, nextSync), kind); err != nil {
 				return private(err, "save token")
 			}
 			return nil

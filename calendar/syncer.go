@@ -2,7 +2,6 @@ package calendar
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"hash/fnv"
 	"log/slog"
@@ -421,45 +420,13 @@ func paramsKey(pageSize int) string {
 // storedToken is the form a sync token is stored in: "<key>:<token>".
 func storedToken(key, token string) string { return gsync.StoredToken(key, token) }
 
-// txDB forwards to the transaction of the page being written, so one
-// Store serves a whole run and, seeing no BeginTx, joins that
-// transaction.
-type txDB struct{ tx *sql.Tx }
-
-func (d *txDB) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return d.tx.ExecContext(ctx, q, args...)
-}
-
-func (d *txDB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return d.tx.QueryContext(ctx, q, args...)
-}
-
-func (d *txDB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	return d.tx.QueryRowContext(ctx, q, args...)
-}
-
 // runStore returns a Store for one run, over a handle forwarding to the
 // run's current transaction.
-func (s *Syncer) runStore() (*Store, *txDB, error) {
-	fwd := &txDB{}
+func (s *Syncer) runStore() (*Store, *gsync.PageTx, error) {
+	fwd := &gsync.PageTx{}
 	st, err := NewStore(fwd, s.cfg)
 	if err != nil {
 		return nil, nil, err
 	}
 	return st, fwd, nil
-}
-
-// pageTx runs f in a transaction on the run's connection, fwd pointing at it.
-func pageTx(ctx context.Context, conn *sql.Conn, fwd *txDB, f func() error) error {
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	fwd.tx = tx
-	defer func() { fwd.tx = nil }()
-	if err := f(); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
 }

@@ -254,8 +254,8 @@ func (s *Syncer) googleErr(userID uuid.UUID, err error) error {
 
 // newStore returns the run's Store, over a handle that forwards to the
 // transaction of the page being written.
-func (s *Syncer) newStore() (*contacts.Store, *txDB, error) {
-	fwd := &txDB{}
+func (s *Syncer) newStore() (*contacts.Store, *gsync.PageTx, error) {
+	fwd := &gsync.PageTx{}
 	store, err := contacts.NewStore(fwd, contacts.Config{Schema: s.schema, Now: s.now})
 	if err != nil {
 		return nil, nil, private(err, "store")
@@ -263,26 +263,10 @@ func (s *Syncer) newStore() (*contacts.Store, *txDB, error) {
 	return store, fwd, nil
 }
 
-// inTx runs f in a transaction on the run's connection, with fwd pointing
-// at it.
-func inTx(ctx context.Context, conn *sql.Conn, fwd *txDB, f func() error) error {
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	fwd.tx = tx
-	defer func() { fwd.tx = nil }()
-	if err := f(); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
-}
-
 // syncGroups lists the user's Google contact groups (every page) and
 // mirrors the user-made ones as kith groups. System groups (myContacts,
 // starred, ...) are not mirrored.
-func (s *Syncer) syncGroups(ctx context.Context, conn *sql.Conn, store *contacts.Store, fwd *txDB, svc *people.Service, userID uuid.UUID, rep *Report) error {
+func (s *Syncer) syncGroups(ctx context.Context, conn *sql.Conn, store *contacts.Store, fwd *gsync.PageTx, svc *people.Service, userID uuid.UUID, rep *Report) error {
 	groups := []contacts.GoogleGroup{}
 	seen := map[string]bool{}
 	pageToken := ""
@@ -321,7 +305,7 @@ func (s *Syncer) syncGroups(ctx context.Context, conn *sql.Conn, store *contacts
 		}
 		pageToken = resp.NextPageToken
 	}
-	return inTx(ctx, conn, fwd, func() error {
+	return fwd.In(ctx, conn, func() error {
 		res, err := store.SyncGoogleGroups(ctx, userID, groups)
 		if err != nil {
 			return private(err, "sync groups")
@@ -341,7 +325,7 @@ var errNoSyncToken = fmt.Errorf("%w: the last page had no nextSyncToken", ErrGoo
 // N+1 is fetched while page N is written (fetchAhead), never further
 // ahead; the first failure of either ends the pass, and pass returns only
 // once the fetching goroutine is gone.
-func (s *Syncer) pass(ctx context.Context, conn *sql.Conn, store *contacts.Store, fwd *txDB, svc *people.Service,
+func (s *Syncer) pass(ctx context.Context, conn *sql.Conn, store *contacts.Store, fwd *gsync.PageTx, svc *people.Service,
 	userID uuid.UUID, syncToken string, mem *gsync.Peak, rep *Report) error {
 	kind, pass := Incremental, int64(0)
 	if syncToken == "" {
@@ -360,7 +344,7 @@ func (s *Syncer) pass(ctx context.Context, conn *sql.Conn, store *contacts.Store
 		var res contacts.GooglePageResult
 		reconciled := 0
 		t1 := time.Now()
-		err := inTx(ctx, conn, fwd, func() error {
+		err := fwd.In(ctx, conn, func() error {
 			var err error
 			if res, err = store.ApplyGooglePage(ctx, userID, fp.page, contacts.GooglePageOptions{SkipInvalid: true}); err != nil {
 				return private(err, fmt.Sprintf("write page %d", fp.n))
@@ -373,7 +357,7 @@ func (s *Syncer) pass(ctx context.Context, conn *sql.Conn, store *contacts.Store
 					return private(err, "reconcile")
 				}
 			}
-			if err := s.ledger.SaveToken(ctx, fwd.tx, userID, resource, s.storedToken(fp.nextSync), kind); err != nil {
+			if err := s.ledger.SaveToken(ctx, fwd, userID, resource, s.storedToken(fp.nextSync), kind); err != nil {
 				return private(err, "save token")
 			}
 			return nil

@@ -2,7 +2,6 @@ package googlesync
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"hash/fnv"
 	"log/slog"
@@ -231,20 +230,3 @@ func (s *Syncer) loadedToken(stored string) (token string, changed bool) {
 // random non-zero 63-bit value: independent of the clock, which tests and
 // hosts may freeze).
 func newPass() int64 { return 1 + rand.Int64N(math.MaxInt64-1) }
-
-// txDB is the handle of the run's Store: it forwards to the transaction
-// of the page being written, so one Store (one schema check) serves the
-// whole run, and the Store, seeing no BeginTx, joins that transaction.
-type txDB struct{ tx *sql.Tx }
-
-func (d *txDB) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return d.tx.ExecContext(ctx, q, args...)
-}
-
-func (d *txDB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return d.tx.QueryContext(ctx, q, args...)
-}
-
-func (d *txDB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	return d.tx.QueryRowContext(ctx, q, args...)
-}
