@@ -367,14 +367,7 @@ func (s *Syncer) Status(ctx context.Context, userID uuid.UUID, calendarID string
 	if err := checkCalendarID(calendarID); err != nil {
 		return Status{}, err
 	}
-	st, err := s.ledger.Status(ctx, s.pool, userID, eventsResource(calendarID))
-	if err != nil {
-		if cerr := kith.CheckSchema(ctx, s.pool, kith.MigrateOptions{Schema: s.schema}); cerr != nil {
-			return Status{}, cerr
-		}
-		return Status{}, private(err, "status")
-	}
-	return st, nil
+	return s.runner().Status(ctx, userID, eventsResource(calendarID))
 }
 
 // ListStatus returns the status of the sync of userID's calendar list.
@@ -382,14 +375,7 @@ func (s *Syncer) ListStatus(ctx context.Context, userID uuid.UUID) (Status, erro
 	if err := checkUser(userID); err != nil {
 		return Status{}, err
 	}
-	st, err := s.ledger.Status(ctx, s.pool, userID, listResource)
-	if err != nil {
-		if cerr := kith.CheckSchema(ctx, s.pool, kith.MigrateOptions{Schema: s.schema}); cerr != nil {
-			return Status{}, cerr
-		}
-		return Status{}, private(err, "status")
-	}
-	return st, nil
+	return s.runner().Status(ctx, userID, listResource)
 }
 
 // listResource and eventsResource are the gsync resources: one sync token,

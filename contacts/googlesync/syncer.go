@@ -200,14 +200,7 @@ func (s *Syncer) Status(ctx context.Context, userID uuid.UUID) (Status, error) {
 	if err := checkUser(userID); err != nil {
 		return Status{}, err
 	}
-	st, err := s.ledger.Status(ctx, s.pool, userID, resource)
-	if err != nil {
-		if cerr := kith.CheckSchema(ctx, s.pool, kith.MigrateOptions{Schema: s.schema}); cerr != nil {
-			return Status{}, cerr
-		}
-		return Status{}, private(err, "status")
-	}
-	return st, nil
+	return s.runner().Status(ctx, userID, resource)
 }
 
 // paramsKey is a short hash of the chain parameters other than tokens.

@@ -126,6 +126,21 @@ func (r *Runner) Run(ctx context.Context, spec RunSpec) (err error) {
 	return spec.Body(ctx, sess)
 }
 
+// Status returns the status of userID's resource (Ledger.Status, on the
+// Pool). When that fails it returns kith.CheckSchema's error if the
+// database is not migrated (or at another version), else the error made
+// safe by r.Private (step "status").
+func (r *Runner) Status(ctx context.Context, userID uuid.UUID, resource string) (Status, error) {
+	st, err := r.Ledger.Status(ctx, r.Pool, userID, resource)
+	if err != nil {
+		if cerr := kith.CheckSchema(ctx, r.Pool, kith.MigrateOptions{Schema: r.Schema}); cerr != nil {
+			return Status{}, cerr
+		}
+		return Status{}, r.Private(err, "status")
+	}
+	return st, nil
+}
+
 // StoredToken is the form a sync token is stored in: "<key>:<token>",
 // key identifying the parameters of the chain that made it (a page or
 // sync token used with other parameters gets Google's 400).
