@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/kithhq/kith/internal/fanout"
 	"github.com/kithhq/kith/internal/gsync"
 )
 
@@ -122,7 +123,7 @@ func (s *Syncer) SyncAll(ctx context.Context, users iter.Seq2[uuid.UUID, error],
 }
 
 func (s *Syncer) syncAll(ctx context.Context, users iter.Seq2[uuid.UUID, error], opts AllOptions) (AllReport, error) {
-	conc, err := gsync.CheckAll("SyncAll", users, opts.Concurrency, DefaultConcurrency)
+	conc, err := fanout.Check("SyncAll", users, opts.Concurrency, DefaultConcurrency)
 	if err != nil {
 		return AllReport{}, invalid("%v", err)
 	}

@@ -2,15 +2,13 @@ package suggest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
-	"golang.org/x/sync/errgroup"
-	"golang.org/x/sync/semaphore"
+
+	"github.com/kithhq/kith/internal/fanout"
 )
 
 // DefaultConcurrency is AllOptions.Concurrency's default.
@@ -100,80 +98,38 @@ func (g *Generator) GenerateAll(ctx context.Context, users iter.Seq2[uuid.UUID, 
 }
 
 func (g *Generator) generateAll(ctx context.Context, users iter.Seq2[uuid.UUID, error], opts AllOptions) (Report, error) {
-	start := time.Now()
-	conc := opts.Concurrency
-	switch {
-	case conc == 0:
-		conc = DefaultConcurrency
-	case conc < 0:
-		return Report{}, invalid("AllOptions.Concurrency %d: must be >= 0", conc)
+	conc, err := fanout.Check("GenerateAll", users, opts.Concurrency, DefaultConcurrency)
+	if err != nil {
+		return Report{}, invalid("%v", err)
 	}
-	if users == nil {
-		return Report{}, invalid("GenerateAll: nil users sequence")
-	}
-
-	var (
-		eg       errgroup.Group // no WithContext: one failure must not cancel the others
-		sem      = semaphore.NewWeighted(int64(conc))
-		mu       sync.Mutex // guards rep, doneN and userErrs below
-		doneN    int
-		rep      Report
-		userErrs []error // *UserError, in order of completion
-		stopErr  error
-		started  int
-		finished = func(p Progress) {
-			if opts.Progress != nil {
-				opts.Progress(p)
-			}
-		}
-	)
-	for userID, err := range users {
-		if err != nil {
-			stopErr = fmt.Errorf("suggest: generate all: reading users: %w", err)
-			break
-		}
-		if err := sem.Acquire(ctx, 1); err != nil {
-			stopErr = fmt.Errorf("suggest: generate all: %w", err)
-			break
-		}
-		if err := ctx.Err(); err != nil { // Acquire may win the race with cancellation
-			sem.Release(1)
-			stopErr = fmt.Errorf("suggest: generate all: %w", err)
-			break
-		}
-		if err := g.breaker.Check(ctx); err != nil {
-			sem.Release(1)
-			stopErr = fmt.Errorf("suggest: generate all: before user %s: %w", userID, err)
-			break
-		}
-		started++
-		eg.Go(func() error {
-			defer sem.Release(1)
-			var res Result
+	var rep Report
+	counts, err := fanout.Run(ctx, users, fanout.Config[Result]{
+		Name:        "suggest: generate all",
+		Concurrency: conc,
+		Breaker:     g.breaker,
+		Run: func(ctx context.Context, userID uuid.UUID) (Result, error) {
 			loc, err := opts.location(ctx, userID)
-			if err == nil {
-				res, err = g.Generate(ctx, userID, loc)
-			}
-			p := Progress{UserID: userID, Result: res, Err: err}
-			mu.Lock()
-			doneN++
 			if err != nil {
-				p.Result = Result{UserID: userID}
-				rep.Failed++
-				userErrs = append(userErrs, &UserError{UserID: userID, Err: err})
-			} else {
-				rep.Succeeded++
-				if res.Superseded {
-					rep.Superseded++
-				}
+				return Result{}, err
 			}
-			p.Done, p.Failed = doneN, rep.Failed
-			mu.Unlock()
-			finished(p) // outside the lock
-			return nil
-		})
-	}
-	_ = eg.Wait() // workers never return errors; failures are in rep
-	rep.Started, rep.Duration = started, time.Since(start)
-	return rep, errors.Join(append([]error{stopErr}, userErrs...)...)
+			return g.Generate(ctx, userID, loc)
+		},
+		Tally: func(_ uuid.UUID, r Result, err error) {
+			if err == nil && r.Superseded {
+				rep.Superseded++
+			}
+		},
+		UserError: func(userID uuid.UUID, err error) error { return &UserError{UserID: userID, Err: err} },
+		Done: func(userID uuid.UUID, r Result, err error, done, failed int) {
+			if opts.Progress == nil {
+				return
+			}
+			if err != nil {
+				r = Result{UserID: userID}
+			}
+			opts.Progress(Progress{UserID: userID, Result: r, Err: err, Done: done, Failed: failed})
+		},
+	})
+	rep.Started, rep.Succeeded, rep.Failed, rep.Duration = counts.Started, counts.Succeeded, counts.Failed, counts.Duration
+	return rep, err
 }

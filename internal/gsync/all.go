@@ -3,152 +3,48 @@ package gsync
 import (
 	"context"
 	"errors"
-	"fmt"
 	"iter"
-	"sync"
-	"time"
 
 	"github.com/google/uuid"
-	"golang.org/x/sync/errgroup"
-	"golang.org/x/sync/semaphore"
 
-	"github.com/kithhq/kith/memguard"
+	"github.com/kithhq/kith/internal/fanout"
 )
 
 // AllConfig is what [All] runs for each user and how it gathers the
 // outcomes into the calling package's own report, Progress and
-// *UserError. R is the package's per-user report.
-type AllConfig[R any] struct {
-	// Name starts the texts of the errors that stop All early, as
-	// "<Name>: reading users: ...": "googlesync: sync all".
-	Name string
-	// Concurrency is how many users run at once, as CheckAll returned it.
-	Concurrency int
-	// Breaker is checked before each user starts; nil means none.
-	Breaker memguard.Breaker
-	// Run syncs one user. It is called with All's ctx.
-	Run func(ctx context.Context, userID uuid.UUID) (R, error)
-	// Tally adds a finished user's report to the caller's totals. Calls
-	// are made under All's lock, one at a time, before Done's.
-	Tally func(userID uuid.UUID, r R, err error)
-	// UserError wraps a failed user's error: the package's *UserError.
-	UserError func(userID uuid.UUID, err error) error
-	// Done, if set, is called once per finished user from the goroutine
-	// that ran it, outside All's lock (so calls may be concurrent), with
-	// the users finished so far and the failed among them, this one
-	// included: the package's Progress callback.
-	Done func(userID uuid.UUID, r R, err error, done, failed int)
-}
+// *UserError (see fanout.Config). R is the package's per-user report.
+type AllConfig[R any] = fanout.Config[R]
 
 // AllCounts counts the users of one [All] call by outcome.
 type AllCounts struct {
-	Started   int // users whose sync began
-	Succeeded int // of which completed
-	Failed    int // of which failed: each is a UserError in All's error
+	fanout.Counts // Started, Succeeded, Failed, Duration
 	// Busy, RateLimited and Revoked count the failed users whose error
 	// matched ErrBusy, ErrRateLimited and ErrAccessRevoked.
 	Busy, RateLimited, Revoked int
-	Duration                   time.Duration
 }
 
-// CheckAll validates the arguments of a SyncAll: it returns the
-// concurrency to use (def for 0), or an error naming
-// AllOptions.Concurrency or the nil sequence, for the package to wrap in
-// its ErrInvalid.
-func CheckAll(method string, users iter.Seq2[uuid.UUID, error], concurrency, def int) (int, error) {
-	switch {
-	case concurrency == 0:
-		concurrency = def
-	case concurrency < 0:
-		return 0, fmt.Errorf("AllOptions.Concurrency %d: must be >= 0", concurrency)
-	}
-	if users == nil {
-		return 0, fmt.Errorf("%s: nil users sequence", method)
-	}
-	return concurrency, nil
-}
-
-// All runs cfg.Run for every user users yields, at most cfg.Concurrency
-// at a time (golang.org/x/sync's semaphore and errgroup). Before starting
-// each user it waits for a free slot and checks the Breaker.
-//
-// One user's failure does not stop the others: it is tallied, counted in
-// AllCounts.Failed and wrapped by cfg.UserError. All stops starting users,
-// waits for those running, and returns when users is exhausted, users
-// yields an error, the Breaker refuses, or ctx ends (running syncs see the
-// same ctx and stop promptly). The error is errors.Join of the reason for
-// stopping early, if any, and the user errors in order of completion; nil
-// when every user succeeded.
+// All runs a sync's SyncAll: fanout.Run (bounded concurrency, the breaker
+// before each user, the stop on cancellation, errors.Join of the user
+// errors), counting besides the failures of the kinds a job queue snoozes
+// or drops. Check the arguments first with fanout.Check.
 func All[R any](ctx context.Context, users iter.Seq2[uuid.UUID, error], cfg AllConfig[R]) (AllCounts, error) {
-	start := time.Now()
-	breaker := cfg.Breaker
-	if breaker == nil {
-		breaker = memguard.Nop()
+	var counts AllCounts
+	tally := cfg.Tally
+	cfg.Tally = func(userID uuid.UUID, r R, err error) { // under fanout's lock
+		if tally != nil {
+			tally(userID, r, err)
+		}
+		switch {
+		case err == nil:
+		case errors.Is(err, ErrBusy):
+			counts.Busy++
+		case errors.Is(err, ErrRateLimited):
+			counts.RateLimited++
+		case errors.Is(err, ErrAccessRevoked):
+			counts.Revoked++
+		}
 	}
-	var (
-		eg       errgroup.Group // no WithContext: one failure must not cancel the others
-		sem      = semaphore.NewWeighted(int64(max(cfg.Concurrency, 1)))
-		mu       sync.Mutex // guards counts, userErrs and cfg.Tally's state
-		counts   AllCounts
-		doneN    int
-		userErrs []error
-		stopErr  error
-	)
-	for userID, err := range users {
-		if err != nil {
-			stopErr = fmt.Errorf("%s: reading users: %w", cfg.Name, err)
-			break
-		}
-		if err := sem.Acquire(ctx, 1); err != nil {
-			stopErr = fmt.Errorf("%s: %w", cfg.Name, err)
-			break
-		}
-		if err := ctx.Err(); err != nil { // Acquire may win the race with cancellation
-			sem.Release(1)
-			stopErr = fmt.Errorf("%s: %w", cfg.Name, err)
-			break
-		}
-		if err := breaker.Check(ctx); err != nil {
-			sem.Release(1)
-			stopErr = fmt.Errorf("%s: before user %s: %w", cfg.Name, userID, err)
-			break
-		}
-		counts.Started++
-		eg.Go(func() error {
-			defer sem.Release(1)
-			r, err := cfg.Run(ctx, userID)
-			mu.Lock()
-			doneN++
-			if cfg.Tally != nil {
-				cfg.Tally(userID, r, err)
-			}
-			if err != nil {
-				counts.Failed++
-				switch {
-				case errors.Is(err, ErrBusy):
-					counts.Busy++
-				case errors.Is(err, ErrRateLimited):
-					counts.RateLimited++
-				case errors.Is(err, ErrAccessRevoked):
-					counts.Revoked++
-				}
-				ue := err
-				if cfg.UserError != nil {
-					ue = cfg.UserError(userID, err)
-				}
-				userErrs = append(userErrs, ue)
-			} else {
-				counts.Succeeded++
-			}
-			done, failed := doneN, counts.Failed
-			mu.Unlock()
-			if cfg.Done != nil {
-				cfg.Done(userID, r, err, done, failed) // outside the lock
-			}
-			return nil
-		})
-	}
-	_ = eg.Wait() // workers never return errors; failures are in userErrs
-	counts.Duration = time.Since(start)
-	return counts, errors.Join(append([]error{stopErr}, userErrs...)...)
+	var err error
+	counts.Counts, err = fanout.Run(ctx, users, cfg)
+	return counts, err
 }

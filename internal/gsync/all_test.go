@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/kithhq/kith/internal/fanout"
 	"github.com/kithhq/kith/internal/gsync"
 )
 
@@ -68,7 +69,7 @@ func TestAllBoundsAndTallies(t *testing.T) {
 		if peak != 3 || tallied != 20 || done != 20 {
 			t.Errorf("peak %d, tallied %d, done %d", peak, tallied, done)
 		}
-		want := gsync.AllCounts{Started: 20, Succeeded: 16, Failed: 4, Busy: 1, RateLimited: 1, Revoked: 1}
+		want := gsync.AllCounts{Counts: fanout.Counts{Started: 20, Succeeded: 16, Failed: 4}, Busy: 1, RateLimited: 1, Revoked: 1}
 		counts.Duration = 0
 		if counts != want {
 			t.Errorf("counts %+v, want %+v", counts, want)
@@ -78,34 +79,4 @@ func TestAllBoundsAndTallies(t *testing.T) {
 			t.Errorf("err %v", err)
 		}
 	})
-}
-
-// A cancelled ctx stops All before the next user; the error says why.
-func TestAllCancel(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	ids := []uuid.UUID{uuid.New(), uuid.New(), uuid.New()}
-	var ran []uuid.UUID
-	counts, err := gsync.All(ctx, seqOf(ids), gsync.AllConfig[int]{
-		Name: "test: all", Concurrency: 1,
-		Run: func(ctx context.Context, id uuid.UUID) (int, error) {
-			ran = append(ran, id)
-			cancel()
-			return 0, ctx.Err()
-		},
-	})
-	if len(ran) != 1 || counts.Started != 1 || counts.Failed != 1 || !errors.Is(err, context.Canceled) || err.Error() != "test: all: context canceled\ncontext canceled" {
-		t.Errorf("ran %d, %+v, %q", len(ran), counts, err)
-	}
-}
-
-func TestCheckAll(t *testing.T) {
-	if n, err := gsync.CheckAll("SyncAll", seqOf(nil), 0, 4); n != 4 || err != nil {
-		t.Errorf("default: %d %v", n, err)
-	}
-	if _, err := gsync.CheckAll("SyncAll", seqOf(nil), -1, 4); err == nil || err.Error() != "AllOptions.Concurrency -1: must be >= 0" {
-		t.Errorf("negative: %v", err)
-	}
-	if _, err := gsync.CheckAll("SyncAll", nil, 2, 4); err == nil || err.Error() != "SyncAll: nil users sequence" {
-		t.Errorf("nil: %v", err)
-	}
 }

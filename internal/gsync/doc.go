@@ -77,11 +77,13 @@
 //
 // # Many users
 //
-// A sync's SyncAll checks its options with CheckAll and hands All the
+// A sync's SyncAll checks its options with fanout.Check and hands All the
 // per-user function and closures that add each user's report to its own
 // AllReport, wrap failures in its own *UserError and call its Progress:
 // the bounded concurrency, the breaker check per user, the stop on
-// cancellation and the errors.Join are All's.
+// cancellation and the errors.Join are internal/fanout's (which suggest's
+// GenerateAll uses too); All adds the counts of busy, rate-limited and
+// revoked users.
 //
 // # Resources
 //
