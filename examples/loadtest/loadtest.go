@@ -52,6 +52,7 @@ type result struct {
 	peakRSS     uint64    // VmHWM
 	transitions []transition
 	checks      []check
+	river       *riverStats // -river only
 }
 
 type check struct {
@@ -108,11 +109,22 @@ func loadTest(ctx context.Context, o options, stdout, stderr io.Writer) (*result
 		return nil, err
 	}
 	defer server.Close()
-	db, err := openDB(ctx, server, o.db, 3*o.concurrency+8)
+	conns := 3*o.concurrency + 8
+	if o.river {
+		// A running job holds a connection for its run and may take a
+		// second briefly; River needs its own (fetches, completions).
+		conns = max(conns, 2*riverWorkers(o)+10)
+	}
+	db, err := openDB(ctx, server, o.db, conns)
 	if err != nil {
 		return nil, err
 	}
 	defer db.Close()
+	if o.river {
+		if err := migrateRiver(ctx, db); err != nil {
+			return nil, err
+		}
+	}
 
 	fake := googlefake.New(googlefake.Config{Seed: o.seed, MaxRecords: -1})
 	defer fake.Close()
@@ -154,6 +166,14 @@ func loadTest(ctx context.Context, o options, stdout, stderr io.Writer) (*result
 	gen, err := suggest.New(db, suggest.Config{Breaker: breaker})
 	if err != nil {
 		return nil, err
+	}
+
+	var rr *riverRun
+	if o.river {
+		if rr, err = newRiverRun(db, o, users, breaker, contactSync, calSync, gen, r.stats, stderr); err != nil {
+			return nil, err
+		}
+		r.river = rr.rs
 	}
 
 	var sugMu sync.Mutex
@@ -211,27 +231,35 @@ func loadTest(ctx context.Context, o options, stdout, stderr io.Writer) (*result
 	defer cancel()
 	var wg sync.WaitGroup
 	errs := make([]error, numPipelines)
-	for p := range numPipelines {
-		sizer, err := memguard.NewAdaptive(breaker, memguard.AdaptiveConfig{Min: 1, Max: o.concurrency, Increase: 1})
-		if err != nil {
-			return nil, err
+	if rr != nil {
+		// River mode: the jobs run the pipelines.
+		if err := rr.run(runCtx); err != nil {
+			errs[0] = fmt.Errorf("river: %w", err)
 		}
-		st := &stage{
-			p: p, in: queues[p], all: all[p], batch: o.batch, sizer: sizer, breaker: breaker, stats: r.stats,
-			next: func(u uuid.UUID) { queues[p+1] <- u },
-		}
-		if p == pContacts {
-			st.onDone = func(ctx context.Context, u uuid.UUID) error { return setFrequencies(ctx, db, u) }
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer close(queues[p+1])
-			if err := st.run(runCtx); err != nil {
-				errs[p] = fmt.Errorf("%s pipeline: %w", p, err)
-				cancel()
+		suggested = rr.suggestedCounts()
+	} else {
+		for p := range numPipelines {
+			sizer, err := memguard.NewAdaptive(breaker, memguard.AdaptiveConfig{Min: 1, Max: o.concurrency, Increase: 1})
+			if err != nil {
+				return nil, err
 			}
-		}()
+			st := &stage{
+				p: p, in: queues[p], all: all[p], batch: o.batch, sizer: sizer, breaker: breaker, stats: r.stats,
+				next: func(u uuid.UUID) { queues[p+1] <- u },
+			}
+			if p == pContacts {
+				st.onDone = func(ctx context.Context, u uuid.UUID) error { return setFrequencies(ctx, db, u) }
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer close(queues[p+1])
+				if err := st.run(runCtx); err != nil {
+					errs[p] = fmt.Errorf("%s pipeline: %w", p, err)
+					cancel()
+				}
+			}()
+		}
 	}
 	wg.Wait()
 	r.wall = time.Since(start)
@@ -251,6 +279,13 @@ func loadTest(ctx context.Context, o options, stdout, stderr io.Writer) (*result
 	r.checks, err = verify(ctx, db, o, users, accounts, suggested, r)
 	if err != nil {
 		return nil, err
+	}
+	if rr != nil {
+		checks, err := rr.verify(ctx)
+		if err != nil {
+			return nil, err
+		}
+		r.checks = append(r.checks, checks...)
 	}
 	printSummary(stdout, r)
 	if o.html != "" {

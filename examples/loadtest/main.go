@@ -32,8 +32,23 @@
 // returned with no contact twice; no pipeline error; and peak RSS under the
 // limit. It exits 1 if any check fails.
 //
+// With -river the same users, accounts, limit, breaker and checks, but the
+// pipelines run as River jobs (github.com/riverqueue/river) of kith's jobs
+// package, as a host runs them: River's migrator creates River's tables
+// beside kith's, jobs.New configures the three pipelines (the contacts job
+// also runs the frequencies stand-in), Jobs.FanOut inserts every user's
+// three jobs, and one River client in this process works them with 3 x
+// -concurrency workers (one queue for the three kinds; the jobs package
+// keeps each user's order, and answers memory pressure by snoozing the job
+// instead of the adaptive concurrency above; -batch is not used). Per-user
+// durations are River's run duration of each completed job. Extra checks:
+// in river_job, every user's three jobs completed exactly once, with no
+// failed attempt and none discarded or cancelled; one completion event per
+// job; the fan-out inserted every job, none a duplicate.
+//
 //	go run . -users 200 -contacts 10000          # the full size (tens of minutes on 2 cores)
 //	go run . -users 4 -contacts 500 -html /tmp/r.html
+//	go run . -users 4 -contacts 500 -river -html /tmp/r.html
 //
 // The database is a throwaway PostgreSQL (or the server in
 // KITH_DATABASE_URL, database -db, created if missing).
@@ -67,6 +82,7 @@ type options struct {
 	sample      time.Duration
 	seed        int64
 	timeout     time.Duration
+	river       bool
 }
 
 func main() {
@@ -121,6 +137,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.sample, "sample", 100*time.Millisecond, "memory sampling interval of the chart")
 	fs.Int64Var(&o.seed, "seed", 1, "seed of the fake accounts")
 	fs.DurationVar(&o.timeout, "timeout", 0, "stop the run after this long (0: no limit)")
+	fs.BoolVar(&o.river, "river", false, "run the pipelines as River jobs (kith's jobs package) worked by 3 x -concurrency River workers in this process")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}

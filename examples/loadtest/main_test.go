@@ -7,12 +7,14 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
 	"github.com/kithhq/kith/internal/pgtest"
+	"github.com/kithhq/kith/memguard"
 	"github.com/kithhq/kith/memguard/memguardtest"
 )
 
@@ -152,4 +154,99 @@ func TestFlags(t *testing.T) {
 	if n, err := parseBytes("256MiB"); n != 256<<20 || err != nil {
 		t.Errorf("parseBytes 256MiB = %d, %v", n, err)
 	}
+}
+
+// The load test through River (-river) at the small size: the same checks
+// pass, plus River's (every user's three jobs completed exactly once in
+// river_job, no failed attempt, one completion event each, the fan-out
+// inserted them all), and the summary and the report say River ran.
+func TestLoadTestRiver(t *testing.T) {
+	html := filepath.Join(t.TempDir(), "report.html")
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), append(smallArgs(t, html), "-river"), &out, &errOut)
+	t.Logf("output:\n%s%s", out.String(), errOut.String())
+	if code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	text := out.String()
+	for _, want := range []string{
+		"kith load test: 4 users x 500 contacts (200 events each), through River: kith's jobs package, 6 River workers in this process",
+		"contacts = each account's people: 2000 contacts stored, 0 lost, 0 extra",
+		"PASS  river_job: every user's 3 jobs completed exactly once: 12 of 12 (kind, user) completed once, 0 missing, 0 more than once; jobs: 12 completed",
+		"PASS  river_job: no job failed, discarded or cancelled: 0 failed attempts, 0 discarded, 0 cancelled",
+		"PASS  one completion event per job: 12 of 12",
+		"PASS  fan-out inserted every user's 3 jobs: 12 inserted of 12, 0 duplicates",
+		"breaker         0 trips to hard, 0 to soft, 0 jobs snoozed for memory",
+		"river           fan-out: 12 jobs for 4 users",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if strings.Contains(text, "FAIL") {
+		t.Errorf("a check failed")
+	}
+	if !regexp.MustCompile(`(?m)^\s*pipeline\s.*retries\s+snoozed\s*$`).MatchString(text) {
+		t.Errorf("no snoozed column in the summary")
+	}
+	for _, p := range pipelineNames {
+		// Users, no error, a rate, and a p50 that is a duration.
+		if !regexp.MustCompile(`(?m)^\s*` + p + `\s+4\s+0\s+\d+\.\d+\s+\d+\s+[a-z ]+\s+\d+(\.\d+)?(ms|s)\s`).MatchString(text) {
+			t.Errorf("no summary row with 4 users, 0 errors and durations for %s", p)
+		}
+	}
+	b, err := os.ReadFile(html)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(b)
+	for _, want := range []string{"through River: kith&#39;s jobs package, 6 River workers", "<th>snoozed</th>", "river_job: every user&#39;s 3 jobs completed exactly once", `"Go heap"`, "Per-user duration by pipeline"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+}
+
+// Through River under memory pressure (the breaker's reader says 95% of
+// the limit until a job has been snoozed for memory, then 10%): the jobs
+// refused for memory are snoozed and run again, and every check still
+// passes: each job completed exactly once.
+func TestUnderPressureRiver(t *testing.T) {
+	const limit = 256 << 20
+	var snoozed atomic.Bool
+	onMemorySnooze = func() { snoozed.Store(true) }
+	breakerReader = pressureUntil{
+		high: memguardtest.Mem(limit*95/100, limit), low: memguardtest.Mem(limit/10, limit), over: snoozed.Load,
+	}
+	t.Cleanup(func() { breakerReader, onMemorySnooze = nil, nil })
+	var out bytes.Buffer
+	args := []string{"-users", "3", "-contacts", "300", "-events", "50", "-concurrency", "2", "-progress", "plain", "-html", "", "-river", "-db", pgtest.UniqueName("kith_loadtest")}
+	code := run(context.Background(), args, &out, &out)
+	t.Logf("output:\n%s", out.String())
+	if code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	m := regexp.MustCompile(`breaker\s+(\d+) trips to hard, \d+ to soft, (\d+) jobs snoozed for memory`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatal("no breaker line")
+	}
+	if m[1] == "0" || m[2] == "0" {
+		t.Errorf("trips %s, jobs snoozed for memory %s: want both > 0", m[1], m[2])
+	}
+	if !strings.Contains(out.String(), "PASS  river_job: every user's 3 jobs completed exactly once: 9 of 9") {
+		t.Errorf("not every job completed exactly once")
+	}
+}
+
+// pressureUntil reads high until over, then low.
+type pressureUntil struct {
+	high, low memguard.Sample
+	over      func() bool
+}
+
+func (r pressureUntil) Read() (memguard.Sample, error) {
+	if r.over() {
+		return r.low, nil
+	}
+	return r.high, nil
 }

@@ -52,6 +52,9 @@ func (r *result) rows() []row {
 			P99: percentile(st.durations[p], 99), Retries: st.retries[p], Requeued: st.requeued[p], Stops: st.stops[p],
 			Concurrency: st.conc[p], Wall: wall,
 		}
+		if r.river != nil {
+			rw.Requeued = r.river.memorySnooze[p]
+		}
 		if wall > 0 {
 			rw.UsersPerSec = float64(rw.Users) / wall.Seconds()
 			rw.ItemsPerSec = float64(rw.Items) / wall.Seconds()
@@ -62,6 +65,10 @@ func (r *result) rows() []row {
 }
 
 func (r *result) title() string {
+	if r.river != nil {
+		return fmt.Sprintf("%d users x %d contacts (%d events each), through River: kith's jobs package, %d River workers in this process, limit %.0f MiB (%s)",
+			r.opts.users, r.opts.contacts, r.opts.events, r.river.workers, mib(r.limit), r.limitSource)
+	}
 	return fmt.Sprintf("%d users x %d contacts (%d events each), concurrency %d per pipeline, limit %.0f MiB (%s)",
 		r.opts.users, r.opts.contacts, r.opts.events, r.opts.concurrency, mib(r.limit), r.limitSource)
 }
@@ -69,18 +76,47 @@ func (r *result) title() string {
 // memoryLines are the memory and breaker figures of the summary.
 func (r *result) memoryLines() [][2]string {
 	requeued := 0
-	for p := range numPipelines {
-		requeued += r.stats.requeued[p]
+	for _, rw := range r.rows() {
+		requeued += rw.Requeued
 	}
-	return [][2]string{
+	lines := [][2]string{
 		{"wall time", fmt.Sprintf("%s: %.2f users/s, %.0f contacts/s end to end", r.wall.Round(100*time.Millisecond),
 			float64(r.opts.users)/r.wall.Seconds(), float64(r.opts.users*r.opts.contacts)/r.wall.Seconds())},
 		{"peak RSS", fmt.Sprintf("%.1f MiB (kernel high-water mark, VmHWM)", mib(r.peakRSS))},
 		{"peak Go heap", fmt.Sprintf("%.1f MiB (heap objects, sampled every 1 ms)", mib(r.peakHeap))},
 		{"peak Go memory", fmt.Sprintf("%.1f MiB (mapped, not released: what GOMEMLIMIT limits; sampled every %s)", mib(r.peak.Total), r.opts.sample)},
 		{"memory limit", fmt.Sprintf("%.0f MiB (%s); breaker soft at 80%%, hard at 90%%", mib(r.limit), r.limitSource)},
-		{"breaker", fmt.Sprintf("%d trips to hard, %d to soft, %d batches stopped, %d users requeued", r.hardTrips(), r.softEntries(), r.totalStops(), requeued)},
+		r.breakerLine(requeued),
 	}
+	if rv := r.river; rv != nil {
+		snoozed, failed, cancelled := 0, 0, 0
+		for p := range numPipelines {
+			snoozed += rv.snoozed[p]
+			failed += rv.failedRuns[p]
+			cancelled += rv.cancelled[p]
+		}
+		lines = append(lines, [2]string{"river", fmt.Sprintf("fan-out: %d jobs for %d users in %d batch(es) (%s); %d snoozes (memory, or a user's earlier job still active), %d failed attempts, %d cancelled",
+			rv.fanOut.Inserted, rv.fanOut.Users, rv.fanOut.Batches, dur(rv.fanOutTime), snoozed, failed, cancelled)})
+	}
+	return lines
+}
+
+// breakerLine: in River mode a refused job is snoozed, not requeued in a
+// batch.
+func (r *result) breakerLine(requeued int) [2]string {
+	if r.river != nil {
+		return [2]string{"breaker", fmt.Sprintf("%d trips to hard, %d to soft, %d jobs snoozed for memory", r.hardTrips(), r.softEntries(), requeued)}
+	}
+	return [2]string{"breaker", fmt.Sprintf("%d trips to hard, %d to soft, %d batches stopped, %d users requeued", r.hardTrips(), r.softEntries(), r.totalStops(), requeued)}
+}
+
+// requeuedName is the summary's column of users refused for memory and
+// run again.
+func (r *result) requeuedName() string {
+	if r.river != nil {
+		return "snoozed"
+	}
+	return "requeued"
 }
 
 func (r *result) totalStops() int {
@@ -102,7 +138,7 @@ func (r *result) totalErrors() int {
 func printSummary(w io.Writer, r *result) {
 	fmt.Fprintf(w, "\nkith load test: %s\n\n", r.title())
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "pipeline\tusers\terrors\tusers/s\titems/s\t\tp50\tp95\tp99\tretries\trequeued\t")
+	fmt.Fprintln(tw, "pipeline\tusers\terrors\tusers/s\titems/s\t\tp50\tp95\tp99\tretries\t"+r.requeuedName()+"\t")
 	for _, rw := range r.rows() {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%.2f\t%.0f\t%s\t%s\t%s\t%s\t%d\t%d\t\n", rw.Pipeline, rw.Users, rw.Failed, rw.UsersPerSec,
 			rw.ItemsPerSec, rw.ItemName, dur(rw.P50), dur(rw.P95), dur(rw.P99), rw.Retries, rw.Requeued)
@@ -186,7 +222,7 @@ td.l, th.l { text-align: left; }
 <h1>kith load test</h1>
 <p class="sub">{{.Title}}</p>
 <table>
-<tr><th class="l">pipeline</th><th>users</th><th>errors</th><th>users/s</th><th>items/s</th><th>p50</th><th>p95</th><th>p99</th><th>retries</th><th>requeued</th></tr>
+<tr><th class="l">pipeline</th><th>users</th><th>errors</th><th>users/s</th><th>items/s</th><th>p50</th><th>p95</th><th>p99</th><th>retries</th><th>{{.RequeuedName}}</th></tr>
 {{range .Rows}}<tr><td class="l">{{.Pipeline}}</td><td>{{.Users}}</td><td>{{.Failed}}</td><td>{{printf "%.2f" .UsersPerSec}}</td><td>{{printf "%.0f" .ItemsPerSec}} {{.ItemName}}/s</td><td>{{.P50S}}</td><td>{{.P95S}}</td><td>{{.P99S}}</td><td>{{.Retries}}</td><td>{{.Requeued}}</td></tr>
 {{end}}</table>
 <table>
@@ -222,12 +258,13 @@ func renderHTML(w io.Writer, r *result) error {
 		checks = append(checks, htmlCheck{OK: c.ok, Name: c.name, Detail: c.detail})
 	}
 	return page.Execute(w, map[string]any{
-		"JS":     template.JS(echartsJS),
-		"Title":  r.title(),
-		"Rows":   rows,
-		"Memory": r.memoryLines(),
-		"Checks": checks,
-		"Charts": []chartSnippet{snippet(memoryChart(r)), snippet(latencyChart(r)), snippet(progressChart(r))},
+		"JS":           template.JS(echartsJS),
+		"Title":        r.title(),
+		"RequeuedName": r.requeuedName(),
+		"Rows":         rows,
+		"Memory":       r.memoryLines(),
+		"Checks":       checks,
+		"Charts":       []chartSnippet{snippet(memoryChart(r)), snippet(latencyChart(r)), snippet(progressChart(r))},
 	})
 }
 
