@@ -17,8 +17,9 @@ demo:
 # directives. jobs' TestWorkerProcesses starts three worker processes (200
 # users; -jobs.users=1000 for the full run, see the README).
 # examples/loadtest (a module of its own too) runs the load test at 4 users
-# x 500 contacts and renders its report in headless chromium. The suite
-# runs with lib/pq; then the packages that use the database run again with
+# x 500 contacts, in-process and through River (-river), and renders its
+# report in headless chromium. The suite runs with lib/pq; then the
+# packages that use the database run again with
 # pgx/v5/stdlib (kithtest honours KITH_TEST_DRIVER=pgx), and so does jobs
 # (its worker processes then use a pgxpool with River's LISTEN/NOTIFY).
 # examples/production (OpenTelemetry, Prometheus) is a module of its own too.
