@@ -2,9 +2,7 @@ package calendar
 
 import (
 	"context"
-	"errors"
 	"iter"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -75,15 +73,7 @@ type UserError struct {
 // Error names the user once: "calendar: user <id>: " and the user's
 // error.
 func (e *UserError) Error() string {
-	msg := e.Err.Error()
-	user := "user " + e.UserID.String()
-	if rest, ok := strings.CutPrefix(msg, ErrInvalid.Error()); ok && errors.Is(e.Err, ErrInvalid) {
-		return ErrInvalid.Error() + ": " + user + rest
-	}
-	if rest, ok := strings.CutPrefix(msg, "calendar: "); ok {
-		return "calendar: " + user + ": " + rest
-	}
-	return "calendar: " + user + ": " + msg
+	return fanout.UserErrorText("calendar", e.UserID, e.Err, ErrInvalid)
 }
 
 // Unwrap returns the user's error.

@@ -6,7 +6,9 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+
 	"github.com/kithhq/kith/internal/argcheck"
+	"github.com/kithhq/kith/internal/fanout"
 )
 
 var (
@@ -82,20 +84,10 @@ type UserError struct {
 // <id>: …"), after this package's prefix ("suggest: user <id>: generate
 // …"), or before any other error ("suggest: user <id>: " and its text).
 func (e *UserError) Error() string {
-	msg := e.Err.Error()
-	user := "user " + e.UserID.String()
-	if strings.Contains(msg, e.UserID.String()) && strings.HasPrefix(msg, "suggest: ") {
+	if msg := e.Err.Error(); strings.Contains(msg, e.UserID.String()) && strings.HasPrefix(msg, "suggest: ") {
 		return msg
 	}
-	for _, s := range sentinels {
-		if rest, ok := strings.CutPrefix(msg, s.Error()); ok && errors.Is(e.Err, s) {
-			return s.Error() + ": " + user + rest
-		}
-	}
-	if rest, ok := strings.CutPrefix(msg, "suggest: "); ok {
-		return "suggest: " + user + ": " + rest
-	}
-	return "suggest: " + user + ": " + msg
+	return fanout.UserErrorText("suggest", e.UserID, e.Err, sentinels...)
 }
 
 // Unwrap returns the user's error.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kithhq/kith/contacts"
 	"github.com/kithhq/kith/internal/argcheck"
+	"github.com/kithhq/kith/internal/fanout"
 	"github.com/kithhq/kith/internal/gsync"
 	"github.com/kithhq/kith/internal/pgerr"
 )
@@ -98,15 +99,7 @@ type UserError struct {
 // Error names the user once: "googlesync: user <id>: " and the user's
 // error.
 func (e *UserError) Error() string {
-	msg := e.Err.Error()
-	user := "user " + e.UserID.String()
-	if rest, ok := strings.CutPrefix(msg, ErrInvalid.Error()); ok && errors.Is(e.Err, ErrInvalid) {
-		return ErrInvalid.Error() + ": " + user + rest
-	}
-	if rest, ok := strings.CutPrefix(msg, "googlesync: "); ok {
-		return "googlesync: " + user + ": " + rest
-	}
-	return "googlesync: " + user + ": " + msg
+	return fanout.UserErrorText("googlesync", e.UserID, e.Err, ErrInvalid)
 }
 
 // Unwrap returns the user's error.

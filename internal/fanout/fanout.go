@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"strings"
 	"sync"
 	"time"
 
@@ -146,4 +147,24 @@ func Run[R any](ctx context.Context, users iter.Seq2[uuid.UUID, error], cfg Conf
 	_ = eg.Wait() // workers never return errors; failures are in userErrs
 	counts.Duration = time.Since(start)
 	return counts, errors.Join(append([]error{stopErr}, userErrs...)...)
+}
+
+// UserErrorText is the text of a package's *UserError: the user named
+// once and the package once. An error matching one of the package's
+// sentinels and starting with its text reads "<sentinel>: user <id>" and
+// the rest ("calendar: invalid: user <id>: ..."); one starting with
+// "<pkg>: " reads "<pkg>: user <id>: " and the rest; any other
+// "<pkg>: user <id>: " and its text.
+func UserErrorText(pkg string, userID uuid.UUID, err error, sentinels ...error) string {
+	msg := err.Error()
+	user := "user " + userID.String()
+	for _, s := range sentinels {
+		if rest, ok := strings.CutPrefix(msg, s.Error()); ok && errors.Is(err, s) {
+			return s.Error() + ": " + user + rest
+		}
+	}
+	if rest, ok := strings.CutPrefix(msg, pkg+": "); ok {
+		return pkg + ": " + user + ": " + rest
+	}
+	return pkg + ": " + user + ": " + msg
 }

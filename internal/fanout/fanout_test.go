@@ -3,6 +3,7 @@ package fanout_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"iter"
 	"testing"
 
@@ -48,5 +49,23 @@ func TestCheck(t *testing.T) {
 	}
 	if _, err := fanout.Check("SyncAll", nil, 2, 4); err == nil || err.Error() != "SyncAll: nil users sequence" {
 		t.Errorf("nil: %v", err)
+	}
+}
+
+func TestUserErrorText(t *testing.T) {
+	id := uuid.MustParse("0193a5b0-0000-7000-8000-000000000001")
+	errInvalid := errors.New("pkg: invalid")
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("%w: Config.X 3", errInvalid), "pkg: invalid: user " + id.String() + ": Config.X 3"},
+		{errors.New("pkg: invalid: look-alike"), "pkg: user " + id.String() + ": invalid: look-alike"},
+		{errors.New("pkg: write page 2: boom"), "pkg: user " + id.String() + ": write page 2: boom"},
+		{context.Canceled, "pkg: user " + id.String() + ": context canceled"},
+	} {
+		if got := fanout.UserErrorText("pkg", id, tc.err, errInvalid); got != tc.want {
+			t.Errorf("UserErrorText(%q) = %q, want %q", tc.err, got, tc.want)
+		}
 	}
 }
