@@ -38,10 +38,13 @@
 // beside kith's, jobs.New configures the three pipelines (the contacts job
 // also runs the frequencies stand-in), Jobs.FanOut inserts every user's
 // three jobs, and one River client in this process works them with 3 x
-// -concurrency workers (one queue for the three kinds; the jobs package
-// keeps each user's order, and answers memory pressure by snoozing the job
-// instead of the adaptive concurrency above; -batch is not used). Per-user
-// durations are River's run duration of each completed job. Extra checks:
+// -concurrency workers. The three kinds share kith's queue, so those
+// workers may all run jobs of one kind at once (the contacts syncs first:
+// the jobs package keeps each user's order, contacts, calendar,
+// suggestions); memory pressure snoozes a job instead of shrinking an
+// adaptive concurrency; sync jobs get 45 minutes (jobs.Config.SyncTimeout)
+// for their first full pass; -batch is not used. Per-user durations are
+// River's run duration of each completed job. Extra checks:
 // in river_job, every user's three jobs completed exactly once, with no
 // failed attempt and none discarded or cancelled; one completion event per
 // job; the fan-out inserted every job, none a duplicate.

@@ -50,6 +50,15 @@ const (
 	riverPressureSnooze = time.Second
 	// riverPoll is River's FetchPollInterval (riverdatabasesql polls).
 	riverPoll = 100 * time.Millisecond
+	// riverSyncTimeout is jobs.Config.SyncTimeout: the default (15 min)
+	// fits a host's syncs, but here every sync is a first full pass, up to
+	// 3 x -concurrency at once on a machine that may be shared; a sync
+	// that timed out would be retried and fail the checks for what is the
+	// machine's pace. riverRescueAfter (River's RescueStuckJobsAfter, its
+	// default made explicit) must stay longer, or River would hand a
+	// running job to another worker.
+	riverSyncTimeout = 45 * time.Minute
+	riverRescueAfter = time.Hour
 )
 
 // riverWorkers is the River client's MaxWorkers for -concurrency c: the
@@ -155,6 +164,7 @@ func newRiverRun(db *sqlx.DB, o options, users []uuid.UUID, breaker memguard.Bre
 		Users:          rr.listUsers,
 		Breaker:        breaker,
 		PressureSnooze: riverPressureSnooze,
+		SyncTimeout:    riverSyncTimeout,
 		OrderWait:      riverOrderWait,
 		OrderSnooze:    riverOrderSnooze,
 		Logger:         slog.New(&snoozeCounter{rr: rr}),
@@ -167,10 +177,11 @@ func newRiverRun(db *sqlx.DB, o options, users []uuid.UUID, breaker memguard.Bre
 		return nil, err
 	}
 	rr.client, err = river.NewClient(riverdatabasesql.New(db.DB), &river.Config{
-		Queues:            map[string]river.QueueConfig{jobs.Queue: {MaxWorkers: rr.rs.workers}},
-		Workers:           workers,
-		FetchPollInterval: riverPoll,
-		Logger:            slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Queues:               map[string]river.QueueConfig{jobs.Queue: {MaxWorkers: rr.rs.workers}},
+		Workers:              workers,
+		FetchPollInterval:    riverPoll,
+		RescueStuckJobsAfter: riverRescueAfter,
+		Logger:               slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 	if err != nil {
 		return nil, err
