@@ -70,8 +70,10 @@ type UserError struct {
 	Err    error // what SyncUser returned for the user
 }
 
-// Error names the user once: "calendar: user <id>: " and the user's
-// error.
+// Error names the package and the user once: "calendar: user <id>: " and
+// the user's error, or, for an error matching ErrInvalid, "calendar:
+// invalid: user <id>: " and what was invalid ("calendar: invalid: user
+// 00000000-0000-0000-0000-000000000000: user_id: user ID is uuid.Nil").
 func (e *UserError) Error() string {
 	return fanout.UserErrorText("calendar", e.UserID, e.Err, ErrInvalid)
 }

@@ -12,8 +12,12 @@ import (
 
 var (
 	// ErrInvalid is wrapped by every refusal of bad input: a configuration
-	// field (named with its value and bound), an event of a page, a page
-	// token of another user. Nothing is changed.
+	// field (named with its value and bound: "calendar: invalid:
+	// Config.PageSize 3000: must be in [1, 2500], or 0 for the default"),
+	// an event of a page, a page token of another user, and uuid.Nil as a
+	// user, refused by every method before any statement or Google call
+	// with the words every kith package uses: "calendar: invalid user_id:
+	// user ID is uuid.Nil". Nothing is changed.
 	ErrInvalid = errors.New("calendar: invalid")
 )
 

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/google/uuid"
+
+	"github.com/kithhq/kith/internal/argcheck"
 	"github.com/kithhq/kith/internal/gsync"
 	"github.com/kithhq/kith/internal/pgerr"
 )
@@ -104,6 +107,8 @@ func private(err error, context string) error {
 	switch {
 	case errors.As(err, &tse):
 		return err // the host's own text
+	case errors.Is(err, argcheck.ErrNilUser):
+		return checkUser(uuid.Nil) // gsync's own check: worded as every kith package words it
 	case errors.Is(err, ErrInvalid) && pgerr.Code(err) == "":
 		return err
 	case pgerr.Code(err) != "":

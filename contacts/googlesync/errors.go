@@ -15,8 +15,11 @@ import (
 )
 
 // ErrInvalid is wrapped by every refusal of bad input: a Config field
-// (named with its value and bound), a handle that is not a pool, uuid.Nil
-// as a user. Nothing ran.
+// (named with its value and bound: "googlesync: invalid: Config.PageSize
+// 2000: must be in [1, 1000], or 0 for the default"), a handle that is
+// not a pool, and uuid.Nil as a user, refused by every method before any
+// statement or Google call with the words every kith package uses:
+// "googlesync: invalid user_id: user ID is uuid.Nil". Nothing ran.
 var ErrInvalid = errors.New("googlesync: invalid")
 
 // The kinds of failure a sync returns, shared with the calendar sync
@@ -96,8 +99,10 @@ type UserError struct {
 	Err    error // what Sync returned for the user
 }
 
-// Error names the user once: "googlesync: user <id>: " and the user's
-// error.
+// Error names the package and the user once: "googlesync: user <id>: " and
+// the user's error, or, for an error matching ErrInvalid, "googlesync:
+// invalid: user <id>: " and what was invalid ("googlesync: invalid: user
+// 00000000-0000-0000-0000-000000000000: user_id: user ID is uuid.Nil").
 func (e *UserError) Error() string {
 	return fanout.UserErrorText("googlesync", e.UserID, e.Err, ErrInvalid)
 }
@@ -161,6 +166,8 @@ func private(err error, context string) error {
 		tse *TokenSourceError
 	)
 	switch {
+	case errors.Is(err, argcheck.ErrNilUser) && !errors.Is(err, ErrInvalid):
+		return checkUser(uuid.Nil) // gsync's own check: worded as every kith package words it
 	case errors.As(err, &tse), errors.Is(err, ErrInvalid):
 		return err // the host's text; our own
 	case errors.As(err, &fe):

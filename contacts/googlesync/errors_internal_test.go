@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kithhq/kith/contacts"
+	"github.com/kithhq/kith/internal/gsync"
 )
 
 type sqlStateErr struct{}
@@ -43,6 +44,17 @@ func TestPrivateErrorTexts(t *testing.T) {
 		if strings.Contains(got.Error(), "ada@") {
 			t.Errorf("%q leaks", got)
 		}
+	}
+	// A nil user refused by gsync itself (Sync checks first, so only a
+	// new code path could reach it) reads in this package's words.
+	ledger, err := gsync.NewLedger(gsync.LedgerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, gerr := ledger.Load(context.Background(), nil, uuid.Nil, "people"); gerr == nil {
+		t.Error("gsync accepted uuid.Nil")
+	} else if got := private(gerr, "load state"); !errors.Is(got, ErrInvalid) || got.Error() != "googlesync: invalid user_id: user ID is uuid.Nil" {
+		t.Errorf("private(%q) = %q", gerr, got)
 	}
 	ue := &UserError{UserID: uuid.Nil, Err: fmt.Errorf("%w: x", ErrInvalid)}
 	if !strings.HasPrefix(ue.Error(), "googlesync: invalid: user 00000000-") {

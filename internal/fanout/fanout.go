@@ -151,8 +151,9 @@ func Run[R any](ctx context.Context, users iter.Seq2[uuid.UUID, error], cfg Conf
 
 // UserErrorText is the text of a package's *UserError: the user named
 // once and the package once. An error matching one of the package's
-// sentinels and starting with its text reads "<sentinel>: user <id>" and
-// the rest ("calendar: invalid: user <id>: ..."); one starting with
+// sentinels and starting with its text reads "<sentinel>: user <id>: "
+// and the rest ("calendar: invalid: user <id>: ...", also for a text
+// such as "calendar: invalid user_id: ..."); one starting with
 // "<pkg>: " reads "<pkg>: user <id>: " and the rest; any other
 // "<pkg>: user <id>: " and its text.
 func UserErrorText(pkg string, userID uuid.UUID, err error, sentinels ...error) string {
@@ -160,6 +161,9 @@ func UserErrorText(pkg string, userID uuid.UUID, err error, sentinels ...error) 
 	user := "user " + userID.String()
 	for _, s := range sentinels {
 		if rest, ok := strings.CutPrefix(msg, s.Error()); ok && errors.Is(err, s) {
+			if !strings.HasPrefix(rest, ":") {
+				rest = ":" + rest // "invalid user_id: …" reads "invalid: user <id>: user_id: …"
+			}
 			return s.Error() + ": " + user + rest
 		}
 	}

@@ -60,6 +60,7 @@ func TestUserErrorText(t *testing.T) {
 		want string
 	}{
 		{fmt.Errorf("%w: Config.X 3", errInvalid), "pkg: invalid: user " + id.String() + ": Config.X 3"},
+		{fmt.Errorf("%w user_id: user ID is uuid.Nil", errInvalid), "pkg: invalid: user " + id.String() + ": user_id: user ID is uuid.Nil"},
 		{errors.New("pkg: invalid: look-alike"), "pkg: user " + id.String() + ": invalid: look-alike"},
 		{errors.New("pkg: write page 2: boom"), "pkg: user " + id.String() + ": write page 2: boom"},
 		{context.Canceled, "pkg: user " + id.String() + ": context canceled"},

@@ -169,7 +169,7 @@ func (l *Ledger) clock() time.Time { return l.now().Round(0).Truncate(time.Micro
 
 func checkKey(userID uuid.UUID, resource string) error {
 	if err := argcheck.User(userID); err != nil {
-		return fmt.Errorf("sync: invalid user_id: %w", err)
+		return err // as Lock and Cache.Get: the sync package words it (it checks first)
 	}
 	if err := checkResource(resource); err != nil {
 		return fmt.Errorf("sync: invalid: %w", err)
@@ -395,7 +395,7 @@ ORDER BY k.resource`
 // has a recorded run or a saved token. The slice is non-nil.
 func (l *Ledger) Statuses(ctx context.Context, db kith.DB, userID uuid.UUID, prefix string) ([]Status, error) {
 	if err := argcheck.User(userID); err != nil {
-		return nil, fmt.Errorf("sync: invalid user_id: %w", err)
+		return nil, err
 	}
 	rows, err := db.QueryContext(ctx, l.q.statuses, userID, prefix)
 	if err != nil {
