@@ -55,7 +55,7 @@ func (s *Store) ApplyInteractions(ctx context.Context, userID uuid.UUID, now tim
 		return ApplyResult{}, invalid("now: zero time")
 	}
 	if limit := s.now().Add(contacts.DefaultMaxFutureSkew); now.After(limit) {
-		return ApplyResult{}, invalid("now %s: later than the clock plus %v", now.UTC().Format(time.RFC3339), contacts.DefaultMaxFutureSkew)
+		return ApplyResult{}, invalid("now %s: later than the clock plus %s", now.UTC().Format(time.RFC3339), readableDuration(contacts.DefaultMaxFutureSkew))
 	}
 	self, err := s.selfEmails(ctx, userID)
 	if err != nil {

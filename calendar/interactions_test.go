@@ -346,8 +346,9 @@ func TestApplyInteractionsRefuses(t *testing.T) {
 	if _, err := e.store.ApplyInteractions(ctx, e.user, time.Time{}); !errors.Is(err, calendar.ErrInvalid) {
 		t.Errorf("zero now: %v", err)
 	}
-	if _, err := e.store.ApplyInteractions(ctx, e.user, t0.Add(48*time.Hour)); !errors.Is(err, calendar.ErrInvalid) {
-		t.Errorf("now far ahead of the clock: %v", err)
+	const ahead = "calendar: invalid: now 2026-10-22T12:00:00Z: later than the clock plus 1 day"
+	if _, err := e.store.ApplyInteractions(ctx, e.user, t0.Add(48*time.Hour)); !errors.Is(err, calendar.ErrInvalid) || err.Error() != ahead {
+		t.Errorf("now far ahead of the clock: %v; want %q", err, ahead)
 	}
 	hookErr := errors.New("directory down")
 	bad, err := calendar.NewStore(e.db, calendar.StoreConfig{Rules: calendar.Rules{

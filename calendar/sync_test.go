@@ -415,6 +415,20 @@ func TestNewRefuses(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
+	// Lookback's value and bounds read in days and years, not hours.
+	for lookback, want := range map[time.Duration]string{
+		-time.Hour:                          "calendar: invalid: Config.Lookback -1h0m0s: must be more than 0 and at most 7300 days (20 years), or 0 for the default (365 days)",
+		30 * 365 * 24 * time.Hour:           "calendar: invalid: Config.Lookback 10950 days (30 years): must be more than 0 and at most 7300 days (20 years), or 0 for the default (365 days)",
+		calendar.MaxLookback + 12*time.Hour: "calendar: invalid: Config.Lookback 175212h0m0s (7300.5 days): must be more than 0 and at most 7300 days (20 years), or 0 for the default (365 days)",
+	} {
+		_, err := calendar.New(db, calendar.Config{TokenSource: ts, Lookback: lookback})
+		if !errors.Is(err, calendar.ErrInvalid) || err == nil || err.Error() != want {
+			t.Errorf("Lookback %v: %v\nwant %s", lookback, err, want)
+		}
+	}
+	if _, err := calendar.New(db, calendar.Config{TokenSource: ts, Lookback: calendar.MaxLookback}); err != nil {
+		t.Errorf("Lookback = MaxLookback: %v", err)
+	}
 	tx, err := db.Beginx()
 	if err != nil {
 		t.Fatal(err)

@@ -30,7 +30,8 @@ const (
 	// DefaultLookback is Config.Lookback's default: a full pass reads the
 	// events that ended in the last year, and all later ones.
 	DefaultLookback = 365 * 24 * time.Hour
-	// MaxLookback bounds Config.Lookback.
+	// MaxLookback bounds Config.Lookback: 20 years of 365 days (7,300
+	// days).
 	MaxLookback = 20 * 365 * 24 * time.Hour
 	// DefaultCacheSize and DefaultCacheTTL are Config.CacheSize's and
 	// Config.CacheTTL's defaults.
@@ -293,7 +294,8 @@ func New(db kith.Beginner, cfg Config) (*Syncer, error) {
 	case cfg.Lookback == 0:
 		cfg.Lookback = DefaultLookback
 	case cfg.Lookback < 0 || cfg.Lookback > MaxLookback:
-		return nil, invalid("Config.Lookback %v: must be in (0, %v], or 0 for the default", cfg.Lookback, MaxLookback)
+		return nil, invalid("Config.Lookback %s: must be more than 0 and at most %s, or 0 for the default (%s)",
+			readableDuration(cfg.Lookback), readableDuration(MaxLookback), readableDuration(DefaultLookback))
 	}
 	if cfg.Lock != LockFailFast && cfg.Lock != LockWait {
 		return nil, invalid("Config.Lock %d: must be LockFailFast (0) or LockWait (1)", cfg.Lock)
@@ -335,6 +337,30 @@ func New(db kith.Beginner, cfg Config) (*Syncer, error) {
 	}
 	s.paramsKey = paramsKey(s.pageSize)
 	return s, nil
+}
+
+// readableDuration writes d as a person reads a bound or a setting of
+// days: "7300 days (20 years)", "1 day", "36h0m0s (1.5 days)"; shorter
+// durations as Go writes them ("90m0s", "-1ns").
+func readableDuration(d time.Duration) string {
+	const day = 24 * time.Hour
+	switch {
+	case d < day:
+		return d.String()
+	case d%day != 0:
+		return fmt.Sprintf("%v (%.1f days)", d, float64(d)/float64(day))
+	}
+	n := int64(d / day)
+	plural := func(n int64, unit string) string {
+		if n == 1 {
+			return "1 " + unit
+		}
+		return fmt.Sprintf("%d %ss", n, unit)
+	}
+	if n%365 == 0 && n > 365 {
+		return plural(n, "day") + " (" + plural(n/365, "year") + ")"
+	}
+	return plural(n, "day")
 }
 
 // TokenSourceError is a failure of Config.TokenSource other than one
