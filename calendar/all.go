@@ -29,36 +29,79 @@ type AllOptions struct {
 	Progress func(Progress)
 }
 
-// Progress reports one finished user of [Syncer.SyncAll].
+// Progress reports one finished user of [Syncer.SyncAll], to
+// AllOptions.Progress.
 type Progress struct {
+	// UserID is the user who finished.
 	UserID uuid.UUID
-	Report UserReport // the user's report (what was done before a failure, too)
-	Err    error      // the user's failure, nil on success
-	Done   int        // users finished so far, this one included
-	Failed int        // of which failed, this one included
+	// Report is what SyncUser did for the user: on failure, what was
+	// done before it (the pages written stay written).
+	Report UserReport
+	// Err is what SyncUser returned for the user (the *UserError's Err);
+	// nil when the user succeeded.
+	Err error
+	// Done is the number of users finished so far in this SyncAll call,
+	// this one included: 1 for the first to finish, never 0. Calls may
+	// arrive out of order (they are concurrent), so Done is not
+	// increasing from one call to the next.
+	Done int
+	// Failed is how many of those Done users failed, this one included:
+	// 0 while every user finished so far succeeded.
+	Failed int
 }
 
-// AllReport summarizes a [Syncer.SyncAll] call.
+// AllReport summarizes a [Syncer.SyncAll] call: counts of users,
+// calendars, events and contacts, over every user started. It is
+// complete when SyncAll returns, also when it stopped early (then it
+// covers the users that had started). It is the zero AllReport when
+// SyncAll refused its arguments (ErrInvalid).
 type AllReport struct {
-	Started   int // users whose sync began
-	Succeeded int // of which completed
-	Failed    int // of which failed: each is a *UserError in the returned error
-	// Busy, RateLimited and Revoked count the failed users whose error
-	// was (or, for a user with several failed calendars, included)
-	// ErrBusy, ErrRateLimited and ErrAccessRevoked: the ones a job queue
-	// snoozes or drops rather than retries.
+	// Started is the number of users whose SyncUser began; 0 when users
+	// yielded none (or its first value was an error), or when the
+	// Breaker or ctx stopped the call before the first user.
+	Started int
+	// Succeeded is how many of the Started users' SyncUser returned nil.
+	Succeeded int
+	// Failed is how many returned an error: each is one *UserError in
+	// SyncAll's error. Succeeded + Failed = Started.
+	Failed int
+	// Busy is how many of the Failed users' errors matched ErrBusy
+	// (another sync of one of their calendars, or of their calendar list,
+	// was running): a job queue snoozes them. RateLimited counts those
+	// matching ErrRateLimited (snooze for RetryAfter) and Revoked those
+	// matching ErrAccessRevoked (drop the job, ask the user to connect
+	// again). A user whose error matches several (two calendars failing
+	// differently) is counted once, in the first of Busy, RateLimited,
+	// Revoked it matches; users failing otherwise are in none. Each is 0
+	// when no user failed that way.
 	Busy        int
 	RateLimited int
 	Revoked     int
-	// Calendars is the number of calendars synced (or tried), Events the
-	// events read from them, over every user.
+	// Calendars is the number of calendars whose events sync ran (or was
+	// tried and failed), over every user: the length of each
+	// UserReport.Calendars added up. The calendar list itself is not
+	// counted. 0 when no user got past their calendar list, or none
+	// selected a calendar.
 	Calendars int
-	Events    int
-	// Meetings and Moved add up the users' ApplyInteractions at the end
-	// of their SyncUser: the meetings applied and the contacts whose
-	// last-contact date moved forward.
+	// Events is the number of event entries read from Google in the pages
+	// written, over every user and calendar (cancelled entries included;
+	// Report.Events added up); calendar-list entries are not counted. An
+	// incremental pass with nothing new reads 0.
+	Events int
+	// Meetings is the number of distinct meetings the users'
+	// ApplyInteractions applied at the end of their SyncUser
+	// (ApplyResult.Meetings added up): meetings that count under the Rules
+	// and ended after the user's watermark (see ApplyInteractions), one
+	// meeting held in two calendars counting once. 0 for a user
+	// whose SyncUser stopped before that step (its calendar list failed,
+	// or ctx ended).
 	Meetings int
-	Moved    int
+	// Moved is the number of contacts whose last-contact date moved
+	// forward (ApplyResult.Moved added up). A contact whose date was
+	// already as recent or more is not counted.
+	Moved int
+	// Duration is the wall time of the whole SyncAll call, waits for a
+	// free slot included.
 	Duration time.Duration
 }
 

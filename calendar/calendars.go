@@ -15,7 +15,9 @@ import (
 type Calendar struct {
 	// ID is Google's calendar ID: the primary calendar's is the user's
 	// address.
-	ID      string
+	ID string
+	// Primary is true for the user's primary calendar (the one SyncUser
+	// syncs when Config.Calendars is nil).
 	Primary bool
 	// AccessRole is RoleFreeBusyReader, RoleReader, RoleWriter or
 	// RoleOwner; "" for a calendar that is no longer in the user's list

@@ -23,16 +23,25 @@ const (
 )
 
 // UserReport is what one SyncUser did.
+//
+// On failure it holds what was done before the failure.
 type UserReport struct {
+	// UserID is the user synced.
 	UserID uuid.UUID
 	// List is the calendar list's pass: Kind, TokenExpired, Pages,
-	// Events (the entries read), Retries, Duration.
+	// Events (the calendar entries read), Skipped, Removed (calendars no
+	// longer listed), Retries, Duration; its CalendarID is "".
 	List Report
-	// Calendars are the reports of the calendars synced, in list order.
+	// Calendars holds one Report per selected calendar whose sync ran,
+	// failed ones included, in the order they ran (by calendar ID). It is
+	// non-nil; empty when the list failed or no calendar was selected.
 	Calendars []Report
-	// Interactions is what ApplyInteractions did after the calendars.
+	// Interactions is what ApplyInteractions did once, after the
+	// calendars (also when some failed); zero when the list failed or
+	// ctx ended first.
 	Interactions ApplyResult
-	Duration     time.Duration
+	// Duration is the wall time of the whole SyncUser.
+	Duration time.Duration
 }
 
 // A CalendarError is the failure of one calendar in SyncUser, which

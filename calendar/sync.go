@@ -13,31 +13,69 @@ import (
 	"github.com/kithhq/kith/internal/gsync"
 )
 
-// Report is what one Sync did.
+// Report is what one Sync did: of one calendar's events, or, as
+// UserReport.List, of the user's calendar list. On failure it holds what
+// was done before the failure: the pages written stay written. Counts
+// are of entries and pages; none is ever negative.
 type Report struct {
-	UserID     uuid.UUID
+	// UserID is the user synced.
+	UserID uuid.UUID
+	// CalendarID is the calendar synced, as given to Sync or as listed;
+	// "" in UserReport.List.
 	CalendarID string
 	// Kind is the kind of the pass that ran last: Full when there was no
 	// usable token or it expired (TokenExpired), else Incremental.
-	Kind         Kind
+	Kind Kind
+	// TokenExpired: Google answered the stored sync token with 410, so
+	// the run dropped it and made a full pass.
 	TokenExpired bool
 	// ParamsChanged: the stored token was made with other parameters
-	// (Config.PageSize changed) and was not used.
+	// (Config.PageSize changed) and was not used: the run was a full pass.
 	ParamsChanged bool
-	// Pages read and written; Events the entries they held.
-	Pages, Events int
-	// What the writes did (see WriteResult); Skipped counts events that
-	// could not be read (no readable start or end) and were not written;
-	// Removed the stored events a complete full pass did not return.
-	Inserted, Updated, Unchanged, Deleted, Skipped, Removed int
-	// Retries of Google calls.
+	// Pages is the number of events.list pages written (in
+	// UserReport.List: calendarList.list pages read), both passes of a
+	// run whose token expired included; a retried call counts once. 0
+	// when the run failed before its first page.
+	Pages int
+	// Events is the number of entries in those pages: events, cancelled
+	// ones and Skipped ones included (calendar entries in
+	// UserReport.List).
+	Events int
+	// Inserted is the number of events stored for the first time,
+	// Updated of stored events rewritten (their etag changed), Unchanged
+	// of entries whose stored event had the same etag, Deleted of stored
+	// events removed by cancelled entries (WriteResult's counts, added up
+	// over the pages). All 0 in UserReport.List.
+	Inserted  int
+	Updated   int
+	Unchanged int
+	Deleted   int
+	// Skipped is the number of entries not written because they could not
+	// be read: an event with no readable start or end, or (in
+	// UserReport.List) a calendar entry with an ID the store refuses
+	// (empty, too long). Usually 0.
+	Skipped int
+	// Removed is the number of stored events of the calendar a complete
+	// full pass did not return and deleted (in UserReport.List: the
+	// calendars no longer listed). 0 for an incremental pass and for a
+	// full pass that stopped part way.
+	Removed int
+	// Retries is the number of Google calls made again after a transient
+	// failure (5xx, network, rate limit), over every page; 0 when every
+	// call succeeded the first time.
 	Retries int
-	// Interactions is what ApplyInteractions did at the end of the run
-	// (zero when the run failed before it).
+	// Interactions is what ApplyInteractions did at the end of Sync. It
+	// is zero when the run failed before that step, in UserReport.List
+	// and in UserReport.Calendars (SyncUser applies once for all the
+	// user's calendars: see UserReport.Interactions).
 	Interactions ApplyResult
-	Duration     time.Duration
-	// PeakMemory is the process's peak Go memory during the run, in bytes
-	// (shared with whatever else the process did meanwhile).
+	// Duration is the wall time of the run, the lock wait included.
+	Duration time.Duration
+	// PeakMemory is the highest Go memory of the process seen during the
+	// run, in bytes: memory the Go runtime has mapped and not released
+	// (what GOMEMLIMIT limits), sampled at the start, after each page was
+	// decoded and at the end. It is process-wide: concurrent syncs share
+	// it. 0 in UserReport.List.
 	PeakMemory uint64
 }
 

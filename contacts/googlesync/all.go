@@ -28,29 +28,61 @@ type AllOptions struct {
 	Progress func(Progress)
 }
 
-// Progress reports one finished user of [Syncer.SyncAll].
+// Progress reports one finished user of [Syncer.SyncAll], to
+// AllOptions.Progress.
 type Progress struct {
+	// UserID is the user who finished.
 	UserID uuid.UUID
-	Report Report // the user's report (what was done before a failure, too)
-	Err    error  // the user's failure, nil on success
-	Done   int    // users finished so far, this one included
-	Failed int    // of which failed, this one included
+	// Report is what Sync did for the user: on failure, what was done
+	// before it (the pages written stay written).
+	Report Report
+	// Err is what Sync returned for the user (the *UserError's Err); nil
+	// when the user succeeded.
+	Err error
+	// Done is the number of users finished so far in this SyncAll call,
+	// this one included: 1 for the first to finish, never 0. Calls may
+	// arrive out of order (they are concurrent), so Done is not
+	// increasing from one call to the next.
+	Done int
+	// Failed is how many of those Done users failed, this one included:
+	// 0 while every user finished so far succeeded.
+	Failed int
 }
 
-// AllReport summarizes a [Syncer.SyncAll] call.
+// AllReport summarizes a [Syncer.SyncAll] call: counts of users, pages
+// and people, over every user started. It is complete when SyncAll
+// returns, also when it stopped early (then it covers the users that had
+// started). It is the zero AllReport when SyncAll refused its arguments
+// (ErrInvalid).
 type AllReport struct {
-	Started   int // users whose sync began
-	Succeeded int // of which completed
-	Failed    int // of which failed: each is a *UserError in the returned error
-	// Busy, RateLimited and Revoked count the failed users whose error
-	// was ErrBusy, ErrRateLimited and ErrAccessRevoked: the ones a job
-	// queue snoozes or drops rather than retries.
+	// Started is the number of users whose Sync began; 0 when users
+	// yielded none (or its first value was an error), or when the
+	// Breaker or ctx stopped the call before the first user.
+	Started int
+	// Succeeded is how many of the Started users' Sync returned nil.
+	Succeeded int
+	// Failed is how many returned an error: each is one *UserError in
+	// SyncAll's error. Succeeded + Failed = Started.
+	Failed int
+	// Busy is how many of the Failed users' errors matched ErrBusy
+	// (another sync of the user was running): a job queue snoozes them.
+	// RateLimited counts those matching ErrRateLimited (snooze for
+	// RetryAfter) and Revoked those matching ErrAccessRevoked (drop the
+	// job, ask the user to connect again). Users failing otherwise are in
+	// none of them. Each is 0 when no user failed that way.
 	Busy        int
 	RateLimited int
 	Revoked     int
-	People      int // people seen, over every user
-	Pages       int // pages written, over every user
-	Duration    time.Duration
+	// People is the number of people read in the pages written, over
+	// every user (Report.Seen added up: deleted and skipped ones
+	// included). An incremental pass with nothing new reads 0.
+	People int
+	// Pages is the number of connections.list pages written, over every
+	// user (Report.Pages added up).
+	Pages int
+	// Duration is the wall time of the whole SyncAll call, waits for a
+	// free slot included.
+	Duration time.Duration
 }
 
 // SyncAll runs [Syncer.Sync] for every user users yields, at most

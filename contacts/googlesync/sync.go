@@ -15,70 +15,116 @@ import (
 )
 
 // Report is what one [Syncer.Sync] did. On failure it holds what was done
-// before the failure: the pages written stay written.
+// before the failure: the pages written stay written. Every count is of
+// people, contacts, groups, addresses or calls, as its field says; none
+// is ever negative, and each is 0 when the run failed before the step
+// that counts it.
 type Report struct {
+	// UserID is the user synced.
 	UserID uuid.UUID
 	// Kind is the kind of the last pass the run made: Incremental from a
 	// stored token, else Full (also after an expired token).
 	Kind Kind
-	// TokenExpired: Google refused the stored sync token as expired (or
-	// it was made with other parameters: ParamsChanged), so the run
-	// dropped it and made a full pass.
-	TokenExpired  bool
+	// TokenExpired: Google refused the stored sync token as expired
+	// (EXPIRED_SYNC_TOKEN, or HTTP 410), so the run dropped it and made a
+	// full pass after the incremental one.
+	TokenExpired bool
+	// ParamsChanged: the stored token was made with other parameters
+	// (Config.PageSize changed, or a kith upgrade changed the fields it
+	// asks for) and was not used:
+	// the run was a full pass from the start.
 	ParamsChanged bool
 
-	Pages int // connections.list pages written
-	Seen  int // people in those pages, deleted ones included
+	// Pages is the number of connections.list pages written, both passes
+	// of a run whose token expired included; a retried call counts once.
+	Pages int
+	// Seen is the number of people in those pages, deleted ones and
+	// Skipped ones included.
+	Seen int
 
-	Inserted  int // new contacts
-	Updated   int // contacts whose Google fields were rewritten
-	Unchanged int // same etag: nothing written
-	Linked    int // manual contacts matched by email and linked instead of inserted
-	// Merged counts people whose contact moved from an earlier resource
-	// name (metadata.previousResourceNames); MergedAway counts duplicate
-	// contacts folded into another and deleted.
-	Merged     int
+	// Inserted is the number of contacts created for people new to kith.
+	Inserted int
+	// Updated is the number of contacts whose Google fields were
+	// rewritten (the person's etag changed) or that came back from the
+	// sync's archive; Merged ones are counted here too.
+	Updated int
+	// Unchanged is the number of people whose contact had the same etag:
+	// nothing written but the pass marker.
+	Unchanged int
+	// Linked is the number of manual contacts matched by email to a
+	// person and linked to it instead of a new contact being inserted.
+	Linked int
+	// Merged is the number of people whose contact moved from an earlier
+	// resource name (metadata.previousResourceNames): Google merged two
+	// people.
+	Merged int
+	// MergedAway is the number of duplicate contacts folded into another
+	// one by such merges and deleted (their notes and history kept on the
+	// one that stays).
 	MergedAway int
-	// Archived, Detached and Deleted count contacts whose person Google
-	// deleted (or a full pass no longer listed: Reconciled of them), by
-	// Config.OnDeleted.
-	Archived   int
-	Detached   int
-	Deleted    int
+	// Archived, Detached and Deleted are the numbers of contacts whose
+	// person Google deleted, or a complete full pass no longer listed,
+	// that Config.OnDeleted archived, detached (kept as manual contacts)
+	// or deleted: only the one of the three that OnDeleted names is ever
+	// non-zero. A contact already archived is not counted again.
+	Archived int
+	Detached int
+	Deleted  int
+	// Reconciled is how many of those were people a complete full pass
+	// no longer listed (rather than listed as deleted). 0 for an
+	// incremental pass and for a full pass that stopped part way.
 	Reconciled int
 
-	MembershipsAdded   int // contact memberships of Google-linked kith groups added
-	MembershipsRemoved int // ... and removed
-	GroupsCreated      int // kith groups created for Google contact groups
-	GroupsRenamed      int
-	GroupsUnlinked     int // Google groups gone: their kith group stays, as the user's own
+	// MembershipsAdded and MembershipsRemoved are the numbers of
+	// contact memberships of Google-linked kith groups added and removed.
+	MembershipsAdded   int
+	MembershipsRemoved int
+	// GroupsCreated is the number of kith groups created for new Google
+	// contact groups; GroupsRenamed of linked kith groups renamed after
+	// their Google group; GroupsUnlinked of Google groups gone, whose
+	// kith group stays as the user's own. System groups (myContacts,
+	// starred...) are never mirrored nor counted.
+	GroupsCreated  int
+	GroupsRenamed  int
+	GroupsUnlinked int
 	// SkippedGroups counts Google contact groups left out because the
 	// store would refuse their resource name (contacts.
 	// CheckGoogleResourceName: empty, a NUL byte, invalid UTF-8, too
 	// long), and repeats of a group listed earlier (the first is kept). A
 	// skipped group gets no kith group and its people's memberships of it
 	// are ignored (DroppedFields counts those the store would refuse); the
-	// rest of the sync goes on.
+	// rest of the sync goes on. Usually 0.
 	SkippedGroups int
 
-	// InvalidEmails counts addresses left out because contacts refuses
-	// them (contacts.NormalizeEmail); ExtraEmails valid addresses beyond
-	// what a contact holds (1 + contacts.MaxOtherEmails). DroppedFields
-	// counts other values left empty because the model refuses them (too
-	// long). Skipped counts people without a resource name; Rejected people
-	// the store refused (each costs that person only).
+	// InvalidEmails is the number of addresses left out because contacts
+	// refuses them (contacts.NormalizeEmail): the rest of the person is
+	// kept. Usually 0.
 	InvalidEmails int
-	ExtraEmails   int
+	// ExtraEmails is the number of valid addresses left out beyond what a
+	// contact holds (1 + contacts.MaxOtherEmails).
+	ExtraEmails int
+	// DroppedFields is the number of other values left empty because the
+	// model refuses them (too long, say): the rest of the person is kept.
 	DroppedFields int
-	Skipped       int
-	Rejected      int
+	// Skipped is the number of people left out for want of a resource
+	// name.
+	Skipped int
+	// Rejected is the number of people the store refused as a whole
+	// (each costs that person only; the page is written without them).
+	Rejected int
 
-	Retries  int           // Google calls retried (not counted in Pages)
-	Duration time.Duration // wall time of the run
-	// PeakMemory is the highest process memory seen, in bytes, read as
-	// memguard does (Go runtime memory mapped and not released: what
-	// GOMEMLIMIT limits) after each page was decoded. It is process-wide:
-	// concurrent syncs share it.
+	// Retries is the number of Google calls made again after a transient
+	// failure (5xx, network, rate limit), contact groups' and
+	// connections' pages alike; 0 when every call succeeded the first
+	// time. Not counted in Pages.
+	Retries int
+	// Duration is the wall time of the run, the lock wait included.
+	Duration time.Duration
+	// PeakMemory is the highest Go memory of the process seen during the
+	// run, in bytes: memory the Go runtime has mapped and not released
+	// (what GOMEMLIMIT limits, as memguard reads it), sampled at the
+	// start, after each page was decoded and at the end. It is
+	// process-wide: concurrent syncs share it.
 	PeakMemory uint64
 }
 
