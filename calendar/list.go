@@ -64,7 +64,12 @@ func (e *CalendarError) Unwrap() error { return e.Err }
 // primary one by default; never one the user sees only free/busy for),
 // then applies interactions once. A calendar that fails does not stop
 // the others: the error is errors.Join of one *CalendarError per failed
-// calendar; a failure of the list itself stops the run.
+// calendar; a failure of the list itself stops the run, and so does ctx
+// ending, with an error matching ctx's that names the step as Sync's do,
+// preceded by the calendar's index in the selection ("calendar: calendar
+// 0 of the user's selection: events.list page 3: context deadline
+// exceeded") or the list's page ("calendar: calendarList.list page 1:
+// context deadline exceeded").
 func (s *Syncer) SyncUser(ctx context.Context, userID uuid.UUID) (UserReport, error) {
 	rep := UserReport{UserID: userID, Calendars: []Report{}}
 	if err := checkUser(userID); err != nil {
@@ -99,14 +104,14 @@ func (s *Syncer) syncUser(ctx context.Context, userID uuid.UUID) (rep UserReport
 		rep.Calendars = append(rep.Calendars, r)
 		if err != nil {
 			if ctx.Err() != nil {
-				return rep, err
+				return rep, gsync.Interrupted(err, fmt.Sprintf("calendar: calendar %d of the user's selection", i))
 			}
 			errs = append(errs, &CalendarError{Index: i, Err: err})
 		}
 	}
 	rep.Interactions, err = s.ApplyInteractions(ctx, userID, s.now())
 	if err != nil {
-		errs = append(errs, private(err, "apply interactions"))
+		errs = append(errs, stopped(ctx, private(err, "apply interactions"), "apply interactions"))
 	}
 	return rep, errors.Join(errs...)
 }
@@ -196,7 +201,7 @@ func (s *Syncer) listPass(ctx context.Context, conn *sql.Conn, store *Store, fwd
 	pageToken := ""
 	for page := 1; ; page++ {
 		if err := s.breaker.Check(ctx); err != nil {
-			return err
+			return gsync.Interrupted(err, fmt.Sprintf("calendar: memory check before calendar list page %d", page))
 		}
 		resp, retries, err := gsync.Do(ctx, s.retry, func(ctx context.Context) (*gcal.CalendarList, error) {
 			call := svc.CalendarList.List().MaxResults(listPageSize).ShowDeleted(true).ShowHidden(true)
@@ -210,7 +215,7 @@ func (s *Syncer) listPass(ctx context.Context, conn *sql.Conn, store *Store, fwd
 		})
 		rep.Retries += retries
 		if err != nil {
-			return err
+			return gsync.Interrupted(err, fmt.Sprintf("calendar: calendarList.list page %d", page))
 		}
 		last := resp.NextPageToken == ""
 		if !last && resp.NextPageToken == pageToken {
@@ -259,7 +264,7 @@ func (s *Syncer) listPass(ctx context.Context, conn *sql.Conn, store *Store, fwd
 			return nil
 		})
 		if err != nil {
-			return err
+			return stopped(ctx, err, fmt.Sprintf("save calendar list page %d", page))
 		}
 		if last {
 			return nil

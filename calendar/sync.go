@@ -110,6 +110,14 @@ func (r *Report) Counts() map[string]int64 {
 // run is recorded (Status). Errors: ErrBusy, ErrAccessRevoked,
 // *RateLimitError, *APIError, ErrInvalid, a context or memguard error, or
 // a database failure; their text never holds a token or personal data.
+// When ctx ends during a Google call or a page's write, the error matches
+// ctx's (errors.Is(err, context.DeadlineExceeded) or context.Canceled)
+// and its text says what was cut, by API method, page number and retry,
+// never by calendar ID: "calendar: events.list page 3: context deadline
+// exceeded", "calendar: events.list page 3: attempt 2 of 5: context
+// deadline exceeded", "calendar: write page 2: context canceled". A run
+// cut by a deadline is recorded as failed with the same text
+// (Status.LastRun.Error); a cancelled one as RunCancelled.
 func (s *Syncer) Sync(ctx context.Context, userID uuid.UUID, calendarID string) (Report, error) {
 	rep := Report{UserID: userID, CalendarID: calendarID, Kind: Full}
 	if err := checkUser(userID); err != nil {
@@ -191,10 +199,24 @@ func (s *Syncer) run(ctx context.Context, conn *sql.Conn, userID uuid.UUID, cale
 			return err
 		})
 		if err != nil {
-			return private(err, "apply interactions")
+			return stopped(ctx, private(err, "apply interactions"), "apply interactions")
 		}
 	}
 	return nil
+}
+
+// stopped returns err, the failure of step, as ctx's error naming step
+// ("calendar: write page 3: context deadline exceeded") when ctx has
+// ended: a statement cut by it fails with a driver error that says less
+// than the cause.
+func stopped(ctx context.Context, err error, step string) error {
+	if err == nil {
+		return nil
+	}
+	if !gsync.IsContextErr(err) && ctx.Err() != nil {
+		err = ctx.Err()
+	}
+	return gsync.Interrupted(err, "calendar: "+step)
 }
 
 // googleErr drops the user's cached client when Google revoked access,
@@ -239,14 +261,14 @@ func (s *Syncer) pass(ctx context.Context, conn *sql.Conn, store *Store, fwd *gs
 			pass, err = store.BeginFullPass(ctx, userID, calendarID)
 			return err
 		}); err != nil {
-			return private(err, "begin full pass")
+			return stopped(ctx, private(err, "begin full pass"), "begin full pass")
 		}
 	}
 	var zones zoneCache
 	pageToken := ""
 	for page := 1; ; page++ {
 		if err := s.breaker.Check(ctx); err != nil {
-			return err
+			return gsync.Interrupted(err, fmt.Sprintf("calendar: memory check before events page %d", page))
 		}
 		t0 := time.Now()
 		resp, retries, err := gsync.Do(ctx, s.retry, func(ctx context.Context) (*gcal.Events, error) {
@@ -254,7 +276,7 @@ func (s *Syncer) pass(ctx context.Context, conn *sql.Conn, store *Store, fwd *gs
 		})
 		rep.Retries += retries
 		if err != nil {
-			return err
+			return gsync.Interrupted(err, fmt.Sprintf("calendar: events.list page %d", page))
 		}
 		mem.Sample()
 		fetched := time.Since(t0)
@@ -303,7 +325,7 @@ func (s *Syncer) pass(ctx context.Context, conn *sql.Conn, store *Store, fwd *gs
 			return nil
 		})
 		if err != nil {
-			return err
+			return stopped(ctx, err, fmt.Sprintf("write page %d", page))
 		}
 		evs = nil
 		rep.Pages++

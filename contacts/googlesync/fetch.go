@@ -2,6 +2,7 @@ package googlesync
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -71,11 +72,15 @@ type fetchedPage struct {
 // page ahead of the writes: while page N is written, page N+1 is fetched
 // (after the breaker's check), decoded and mapped, then waits to be taken.
 // So at most two pages are in memory, whatever the chain's length. The
-// first error (Google's, the breaker's, the context's) is handed over in
-// order, after the pages before it, and ends the goroutine.
+// first error (Google's, the breaker's, the context's, naming the page)
+// is handed over in order, after the pages before it, and ends the
+// goroutine. Its context is the pass's: when that ends, the call under
+// way ends with it and its error is handed over, so next returns
+// promptly and says which page was being fetched.
 type fetcher struct {
 	pages  chan fetchedPage
 	cancel context.CancelFunc
+	quit   chan struct{} // closed by stop: nobody takes pages any more
 	done   chan struct{}
 }
 
@@ -84,7 +89,7 @@ type fetcher struct {
 // when done with it, whatever happened.
 func (s *Syncer) fetchAhead(ctx context.Context, svc *people.Service, kind Kind, syncToken string, pass int64, mem *gsync.Peak) *fetcher {
 	ctx, cancel := context.WithCancel(ctx)
-	f := &fetcher{pages: make(chan fetchedPage), cancel: cancel, done: make(chan struct{})}
+	f := &fetcher{pages: make(chan fetchedPage), cancel: cancel, quit: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(f.done)
 		pageToken := ""
@@ -92,7 +97,7 @@ func (s *Syncer) fetchAhead(ctx context.Context, svc *people.Service, kind Kind,
 			fp := s.fetchOne(ctx, svc, kind, syncToken, pageToken, n, pass, mem)
 			select {
 			case f.pages <- fp:
-			case <-ctx.Done():
+			case <-f.quit:
 				return
 			}
 			if fp.err != nil || fp.last {
@@ -104,21 +109,24 @@ func (s *Syncer) fetchAhead(ctx context.Context, svc *people.Service, kind Kind,
 	return f
 }
 
-// next returns the chain's next page, or its error; a cancelled ctx
-// returns ctx's error at once.
-func (f *fetcher) next(ctx context.Context) fetchedPage {
+// next returns the chain's next page, or the error that ended the chain
+// (when the pass's ctx ends, the fetch under way ends with it and hands
+// over ctx's error naming its page). Call it only while the chain has not
+// ended (no error, no last page yet).
+func (f *fetcher) next() fetchedPage {
 	select {
 	case fp := <-f.pages:
 		return fp
-	case <-ctx.Done():
-		return fetchedPage{err: ctx.Err()}
+	case <-f.done:
+		return fetchedPage{err: errors.New("googlesync: the page fetcher ended early")}
 	}
 }
 
 // stop ends the goroutine (an ongoing call is cancelled) and waits for it
-// to be gone.
+// to be gone. Call it once.
 func (f *fetcher) stop() {
 	f.cancel()
+	close(f.quit)
 	<-f.done
 }
 
@@ -127,7 +135,8 @@ func (f *fetcher) stop() {
 // delay) and maps it.
 func (s *Syncer) fetchOne(ctx context.Context, svc *people.Service, kind Kind, syncToken, pageToken string, n int, pass int64, mem *gsync.Peak) fetchedPage {
 	fp := fetchedPage{n: n}
-	if fp.err = s.breaker.Check(ctx); fp.err != nil {
+	if err := s.breaker.Check(ctx); err != nil {
+		fp.err = gsync.Interrupted(err, fmt.Sprintf("googlesync: memory check before page %d", n))
 		return fp
 	}
 	policy := s.retry
@@ -140,7 +149,7 @@ func (s *Syncer) fetchOne(ctx context.Context, svc *people.Service, kind Kind, s
 	})
 	fp.retries = retries
 	if err != nil {
-		fp.err = err
+		fp.err = gsync.Interrupted(err, fmt.Sprintf("googlesync: connections.list page %d", n))
 		return fp
 	}
 	mem.Sample()

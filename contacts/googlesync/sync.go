@@ -212,7 +212,16 @@ func (r *Report) addMapped(st mapStats) {
 // ErrBusy, ErrAccessRevoked (the user's cached client is dropped),
 // *RateLimitError, *APIError, an error matching ErrInvalid, a context
 // error, a memguard refusal, or a database failure; its text never holds a
-// token or a person's data.
+// token or a person's data. When ctx ends during a Google call or a
+// page's write, the error matches ctx's (errors.Is(err,
+// context.DeadlineExceeded) or context.Canceled) and its text says what
+// was cut, by API method, page number and retry: "googlesync:
+// connections.list page 3: context deadline exceeded", "googlesync:
+// contactGroups.list page 1: attempt 2 of 5: context deadline exceeded",
+// "googlesync: write page 2: context canceled" (page N+1 is fetched while
+// page N is written: the text names the step that noticed first). A run
+// cut by a deadline is recorded as failed with the same text
+// (Status.LastRun.Error); a cancelled one as RunCancelled.
 func (s *Syncer) Sync(ctx context.Context, userID uuid.UUID) (Report, error) {
 	if err := checkUser(userID); err != nil {
 		return Report{UserID: userID}, err
@@ -316,13 +325,13 @@ func (s *Syncer) syncGroups(ctx context.Context, conn *sql.Conn, store *contacts
 	groups := []contacts.GoogleGroup{}
 	seen := map[string]bool{}
 	pageToken := ""
-	for {
+	for page := 1; ; page++ {
 		resp, retries, err := gsync.Do(ctx, s.retry, func(ctx context.Context) (*people.ListContactGroupsResponse, error) {
 			return fetchGroupPage(ctx, svc, pageToken)
 		})
 		rep.Retries += retries
 		if err != nil {
-			return err
+			return gsync.Interrupted(err, fmt.Sprintf("googlesync: contactGroups.list page %d", page))
 		}
 		for _, g := range resp.ContactGroups {
 			if g == nil || g.GroupType == "SYSTEM_CONTACT_GROUP" || isSystemGroup(g.ResourceName) ||
@@ -351,7 +360,7 @@ func (s *Syncer) syncGroups(ctx context.Context, conn *sql.Conn, store *contacts
 		}
 		pageToken = resp.NextPageToken
 	}
-	return fwd.In(ctx, conn, func() error {
+	err := fwd.In(ctx, conn, func() error {
 		res, err := store.SyncGoogleGroups(ctx, userID, groups)
 		if err != nil {
 			return private(err, "sync groups")
@@ -361,6 +370,10 @@ func (s *Syncer) syncGroups(ctx context.Context, conn *sql.Conn, store *contacts
 		rep.GroupsUnlinked += res.Unlinked
 		return nil
 	})
+	if err != nil && ctx.Err() != nil {
+		return gsync.Interrupted(ctx.Err(), "googlesync: write groups")
+	}
+	return err
 }
 
 // errNoSyncToken: the last page of a pass came without nextSyncToken.
@@ -381,7 +394,7 @@ func (s *Syncer) pass(ctx context.Context, conn *sql.Conn, store *contacts.Store
 	defer f.stop()
 	for {
 		t0 := time.Now()
-		fp := f.next(ctx)
+		fp := f.next()
 		wait := time.Since(t0)
 		rep.Retries += fp.retries
 		if fp.err != nil {
@@ -413,7 +426,7 @@ func (s *Syncer) pass(ctx context.Context, conn *sql.Conn, store *contacts.Store
 				// Cancelled during the write: the driver's error (a
 				// cancelled statement, a transaction rolled back under
 				// it) says less than the cause.
-				return cerr
+				return gsync.Interrupted(cerr, fmt.Sprintf("googlesync: write page %d", fp.n))
 			}
 			return err
 		}

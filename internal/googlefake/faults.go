@@ -1,6 +1,7 @@
 package googlefake
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"sync"
@@ -245,6 +246,45 @@ func (g *Gate) Release() { g.relOnce.Do(func() { close(g.release) }) }
 
 // Arrived is closed when the first request starts waiting at the gate.
 func (g *Gate) Arrived() <-chan struct{} { return g.arrived }
+
+// Deadline returns a context whose deadline passes the moment the first
+// request reaches the gate: a deadline that hits during that HTTP call,
+// at the page the Rule chose, with no sleep and no timing. Its Err is
+// then context.DeadlineExceeded (as is that of any context derived from
+// it); its Deadline is an hour ahead, so retries are not cut short for
+// want of time. stop ends the goroutine watching the gate (call it when
+// done, arrived or not).
+func (g *Gate) Deadline() (ctx context.Context, stop func()) {
+	d := &gateDeadline{at: time.Now().Add(time.Hour), done: make(chan struct{})}
+	quit := make(chan struct{})
+	go func() {
+		select {
+		case <-g.arrived:
+			close(d.done)
+		case <-quit:
+		}
+	}()
+	var once sync.Once
+	return d, func() { once.Do(func() { close(quit) }) }
+}
+
+// gateDeadline is Gate.Deadline's context.
+type gateDeadline struct {
+	at   time.Time
+	done chan struct{}
+}
+
+func (d *gateDeadline) Deadline() (time.Time, bool) { return d.at, true }
+func (d *gateDeadline) Done() <-chan struct{}       { return d.done }
+func (d *gateDeadline) Value(any) any               { return nil }
+func (d *gateDeadline) Err() error {
+	select {
+	case <-d.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
+	}
+}
 
 // apply answers the request; false means "continue with the normal
 // answer" (Slow after release, Truncated through a wrapped writer).

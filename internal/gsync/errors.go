@@ -170,13 +170,19 @@ func unwrapTo(sentinel, cause error) []error {
 // *googleapi.Error) but not in the text. Context errors are returned as
 // the bare context.Canceled or context.DeadlineExceeded (the client may
 // wrap them in a *url.Error whose text holds the request URL, sync token
-// included); memguard errors, errors already classified and errors that
+// included), unless Interrupted named their step: that error is
+// returned; memguard errors, errors already classified and errors that
 // did not come from Google are returned unchanged. nil stays nil.
 func Classify(err error) error {
-	var we *waitError
+	var (
+		we *waitError
+		ie *interruptedError
+	)
 	switch {
 	case err == nil:
 		return nil
+	case errors.As(err, &ie):
+		return ie // ctx's error with the step it ended (Interrupted): keep saying which
 	case errors.As(err, &we):
 		return we // a Lock wait that ctx ended: keep saying what was waited for
 	case errors.Is(err, context.Canceled):

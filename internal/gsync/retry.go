@@ -108,7 +108,13 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 // p.RateLimitDelay. Other failures whose pause would outlast the deadline
 // return their classified error at once.
 //
-// A cancelled ctx stops a pause at once and returns the context's error.
+// A cancelled ctx stops a pause at once. When ctx ends, Do returns an
+// error matching ctx's (errors.Is(err, context.DeadlineExceeded) or
+// context.Canceled): the bare context error when the first call was cut,
+// else one whose text says which attempt was cut or what pause, after
+// which failure ("sync: waiting 2s to make attempt 2 of 5, after HTTP 503
+// backendError: context deadline exceeded"); wrap it with Interrupted to
+// name the call.
 // The pause is a timer (gax.Sleep), which testing/synctest fakes. fn
 // should make one call with ctx (call.Context(ctx).Do()) and return the
 // client's error unchanged. Do does not validate p: validate it once, in
@@ -124,7 +130,10 @@ func Do[T any](ctx context.Context, p RetryPolicy, fn func(context.Context) (T, 
 		}
 		retries := attempt - 1
 		if ctx.Err() != nil {
-			return zero, retries, ctx.Err()
+			if attempt > 1 {
+				return zero, retries, Interrupted(ctx.Err(), fmt.Sprintf("sync: attempt %d of %d", attempt, p.Attempts))
+			}
+			return zero, retries, ctx.Err() // the caller names the call
 		}
 		if !IsRetryable(err) {
 			return zero, retries, Classify(err)
@@ -148,8 +157,9 @@ func Do[T any](ctx context.Context, p RetryPolicy, fn func(context.Context) (T, 
 			}
 			return zero, retries, Classify(err)
 		}
-		if err := gax.Sleep(ctx, pause); err != nil {
-			return zero, retries, ctx.Err()
+		if gax.Sleep(ctx, pause) != nil {
+			return zero, retries, Interrupted(ctx.Err(), fmt.Sprintf("sync: waiting %v to make attempt %d of %d, after %s",
+				pause.Round(time.Millisecond), attempt+1, p.Attempts, failureText(err)))
 		}
 	}
 }

@@ -3,12 +3,14 @@ package gsync
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	"google.golang.org/api/googleapi"
 	"google.golang.org/api/option"
 	"google.golang.org/api/people/v1"
 )
@@ -133,14 +135,53 @@ func TestDoStopsOnCancel(t *testing.T) {
 		time.Sleep(10 * time.Second) // fake time: Do is 10s into its 30s pause
 		cancel()
 		err := <-done
-		if err != context.Canceled {
-			t.Errorf("err = %v, want context.Canceled", err)
+		const want = "sync: waiting 30s to make attempt 2 of 5, after HTTP 503: context canceled"
+		if !errors.Is(err, context.Canceled) || err.Error() != want {
+			t.Errorf("err = %v, want %q matching context.Canceled", err, want)
 		}
 		if waited := time.Since(start); waited != 10*time.Second {
 			t.Errorf("returned after %v, want 10s", waited)
 		}
 		if f.Hits() != 1 {
 			t.Errorf("%d requests, want 1", f.Hits())
+		}
+	})
+}
+
+// TestDoDeadlineDuringARetry: a deadline that cuts a retried call says
+// which attempt; one that cuts the first call is ctx's bare error (the
+// caller names the call: see TestInterruptedNamesTheStep). Both match
+// context.DeadlineExceeded and are not retryable.
+func TestDoDeadlineDuringARetry(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		defer cancel()
+		calls := 0
+		_, retries, err := Do(ctx, RetryPolicy{Initial: time.Second, Max: time.Second}, func(ctx context.Context) (int, error) {
+			calls++
+			if calls == 1 {
+				return 0, &googleapi.Error{Code: 503}
+			}
+			<-ctx.Done() // the call hangs until the deadline
+			return 0, ctx.Err()
+		})
+		const want = "sync: attempt 2 of 5: context deadline exceeded"
+		if !errors.Is(err, context.DeadlineExceeded) || err.Error() != want || retries != 1 || IsRetryable(err) {
+			t.Errorf("err = %v, retries %d; want %q", err, retries, want)
+		}
+		if got := ErrorText(err); got != want {
+			t.Errorf("ErrorText = %q", got)
+		}
+	})
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		defer cancel()
+		_, _, err := Do(ctx, RetryPolicy{}, func(ctx context.Context) (int, error) {
+			<-ctx.Done()
+			return 0, ctx.Err()
+		})
+		if err != context.DeadlineExceeded {
+			t.Errorf("first call cut: %v", err)
 		}
 	})
 }
@@ -183,5 +224,38 @@ func TestRetryPolicyValidate(t *testing.T) {
 		if err := tc.p.Validate(); err == nil || !strings.HasPrefix(err.Error(), tc.want) {
 			t.Errorf("Validate(%+v) = %v, want %q...", tc.p, err, tc.want)
 		}
+	}
+}
+
+// TestInterruptedNamesTheStep: a context error gets the step's words,
+// once each package prefix, keeps matching its sentinel (and ErrBusy for
+// a lock wait), and Classify and ErrorText keep the words; anything else
+// passes unchanged.
+func TestInterruptedNamesTheStep(t *testing.T) {
+	inner := Interrupted(context.DeadlineExceeded, "sync: attempt 2 of 5")
+	for _, tc := range []struct {
+		err, want  error
+		step, text string
+	}{
+		{context.DeadlineExceeded, context.DeadlineExceeded, "calendar: events.list page 3", "calendar: events.list page 3: context deadline exceeded"},
+		{fmt.Errorf("Get \"https://x/?syncToken=SECRET\": %w", context.Canceled), context.Canceled, "googlesync: connections.list page 1",
+			"googlesync: connections.list page 1: context canceled"},
+		{inner, context.DeadlineExceeded, "calendar: events.list page 2", "calendar: events.list page 2: attempt 2 of 5: context deadline exceeded"},
+		{Interrupted(inner, "calendar: events.list page 2"), context.DeadlineExceeded, "calendar: calendar 1 of the user's selection",
+			"calendar: calendar 1 of the user's selection: events.list page 2: attempt 2 of 5: context deadline exceeded"},
+		{&waitError{ctx: context.DeadlineExceeded}, ErrBusy, "calendar: lock",
+			"calendar: lock: gave up waiting for another sync of this user and resource to end: context deadline exceeded"},
+	} {
+		got := Interrupted(tc.err, tc.step)
+		if got.Error() != tc.text || !errors.Is(got, tc.want) || !errors.Is(got, tc.err) {
+			t.Errorf("Interrupted(%q, %q) = %q", tc.err, tc.step, got)
+		}
+		if Classify(got) != got || ErrorText(got) != tc.text || ErrorText(fmt.Errorf("run: %w", got)) != tc.text || IsRetryable(got) {
+			t.Errorf("%q: Classify %q, ErrorText %q", got, Classify(got), ErrorText(got))
+		}
+	}
+	other := &APIError{Code: 503}
+	if Interrupted(other, "calendar: x") != other || Interrupted(nil, "calendar: x") != nil {
+		t.Error("Interrupted changed an error that is not ctx's")
 	}
 }
