@@ -16,8 +16,10 @@
 //     contacts moved forward and why, which did not and why not;
 //  3. a meeting cancelled in Google and the incremental sync: the date it
 //     gave stays (a cancelled or deleted event never moves a date back);
-//  4. ApplyInteractions two hours later, on the host's schedule: a meeting
-//     that had not ended now counts;
+//  4. ApplyInteractions two hours later, on the host's schedule: meetings
+//     that had not ended now count; every contact they moved is named, with
+//     the date it moved from and to, and the meeting that moved it (its
+//     calendar, when it ended, how many attendees: never its title);
 //  5. the people met who are not contacts (UnmatchedAttendees), and the
 //     status a host shows.
 //
@@ -194,6 +196,8 @@ var meetings = []meeting{
 		with: []string{"katherine@nasa.example"}, declined: []string{"katherine@nasa.example"}, note: "she declined"},
 	{title: "Launch planning", id: "story-planning", start: at(18, 14, 0), end: at(18, 15, 0), response: "tentative",
 		with: []string{"katherine@nasa.example"}, note: `the user answered "maybe" (Rules.Attendance)`},
+	{title: "Pairing", id: "story-pairing", start: at(20, 19, 0), end: at(20, 19, 45),
+		with: []string{"ada@home.example", "grace@navy.example"}, note: "ends at 19:45: counts once it has ended"},
 }
 
 // event is a story meeting as Google serves calendarID's copy: self is
@@ -327,13 +331,20 @@ func runFake(ctx context.Context, db *sqlx.DB, out io.Writer, o options) error {
 			generated++
 		}
 	}
-	fmt.Fprintf(out, "     and %d generated contacts, the latest:\n", generated)
-	shown := 0
+	finder := meetingFinder{account: account, self: self}
+	for _, r := range rep.Calendars {
+		finder.calendars = append(finder.calendars, r.CalendarID)
+	}
+	var latest []contacts.Contact
 	for _, c := range moved {
-		if !isStory(c) && shown < 3 {
-			fmt.Fprintf(out, "     %-18s never -> %s  (a generated meeting that ended then)\n", c.Name, when(*c.LastContactDate))
-			shown++
+		if !isStory(c) && len(latest) < 3 {
+			latest = append(latest, c)
 		}
+	}
+	reasons := finder.explain(latest)
+	fmt.Fprintf(out, "     and %d generated contacts, the latest:\n", generated)
+	for _, c := range latest {
+		fmt.Fprintf(out, "     %-18s never -> %s  %s\n", c.Name, when(*c.LastContactDate), reasons[c.ID])
 	}
 	fmt.Fprintln(out)
 
@@ -352,21 +363,105 @@ func runFake(ctx context.Context, db *sqlx.DB, out io.Writer, o options) error {
 	fmt.Fprintf(out, "   %s still last contacted %s: a cancelled or deleted event never moves a date back\n\n", ada.name, when(*c.LastContactDate))
 
 	// 4. Later, on the host's schedule.
+	if snap, err = snapshot(ctx, people, user); err != nil {
+		return err
+	}
+	before = datesOf(snap)
 	clock = fakeNow.Add(2 * time.Hour)
 	res, err := syncer.ApplyInteractions(ctx, user, clock)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "4. %s: ApplyInteractions (meetings that ended since the last application)\n", clock.Format("15:04"))
-	fmt.Fprintf(out, "   %d meeting(s), %d contact(s) met, %d moved forward\n", res.Meetings, res.Matched, res.Moved)
-	if c, err = people.Get(ctx, user, mustFind(after, alan)); err != nil {
+	fmt.Fprintf(out, "   %d meeting(s), %d contact(s) met, %d moved forward:\n", res.Meetings, res.Matched, res.Moved)
+	if after, err = snapshot(ctx, people, user); err != nil {
 		return err
 	}
-	if c.LastContactDate != nil {
-		fmt.Fprintf(out, "     %-18s never -> %s  %s\n", alan.name, when(*c.LastContactDate), why(alan, *c.LastContactDate))
+	moved = movedForward(before, after)
+	reasons = finder.explain(moved)
+	for _, c := range moved {
+		prev := "never"
+		if p := before[c.ID]; p != nil {
+			prev = when(*p)
+		}
+		fmt.Fprintf(out, "     %-18s %s -> %s  %s\n", c.Name, prev, when(*c.LastContactDate), reasons[c.ID])
 	}
 	fmt.Fprintln(out)
 	return unmatchedAndStatus(ctx, out, syncer, user, self, 5)
+}
+
+// meetingFinder tells which meeting of the fake account moved a contact's
+// date: kith stores no title and says which contacts moved, not by which
+// event, so the example looks at what Google serves.
+type meetingFinder struct {
+	account   *googlefake.Account
+	calendars []string // the calendars synced, in the order SyncUser synced them
+	self      string   // the user's address: the primary calendar's ID
+}
+
+// explain returns, for each contact, the meeting that moved its date: one
+// that ended then, with one of the contact's addresses among attendees who
+// did not decline, that the user organized or accepted, not all-day and
+// of at most ten people (the default Rules). It says when the meeting
+// ended, in which calendar, and how many attendees it had (rooms left
+// out, as kith counts them); never its title.
+func (f meetingFinder) explain(cs []contacts.Contact) map[uuid.UUID]string {
+	byEmail := map[string][]contacts.Contact{}
+	ends := map[int64]bool{}
+	for _, c := range cs {
+		for _, e := range append([]string{c.Email}, c.OtherEmails...) {
+			if e != "" {
+				byEmail[strings.ToLower(e)] = append(byEmail[strings.ToLower(e)], c)
+			}
+		}
+		ends[c.LastContactDate.Unix()] = true
+	}
+	out := make(map[uuid.UUID]string, len(cs))
+	for _, cal := range f.calendars {
+		name := "the team calendar"
+		if cal == f.self {
+			name = "the primary calendar"
+		}
+		for k := range f.account.EventCount(cal) {
+			ev := f.account.Event(cal, k)
+			if ev.Status == "cancelled" || ev.End == nil || ev.End.DateTime == "" {
+				continue
+			}
+			end, err := time.Parse(time.RFC3339, ev.End.DateTime)
+			if err != nil || !ends[end.Unix()] {
+				continue
+			}
+			people, attended := 0, ev.Organizer != nil && ev.Organizer.Self
+			for _, a := range ev.Attendees {
+				if a.Resource || strings.HasSuffix(strings.ToLower(a.Email), "@resource.calendar.google.com") {
+					continue
+				}
+				people++
+				if a.Self || strings.EqualFold(a.Email, f.self) {
+					attended = attended || a.Organizer || a.ResponseStatus == "accepted"
+				}
+			}
+			if !attended || people > 10 {
+				continue
+			}
+			for _, a := range ev.Attendees {
+				if a.ResponseStatus == "declined" {
+					continue
+				}
+				for _, c := range byEmail[strings.ToLower(a.Email)] {
+					if _, done := out[c.ID]; !done && c.LastContactDate.Equal(end) {
+						out[c.ID] = fmt.Sprintf("the meeting in %s that ended %s, %d attendees", name, when(end), people)
+					}
+				}
+			}
+		}
+	}
+	for _, c := range cs {
+		if out[c.ID] == "" {
+			out[c.ID] = "(no meeting of the account explains it)"
+		}
+	}
+	return out
 }
 
 // ownedOrWritable is the host's choice of calendars (Config.Calendars):

@@ -13,8 +13,9 @@ func TestMain(m *testing.M) { kithtest.Main(m) }
 
 // The default demo runs against the fake and tells its story: who moved
 // forward and why, who did not and why not, a cancelled meeting that
-// moves nothing back, a meeting counted once it ended, the people met who
-// are not contacts. Its logs (-v) name nobody.
+// moves nothing back, meetings counted once they ended (every contact
+// they moved named, with the meeting's end and size, never its title),
+// the people met who are not contacts. Its logs (-v) name nobody.
 func TestRunFake(t *testing.T) {
 	var out, logs bytes.Buffer
 	if err := runFake(context.Background(), kithtest.DB(t), &out, options{people: 200, events: 1000, verbose: true, logs: &logs}); err != nil {
@@ -39,7 +40,11 @@ func TestRunFake(t *testing.T) {
 		"1 deleted",
 		"Ada Lovelace still last contacted 2026-10-19 21:00: a cancelled or deleted event never moves a date back",
 		"4. 20:00: ApplyInteractions",
-		`Alan Turing        never -> 2026-10-20 19:30  "Call with Alan"`,
+		"   2 meeting(s), 3 contact(s) met, 3 moved forward:\n" +
+			"     Ada Lovelace       2026-10-19 21:00 -> 2026-10-20 19:45  the meeting in the primary calendar that ended 2026-10-20 19:45, 3 attendees\n" +
+			"     Grace Hopper       2026-10-20 11:00 -> 2026-10-20 19:45  the meeting in the primary calendar that ended 2026-10-20 19:45, 3 attendees\n" +
+			"     Alan Turing        never -> 2026-10-20 19:30  the meeting in the primary calendar that ended 2026-10-20 19:30, 3 attendees\n\n5.",
+		"the meeting in the team calendar that ended 2026-10-20 09:30, 4 attendees",
 		"joan@bletchley.example",
 		"status of the primary calendar: last success",
 		"failing never, last run incremental",
@@ -47,6 +52,14 @@ func TestRunFake(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q", want)
 		}
+	}
+	// Every contact that moved is explained by a meeting of the account,
+	// and step 4 names no meeting by its title.
+	if strings.Contains(out.String(), "no meeting of the account explains it") {
+		t.Error("a moved contact is not explained")
+	}
+	if _, step4, ok := strings.Cut(out.String(), "4. 20:00"); !ok || strings.Contains(strings.SplitN(step4, "5. ", 2)[0], `"`) {
+		t.Error("step 4 quotes a meeting's title")
 	}
 	if logs.Len() == 0 {
 		t.Fatal("no logs")
