@@ -92,9 +92,9 @@ type AllReport struct {
 	// ApplyInteractions applied at the end of their SyncUser
 	// (ApplyResult.Meetings added up): meetings that count under the Rules
 	// and ended after the user's watermark (see ApplyInteractions), one
-	// meeting held in two calendars counting once. 0 for a user
-	// whose SyncUser stopped before that step (its calendar list failed,
-	// or ctx ended).
+	// meeting held in two calendars counting once. 0 for a user whose
+	// SyncUser stopped before that step (its calendar list failed, or ctx
+	// ended).
 	Meetings int
 	// Moved is the number of contacts whose last-contact date moved
 	// forward (ApplyResult.Moved added up). A contact whose date was

@@ -48,10 +48,13 @@ type UserReport struct {
 // returns errors.Join of one per failed calendar (and the others keep
 // syncing).
 type CalendarError struct {
-	// Index is the calendar's position in the synced list (its ID, often
-	// an address, is not in the error's text: see UserReport.Calendars).
+	// Index is the calendar's position, from 0, in the calendars SyncUser
+	// synced: UserReport.Calendars[Index] is its report, and its
+	// CalendarID the calendar's ID (often an address, so not in the
+	// error's text).
 	Index int
-	Err   error
+	// Err is what the calendar's sync returned.
+	Err error
 }
 
 func (e *CalendarError) Error() string {

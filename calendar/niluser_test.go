@@ -61,3 +61,23 @@ func TestNilUserIsRefusedInThePackagesWords(t *testing.T) {
 		t.Errorf("SyncAll(uuid.Nil) = %+v, %v; want %q", rep, err, wantAll)
 	}
 }
+
+// A user or calendar never synced has a Status with only Resource set,
+// and no error: a host shows "never synced" without special cases.
+func TestStatusOfNeverSynced(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := calendar.New(kithtestDB(t), calendar.Config{TokenSource: func(context.Context, uuid.UUID) (oauth2.TokenSource, error) {
+		return nil, errors.New("unreachable")
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Status(ctx, uuid.New(), "primary")
+	if err != nil || st.Resource != "calendar:primary" || st.LastRun != nil || st.LastSuccessAt != nil || st.FailingSince != nil || st.LastError != "" {
+		t.Errorf("Status: %+v, %v", st, err)
+	}
+	if st, err := s.ListStatus(ctx, uuid.New()); err != nil || st.Resource != "calendarList" || st.LastRun != nil || st.LastSuccessAt != nil {
+		t.Errorf("ListStatus: %+v, %v", st, err)
+	}
+}

@@ -93,7 +93,11 @@ type Rules struct {
 	// SelfEmails returns addresses of the user beyond their primary
 	// calendar's (aliases, a former work address): attendees with these
 	// addresses are never matched to contacts. nil means none. Invalid
-	// addresses are ignored.
+	// addresses are ignored. It is called once per ApplyInteractions and
+	// UnmatchedAttendees call; an error it returns fails that call,
+	// wrapped ("calendar: Rules.SelfEmails of user <id>: " and its text).
+	// It may be called concurrently, for different users (SyncAll, or
+	// several syncs at once): make it safe for that.
 	SelfEmails func(ctx context.Context, userID uuid.UUID) ([]string, error)
 }
 
@@ -125,7 +129,8 @@ type StoreConfig struct {
 // A Store holds a user's synced calendar events and turns meetings into
 // last-contact dates. Every method names the user and reads or writes
 // only that user's rows, through indexes that lead with the user. It is
-// safe for concurrent use.
+// safe for concurrent use. Build it with NewStore: the zero Store is not
+// usable.
 type Store struct {
 	db     kith.DB
 	pool   kith.Beginner // nil when db is a host's transaction

@@ -165,8 +165,12 @@ type Config struct {
 	// CalendarEventsReadonlyScope plus CalendarCalendarlistReadonlyScope).
 	// Required. It is called when the user's client is built (once per
 	// CacheTTL while the user stays in the cache), and wrapped in
-	// oauth2.ReuseTokenSource. Return an error matching ErrAccessRevoked
-	// when the user has no valid grant.
+	// oauth2.ReuseTokenSource. An error it returns fails that user's sync
+	// as a *TokenSourceError (its text is the host's: never put a token in
+	// it); return one matching ErrAccessRevoked when the user has no valid
+	// grant, so a job queue drops the job.
+	// It may be called concurrently, for different users (SyncAll, or
+	// several syncs at once): make it safe for that.
 	TokenSource func(ctx context.Context, userID uuid.UUID) (oauth2.TokenSource, error)
 
 	// ClientOptions are added to every calendar.NewService call, after
@@ -184,17 +188,24 @@ type Config struct {
 	// Calendars chooses which of a user's listed calendars SyncUser
 	// syncs, by ID. nil means the primary calendar only. Calendars the
 	// user can only see free/busy for are never synced, whatever it
-	// returns, and IDs not in the list are ignored.
+	// returns, and IDs not in the list are ignored. listed is the
+	// hook's own copy. An error it returns ends that user's SyncUser
+	// after the list was synced, wrapped ("calendar: Config.Calendars of
+	// user <id>: " and its text).
+	// It may be called concurrently, for different users (SyncAll, or
+	// several syncs at once): make it safe for that.
 	Calendars func(ctx context.Context, userID uuid.UUID, listed []Calendar) ([]string, error)
 
-	// Breaker is checked before each page. A refusal ends the sync with
-	// its error (matching memguard.ErrMemoryPressure): the pages written
-	// stay written, the token is not saved, and the next run starts again
-	// from page 1 of the same kind of pass. nil means memguard.Nop().
+	// Breaker is checked before each page and, in SyncAll, before each
+	// user. A refusal ends the sync with its error (matching
+	// memguard.ErrMemoryPressure): the pages written stay written, the
+	// token is not saved, and the next run starts again from page 1 of
+	// the same kind of pass. nil means memguard.Nop().
 	Breaker memguard.Breaker
 
-	// Monitor records every Sync as "calendar.sync" and every SyncUser as
-	// "calendar.sync_user". nil means none.
+	// Monitor records every Sync as "calendar.sync", every SyncUser as
+	// "calendar.sync_user" (the calendars it syncs are part of that
+	// record) and every SyncAll as "calendar.sync_all". nil means none.
 	Monitor *memguard.Monitor
 
 	// Logger receives one Info record per finished sync (Warn when it
@@ -204,7 +215,8 @@ type Config struct {
 	Logger *slog.Logger
 
 	// Now is the clock of the lookback, ApplyInteractions after a sync,
-	// the run records and the client cache. nil means time.Now.
+	// the run records and the client cache. nil means time.Now. It is
+	// called from every running sync at once: make it safe for that.
 	Now func() time.Time
 
 	// PageSize is the maxResults of every events.list call: 0 means
@@ -219,7 +231,8 @@ type Config struct {
 
 	// Lock says what a sync does when another sync of the same user and
 	// calendar is running: LockFailFast (the zero value) returns ErrBusy,
-	// LockWait waits until ctx ends; a wait that ctx ends returns an error
+	// LockWait waits until the other sync ends or ctx does; a wait that
+	// ctx ends returns an error
 	// saying it was waiting for another sync of this user, matching both
 	// ErrBusy and ctx's error (context.DeadlineExceeded or Canceled).
 	Lock LockMode
@@ -237,8 +250,8 @@ type Config struct {
 // A Syncer syncs users' Google Calendar events into kith and applies
 // their meetings to contacts' last-contact dates. It embeds the [Store]
 // it writes through (ApplyInteractions, UnmatchedAttendees, ...). It is
-// safe for concurrent use; build one per process and keep it: it holds
-// the per-user client cache.
+// safe for concurrent use; build one per process with New and keep it:
+// it holds the per-user client cache. The zero Syncer is not usable.
 type Syncer struct {
 	*Store
 	pool      gsync.Pool
@@ -385,7 +398,8 @@ func (s *Syncer) CacheStats() CacheStats { return s.clients.Stats() }
 
 // Status returns the status of the sync of userID's calendarID (the ID
 // SyncUser uses is the one calendarList gives, the primary calendar's
-// being the user's address).
+// being the user's address). A calendar never synced has a Status with
+// only Resource set, and no error.
 func (s *Syncer) Status(ctx context.Context, userID uuid.UUID, calendarID string) (Status, error) {
 	if err := checkUser(userID); err != nil {
 		return Status{}, err
@@ -397,6 +411,8 @@ func (s *Syncer) Status(ctx context.Context, userID uuid.UUID, calendarID string
 }
 
 // ListStatus returns the status of the sync of userID's calendar list.
+// A user whose list was never synced has a Status with only Resource
+// set, and no error.
 func (s *Syncer) ListStatus(ctx context.Context, userID uuid.UUID) (Status, error) {
 	if err := checkUser(userID); err != nil {
 		return Status{}, err

@@ -78,8 +78,11 @@ type RateLimitError = gsync.RateLimitError
 type APIError = gsync.APIError
 
 // IsRetryable reports whether a sync that failed with err may succeed if
-// run again later (a 5xx or a network failure that outlasted the sync's
-// own retries, a rate limit).
+// run again later with the job queue's backoff: a 5xx or a network failure
+// that outlasted the sync's own retries. It is false for a
+// *RateLimitError (snooze it for RetryAfter instead), ErrBusy,
+// ErrAccessRevoked, ErrNoToken, ErrInvalid, context and memguard errors,
+// and Google's other 4xx answers (a 400 or 404 will not fix itself).
 func IsRetryable(err error) bool { return gsync.IsRetryable(err) }
 
 // privateError keeps an error in the chain while showing only text that

@@ -97,6 +97,8 @@ type Config struct {
 	// matching ErrAccessRevoked (or an *oauth2.RetrieveError
 	// "invalid_grant") when the user has no valid grant, so a job queue
 	// drops the job.
+	// It may be called concurrently, for different users (SyncAll, or
+	// several syncs at once): make it safe for that.
 	TokenSource func(ctx context.Context, userID uuid.UUID) (oauth2.TokenSource, error)
 
 	// ClientOptions are added to every people.NewService call, after
@@ -129,7 +131,8 @@ type Config struct {
 	Logger *slog.Logger
 
 	// Now is the clock of the contacts' LastSyncedAt, the run records
-	// and the client cache's TTL. nil means time.Now.
+	// and the client cache's TTL. nil means time.Now. It is called from
+	// every running sync at once: make it safe for that.
 	Now func() time.Time
 
 	// PageSize is the pageSize of every connections.list call: 0 means
@@ -147,7 +150,8 @@ type Config struct {
 
 	// Lock says what a sync does when another sync of the same user is
 	// running: LockFailFast (the zero value) returns ErrBusy, LockWait
-	// waits for it until ctx ends; a wait that ctx ends returns an error
+	// waits until the other sync ends or ctx does; a wait that ctx ends
+	// returns an error
 	// saying it was waiting for another sync of this user, matching both
 	// ErrBusy and ctx's error (context.DeadlineExceeded or Canceled).
 	Lock LockMode

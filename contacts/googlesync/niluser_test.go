@@ -41,3 +41,19 @@ func TestNilUserIsRefusedInThePackagesWords(t *testing.T) {
 		t.Errorf("SyncAll(uuid.Nil) = %+v, %v; want %q", rep, err, wantAll)
 	}
 }
+
+// A user never synced has a Status with only Resource set, and no error:
+// a host shows "never synced" without special cases.
+func TestStatusOfNeverSynced(t *testing.T) {
+	t.Parallel()
+	s, err := googlesync.New(kithtest.DB(t), googlesync.Config{TokenSource: func(context.Context, uuid.UUID) (oauth2.TokenSource, error) {
+		return nil, errors.New("unreachable")
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Status(context.Background(), uuid.New())
+	if err != nil || st.Resource != "people" || st.LastRun != nil || st.LastSuccessAt != nil || st.FailingSince != nil || st.LastError != "" {
+		t.Errorf("Status: %+v, %v", st, err)
+	}
+}

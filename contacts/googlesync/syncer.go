@@ -27,8 +27,8 @@ const resource = gsync.ResourcePeople
 
 // A Syncer syncs users' Google Contacts (People API connections and
 // contact groups) into their kith contacts and groups. It is safe for
-// concurrent use; build one per process and keep it: it holds the
-// per-user client cache.
+// concurrent use; build one per process with New and keep it: it holds
+// the per-user client cache. The zero Syncer is not usable.
 type Syncer struct {
 	pool           gsync.Pool
 	schema         string
@@ -195,7 +195,8 @@ const (
 	RunCancelled = gsync.Cancelled
 )
 
-// Status returns userID's sync status, in one statement.
+// Status returns userID's sync status, in one statement. A user never
+// synced has a Status with only Resource set, and no error.
 func (s *Syncer) Status(ctx context.Context, userID uuid.UUID) (Status, error) {
 	if err := checkUser(userID); err != nil {
 		return Status{}, err
