@@ -12,11 +12,12 @@ import (
 // A deadline that hits during a call to Google says which call and page
 // it cut, still matches context.DeadlineExceeded, and is what the run
 // record keeps. The gate's context passes its deadline the moment the
-// chosen request reaches the fake, and the fetcher hands its error over
-// (not a bare ctx error from the pass). Later pages are fetched while the
-// page before is written, so a deadline at the moment a fetch starts can
-// cut that write instead (then the text names the write): page 1 has no
-// write before it.
+// chosen request reaches the fake. Connections pages are fetched ahead,
+// on a goroutine of their own: the pass names the page it waits for
+// whether it or the fetch notices the deadline first. Later pages are
+// fetched while the page before is written, so a deadline at the moment
+// a fetch starts can cut that write instead (then the text names the
+// write): page 1 has no write before it.
 func TestDeadlineDuringACallNamesTheStep(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{people: 30, pageSize: 10})
@@ -30,10 +31,10 @@ func TestDeadlineDuringACallNamesTheStep(t *testing.T) {
 			"googlesync: contactGroups.list page 1: context deadline exceeded"},
 		{"connections page 1", []googlefake.Rule{{Endpoint: googlefake.Connections, Page: 1}}, 0,
 			"googlesync: connections.list page 1: context deadline exceeded"},
-		{"connections page 1, on its retry after a 503", []googlefake.Rule{
-			{Endpoint: googlefake.Connections, Page: 1, Fault: googlefake.Unavailable()},
-			{Endpoint: googlefake.Connections, Page: 1},
-		}, 0, "googlesync: connections.list page 1: attempt 2 of 5: context deadline exceeded"},
+		{"groups page 1, on its retry after a 503", []googlefake.Rule{
+			{Endpoint: googlefake.ContactGroups, Page: 1, Fault: googlefake.Unavailable()},
+			{Endpoint: googlefake.ContactGroups, Page: 1},
+		}, 0, "googlesync: contactGroups.list page 1: attempt 2 of 5: context deadline exceeded"},
 	} {
 		gate := googlefake.NewGate()
 		var scripts []*googlefake.Script

@@ -2,7 +2,6 @@ package googlesync
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -72,15 +71,12 @@ type fetchedPage struct {
 // page ahead of the writes: while page N is written, page N+1 is fetched
 // (after the breaker's check), decoded and mapped, then waits to be taken.
 // So at most two pages are in memory, whatever the chain's length. The
-// first error (Google's, the breaker's, the context's, naming the page)
-// is handed over in order, after the pages before it, and ends the
-// goroutine. Its context is the pass's: when that ends, the call under
-// way ends with it and its error is handed over, so next returns
-// promptly and says which page was being fetched.
+// first error (Google's, the breaker's, the context's, each naming the
+// page) is handed over in order, after the pages before it, and ends the
+// goroutine.
 type fetcher struct {
 	pages  chan fetchedPage
 	cancel context.CancelFunc
-	quit   chan struct{} // closed by stop: nobody takes pages any more
 	done   chan struct{}
 }
 
@@ -89,7 +85,7 @@ type fetcher struct {
 // when done with it, whatever happened.
 func (s *Syncer) fetchAhead(ctx context.Context, svc *people.Service, kind Kind, syncToken string, pass int64, mem *gsync.Peak) *fetcher {
 	ctx, cancel := context.WithCancel(ctx)
-	f := &fetcher{pages: make(chan fetchedPage), cancel: cancel, quit: make(chan struct{}), done: make(chan struct{})}
+	f := &fetcher{pages: make(chan fetchedPage), cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(f.done)
 		pageToken := ""
@@ -97,7 +93,7 @@ func (s *Syncer) fetchAhead(ctx context.Context, svc *people.Service, kind Kind,
 			fp := s.fetchOne(ctx, svc, kind, syncToken, pageToken, n, pass, mem)
 			select {
 			case f.pages <- fp:
-			case <-f.quit:
+			case <-ctx.Done():
 				return
 			}
 			if fp.err != nil || fp.last {
@@ -109,24 +105,22 @@ func (s *Syncer) fetchAhead(ctx context.Context, svc *people.Service, kind Kind,
 	return f
 }
 
-// next returns the chain's next page, or the error that ended the chain
-// (when the pass's ctx ends, the fetch under way ends with it and hands
-// over ctx's error naming its page). Call it only while the chain has not
-// ended (no error, no last page yet).
-func (f *fetcher) next() fetchedPage {
+// next returns the chain's next page, or its error. A cancelled ctx
+// returns at once with ctx's error naming page n, the page the pass
+// waits for (being fetched, or fetched and waiting).
+func (f *fetcher) next(ctx context.Context, n int) fetchedPage {
 	select {
 	case fp := <-f.pages:
 		return fp
-	case <-f.done:
-		return fetchedPage{err: errors.New("googlesync: the page fetcher ended early")}
+	case <-ctx.Done():
+		return fetchedPage{n: n, err: gsync.Interrupted(ctx.Err(), fmt.Sprintf("googlesync: connections.list page %d", n))}
 	}
 }
 
 // stop ends the goroutine (an ongoing call is cancelled) and waits for it
-// to be gone. Call it once.
+// to be gone.
 func (f *fetcher) stop() {
 	f.cancel()
-	close(f.quit)
 	<-f.done
 }
 

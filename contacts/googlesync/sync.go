@@ -392,9 +392,9 @@ func (s *Syncer) pass(ctx context.Context, conn *sql.Conn, store *contacts.Store
 	}
 	f := s.fetchAhead(ctx, svc, kind, syncToken, pass, mem)
 	defer f.stop()
-	for {
+	for n := 1; ; n++ {
 		t0 := time.Now()
-		fp := f.next()
+		fp := f.next(ctx, n)
 		wait := time.Since(t0)
 		rep.Retries += fp.retries
 		if fp.err != nil {
