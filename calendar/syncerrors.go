@@ -1,6 +1,7 @@
 package calendar
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -95,11 +96,13 @@ type privateError struct {
 func (e *privateError) Error() string { return e.text }
 func (e *privateError) Unwrap() error { return e.err }
 
-// private wraps err, the failure of what context describes ("write page
-// 3"), in text built from kinds and SQLSTATEs only. Errors already safe
-// (gsync's kinds, context and memguard errors, this package's ErrInvalid,
-// which never quotes a value) are returned as they are.
-func private(err error, context string) error {
+// private wraps err, the failure of what step describes ("write page
+// 3"), in text built from kinds and SQLSTATEs only. A bare context error
+// gets the step ("calendar: write page 3: context canceled", still
+// matching it). Errors already safe (gsync's kinds, memguard errors, this
+// package's ErrInvalid, which never quotes a value) are returned as they
+// are.
+func private(err error, step string) error {
 	if err == nil {
 		return nil
 	}
@@ -115,11 +118,14 @@ func private(err error, context string) error {
 	case errors.Is(err, ErrInvalid) && pgerr.Code(err) == "":
 		return err
 	case pgerr.Code(err) != "":
-		return &privateError{text: fmt.Sprintf("calendar: %s: database error (SQLSTATE %s)", context, pgerr.Code(err)), err: err}
+		return &privateError{text: fmt.Sprintf("calendar: %s: database error (SQLSTATE %s)", step, pgerr.Code(err)), err: err}
+	}
+	if c := gsync.Classify(err); c == context.Canceled || c == context.DeadlineExceeded {
+		return gsync.Interrupted(err, "calendar: "+step) // ctx's error, naming the step it cut
 	}
 	text := gsync.ErrorText(err)
 	if text == err.Error() {
 		return err
 	}
-	return &privateError{text: "calendar: " + context + ": " + strings.TrimPrefix(text, "sync: "), err: err}
+	return &privateError{text: "calendar: " + step + ": " + strings.TrimPrefix(text, "sync: "), err: err}
 }

@@ -1,6 +1,7 @@
 package googlesync
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -150,11 +151,12 @@ type privateError struct {
 func (e *privateError) Error() string { return e.text }
 func (e *privateError) Unwrap() error { return e.err }
 
-// private wraps err, the failure of what context describes ("apply page
-// 3"), in text built from kinds, field names and SQLSTATEs only. Errors
-// already safe (gsync's kinds, context and memguard errors) are returned
-// as they are.
-func private(err error, context string) error {
+// private wraps err, the failure of what step describes ("apply page
+// 3"), in text built from kinds, field names and SQLSTATEs only. A bare
+// context error gets the step ("googlesync: apply page 3: context
+// canceled", still matching it). Errors already safe (gsync's kinds,
+// memguard errors) are returned as they are.
+func private(err error, step string) error {
 	if err == nil {
 		return nil
 	}
@@ -171,17 +173,20 @@ func private(err error, context string) error {
 	case errors.As(err, &tse), errors.Is(err, ErrInvalid):
 		return err // the host's text; our own
 	case errors.As(err, &fe):
-		text := "googlesync: " + context + ": " + contacts.ErrInvalid.Error() + " " + fe.Field
+		text := "googlesync: " + step + ": " + contacts.ErrInvalid.Error() + " " + fe.Field
 		if fe.Row > 0 {
 			text += fmt.Sprintf(" in row %d", fe.Row)
 		}
 		return &privateError{text: text, err: err}
 	case pgerr.Code(err) != "":
-		return &privateError{text: fmt.Sprintf("googlesync: %s: database error (SQLSTATE %s)", context, pgerr.Code(err)), err: err}
+		return &privateError{text: fmt.Sprintf("googlesync: %s: database error (SQLSTATE %s)", step, pgerr.Code(err)), err: err}
+	}
+	if c := gsync.Classify(err); c == context.Canceled || c == context.DeadlineExceeded {
+		return gsync.Interrupted(err, "googlesync: "+step) // ctx's error, naming the step it cut
 	}
 	text := gsync.ErrorText(err)
 	if text == err.Error() {
 		return err // one of the safe kinds: keep it as it is
 	}
-	return &privateError{text: "googlesync: " + context + ": " + strings.TrimPrefix(text, "sync: "), err: err}
+	return &privateError{text: "googlesync: " + step + ": " + strings.TrimPrefix(text, "sync: "), err: err}
 }

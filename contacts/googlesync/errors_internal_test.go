@@ -26,7 +26,8 @@ func TestPrivateErrorTexts(t *testing.T) {
 	}{
 		{fmt.Errorf("contacts: apply: %w", fe), "googlesync: write page 2: contacts: invalid email in row 3"},
 		{fmt.Errorf("wrapped: %w", sqlStateErr{}), "googlesync: write page 2: database error (SQLSTATE 23505)"},
-		{context.Canceled, "context canceled"},
+		{context.Canceled, "googlesync: write page 2: context canceled"},
+		{fmt.Errorf("sync: lock: %w", context.DeadlineExceeded), "googlesync: write page 2: context deadline exceeded"},
 		{ErrBusy, ErrBusy.Error()},
 		{errors.New("Ada Lovelace +44 20 7946 0018"), "googlesync: write page 2: failed (*errors.errorString)"},
 		{&TokenSourceError{Err: errors.New("no grant stored")}, "googlesync: token source: no grant stored"},
