@@ -525,7 +525,13 @@ func runPeriod(t *testing.T, fake *googlefake.Server, users []uuid.UUID, single 
 	perUserKinds := []string{jobs.KindContactsSync, jobs.KindCalendarSync, jobs.KindSuggest}
 	var held []int64
 	fanOuts, snoozes, killed := 0, 0, false
-	deadline := time.NewTimer(10 * time.Minute)
+	// However long go test's -timeout allows (1,000 users need more than
+	// 200), less a minute to report where the jobs stand.
+	wait := 10 * time.Minute
+	if d, ok := t.Deadline(); ok {
+		wait = time.Until(d) - time.Minute
+	}
+	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
 	for len(doneUsers) < len(perUserKinds)*nUsers || fanOuts == 0 {
 		var ev workerEvent
@@ -534,7 +540,7 @@ func runPeriod(t *testing.T, fake *googlefake.Server, users []uuid.UUID, single 
 		case <-deadline.C:
 			var states []string
 			db.Select(&states, `SELECT kind || ' ' || state || ' ' || count(*) FROM river_job GROUP BY kind, state ORDER BY 1`) //nolint:errcheck // diagnostics
-			t.Fatalf("after 10 minutes: %d of %d per-user jobs done, %d fan-outs, held %v, killed %v; jobs: %q", len(doneUsers), len(perUserKinds)*nUsers, fanOuts, held, killed, states)
+			t.Fatalf("after %v: %d of %d per-user jobs done, %d fan-outs, held %v, killed %v; jobs: %q", wait.Round(time.Second), len(doneUsers), len(perUserKinds)*nUsers, fanOuts, held, killed, states)
 		}
 		f := ev.fields
 		switch {
