@@ -392,6 +392,7 @@ func (s *Syncer) pass(ctx context.Context, conn *sql.Conn, store *contacts.Store
 	}
 	f := s.fetchAhead(ctx, svc, kind, syncToken, pass, mem)
 	defer f.stop()
+	load := gsync.NewLoader(s.schema, "contacts", "contact_emails", "contact_groups")
 	for n := 1; ; n++ {
 		t0 := time.Now()
 		fp := f.next(ctx, n)
@@ -436,6 +437,12 @@ func (s *Syncer) pass(ctx context.Context, conn *sql.Conn, store *contacts.Store
 		rep.addPage(res)
 		if reconciled > 0 {
 			rep.addReconciled(reconciled, s.policy)
+		}
+		if ok, err := load.Loaded(ctx, conn, int64(res.Inserted), fp.last); err != nil {
+			s.log.WarnContext(ctx, "googlesync: refreshing the planner's statistics after a bulk load failed; the sync goes on",
+				"user_id", userID.String(), "page", fp.n, "error", gsync.ErrorText(err))
+		} else if ok {
+			s.log.DebugContext(ctx, "googlesync: refreshed the planner's statistics after a bulk load", "user_id", userID.String(), "page", fp.n)
 		}
 		s.log.DebugContext(ctx, "googlesync: page", "user_id", userID.String(), "page", fp.n, "kind", string(kind),
 			"people", fp.seen, "inserted", res.Inserted, "updated", res.Updated, "unchanged", res.Unchanged,
