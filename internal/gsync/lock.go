@@ -117,9 +117,10 @@ func Lock(ctx context.Context, pool Pool, schema string, userID uuid.UUID, resou
 	if err != nil {
 		return nil, nil, fmt.Errorf("sync: lock: %w", err)
 	}
+	var pid int64 // the session's backend, which holds the lock
 	switch mode {
 	case Wait:
-		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, key); err != nil {
+		if err := conn.QueryRowContext(ctx, `SELECT pg_backend_pid() FROM (SELECT pg_advisory_lock($1)) l`, key).Scan(&pid); err != nil {
 			// Cancelled or failed: the lock may have been granted just
 			// as the cancel arrived. Never return such a connection.
 			discard(conn)
@@ -130,7 +131,7 @@ func Lock(ctx context.Context, pool Pool, schema string, userID uuid.UUID, resou
 		}
 	default:
 		var got bool
-		if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&got); err != nil {
+		if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1), pg_backend_pid()`, key).Scan(&got, &pid); err != nil {
 			discard(conn)
 			if ctx.Err() != nil {
 				return nil, nil, ctx.Err()
@@ -155,8 +156,15 @@ func Lock(ctx context.Context, pool Pool, schema string, userID uuid.UUID, resou
 		if err != nil {
 			// The session may still hold the lock (an aborted
 			// transaction, a timeout, a broken connection): close the
-			// connection rather than pool it with the lock held.
+			// connection rather than pool it with the lock held, and
+			// end its backend if it still holds the lock, waiting for
+			// it to go: the server notices a closed connection only
+			// later, and until then a retry of the same sync (a job
+			// queue's, a test's) would find the lock taken.
 			discard(conn)
+			if _, terr := pool.ExecContext(ctx, endHolderSQL, pid, key); terr != nil {
+				return fmt.Errorf("sync: unlock: %w (and ending the session that holds the lock: %v)", err, terr)
+			}
 			return fmt.Errorf("sync: unlock: %w", err)
 		}
 		// unlocked is false only if something else on this session
@@ -166,6 +174,15 @@ func Lock(ctx context.Context, pool Pool, schema string, userID uuid.UUID, resou
 	}
 	return conn, release, nil
 }
+
+// endHolderSQL ends the backend $1 if it still holds the session advisory
+// lock $2 (a bigint key is held as classid = its high 32 bits, objid = its
+// low 32 bits, objsubid = 1), and waits up to 5 s for it to exit. Matching
+// the lock, not the PID alone, never ends a backend that reused the PID.
+// A role may end the backends of its own sessions.
+const endHolderSQL = `SELECT pg_terminate_backend(l.pid, 5000) FROM pg_locks l
+	WHERE l.locktype = 'advisory' AND l.granted AND l.pid = $1
+	  AND l.classid = (($2::bigint >> 32) & 4294967295)::oid AND l.objid = ($2::bigint & 4294967295)::oid AND l.objsubid = 1`
 
 // discard closes conn's underlying connection instead of returning it to
 // the pool: database/sql drops a connection whose Raw callback reports

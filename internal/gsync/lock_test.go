@@ -236,10 +236,10 @@ func TestLockReleasedWithItsConnection(t *testing.T) {
 				if err := release(); err == nil {
 					t.Fatal("release reported no error")
 				}
-				// The connection was closed: its backend goes away and the
-				// lock with it (Wait, since the backend exits after the
-				// client hangs up).
-				_, rel, err := Lock(ctx, pool, "", user, "people", Wait)
+				// The connection was closed and its backend ended before
+				// release returned: the lock is free at once (FailFast: a
+				// retry right after a cancelled sync is not ErrBusy).
+				_, rel, err := Lock(ctx, pool, "", user, "people", FailFast)
 				if err != nil {
 					t.Fatalf("lock of a discarded connection still held: %v", err)
 				}
@@ -296,5 +296,43 @@ func TestLockKey(t *testing.T) {
 		if other == k {
 			t.Error("collision between parts")
 		}
+	}
+}
+
+// endHolderSQL ends the backend holding a lock, for keys of either sign
+// (a bigint key's high half is negative as an int4), and no other.
+func TestEndHolder(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := kithtest.DB(t)
+	for _, key := range []int64{-5, 1 << 40, -(1 << 40) - 7} {
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pid int64
+		if err := conn.QueryRowContext(ctx, `SELECT pg_backend_pid() FROM (SELECT pg_advisory_lock($1)) l`, key).Scan(&pid); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, endHolderSQL, pid, key+1); err != nil {
+			t.Fatal(err)
+		}
+		var alive bool
+		if err := db.GetContext(ctx, &alive, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $1)`, pid); err != nil {
+			t.Fatal(err)
+		}
+		if !alive {
+			t.Fatalf("key %d: a backend holding another key was ended", key)
+		}
+		if _, err := db.ExecContext(ctx, endHolderSQL, pid, key); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.GetContext(ctx, &alive, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $1)`, pid); err != nil {
+			t.Fatal(err)
+		}
+		if alive {
+			t.Errorf("key %d: the backend holding it is still there", key)
+		}
+		discard(conn)
 	}
 }
