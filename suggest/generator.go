@@ -93,8 +93,11 @@ type Generator struct {
 }
 
 // New returns a Generator over db, a pool (*sql.DB, *sqlx.DB): Generate
-// and the lifecycle calls run their own short transactions, so a
-// transaction is not accepted. It validates cfg (errors wrap ErrInvalid
+// streams the user's contacts on one connection while it runs other
+// statements on another, and the lifecycle calls run their own short
+// transactions, so a *sql.Conn, a transaction (*sql.Tx, *sqlx.Tx) or any
+// other handle without a Conn(ctx) method is refused with ErrInvalid, as
+// is a nil handle. It validates cfg (errors wrap ErrInvalid
 // and name the field) and does not touch the database; run kith.Migrate
 // first. The Generator's first statement checks the schema once
 // (kith.CheckSchema): on a database never migrated every method fails with
@@ -103,6 +106,13 @@ type Generator struct {
 func New(db kith.Beginner, cfg Config) (*Generator, error) {
 	if err := argcheck.Handle(db); err != nil {
 		return nil, invalid("%v", err)
+	}
+	// Generate reads the user's contacts as a stream on one connection
+	// while it looks up exclusions and writes on others: on a *sql.Conn or
+	// a transaction the second statement would break the connection
+	// (lib/pq) or wait for ever (pgx).
+	if !argcheck.IsPool(db) {
+		return nil, invalid("handle %T is a single connection or transaction: suggest needs a pool such as *sql.DB or *sqlx.DB (Generate streams a user's contacts on one connection while it runs other statements on another)", db)
 	}
 	schema, err := dbschema.Name(cfg.Schema)
 	if err != nil {

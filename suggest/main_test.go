@@ -24,3 +24,4 @@ func (fakeDB) QueryContext(context.Context, string, ...any) (*sql.Rows, error) {
 }
 func (fakeDB) QueryRowContext(context.Context, string, ...any) *sql.Row { return nil }
 func (fakeDB) BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error) { return nil, errFakeDB }
+func (fakeDB) Conn(context.Context) (*sql.Conn, error)                  { return nil, errFakeDB }

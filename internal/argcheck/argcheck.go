@@ -4,6 +4,8 @@
 package argcheck
 
 import (
+	"context"
+	"database/sql"
 	"errors"
 	"reflect"
 	"strings"
@@ -70,4 +72,17 @@ func IsNil(v any) bool {
 		return rv.IsNil()
 	}
 	return false
+}
+
+// IsPool reports whether h is a pool of connections (*sql.DB, *sqlx.DB),
+// not one connection or one transaction (*sql.Conn, *sql.Tx, *sqlx.Tx):
+// it asks for the Conn(ctx) method a pool has and those have not. A
+// package that runs statements on two connections at once (a stream read
+// while other statements run), or holds one connection across
+// transactions, refuses a non-pool with its ErrInvalid, naming the type.
+func IsPool(h any) bool {
+	_, ok := h.(interface {
+		Conn(context.Context) (*sql.Conn, error)
+	})
+	return ok && !IsNil(h)
 }
