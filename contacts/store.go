@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -413,10 +415,61 @@ func (s *Store) checkFuture(field string, at *time.Time) error {
 	}
 	now := s.now()
 	if limit := now.Add(s.skew); at.After(limit) {
-		return &FieldError{Field: field, Reason: fmt.Sprintf("%s is %v in the future, more than Config.MaxFutureSkew %v",
-			at.UTC().Format(time.RFC3339), at.Sub(now).Round(time.Second), s.skew)}
+		return &FieldError{Field: field, Reason: fmt.Sprintf("%s is %s in the future; at most %s ahead of the clock (Config.MaxFutureSkew %v)",
+			at.UTC().Format(time.RFC3339), howFar(now, *at), skewText(s.skew), s.skew)}
 	}
 	return nil
+}
+
+// howFar says how far after now at lies as a person reads it: "25h0m0s"
+// under two days, "40 days" under a year, "972 years (355,400 days)"
+// beyond. It counts in seconds and calendar years, never in a
+// time.Duration, which tops out at about 292 years (at.Sub(now) would
+// read "2562047h47m16.854775807s" for a date in 2999).
+func howFar(now, at time.Time) string {
+	secs := at.Unix() - now.Unix()
+	days := secs / 86400
+	switch {
+	case days < 2:
+		return (time.Duration(secs) * time.Second).String()
+	case days < 365:
+		return fmt.Sprintf("%s days", thousands(days))
+	}
+	years := at.Year() - now.Year()
+	if now.AddDate(years, 0, 0).After(at) {
+		years--
+	}
+	unit := "years"
+	if years == 1 {
+		unit = "year"
+	}
+	return fmt.Sprintf("%d %s (%s days)", years, unit, thousands(days))
+}
+
+// skewText reads a MaxFutureSkew in whole days when it is one ("1 day",
+// "7 days"), else as a time.Duration ("36h0m0s").
+func skewText(d time.Duration) string {
+	if d <= 0 || d%(24*time.Hour) != 0 {
+		return d.String()
+	}
+	if n := int64(d / (24 * time.Hour)); n != 1 {
+		return fmt.Sprintf("%s days", thousands(n))
+	}
+	return "1 day"
+}
+
+// thousands writes n with a comma between groups of three digits.
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
 }
 
 // Archive hides the contact id of userID from streams and suggestions

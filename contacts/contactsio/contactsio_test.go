@@ -587,3 +587,33 @@ func TestVCardEmails(t *testing.T) {
 		t.Errorf("exported EMAIL lines %q, want %q (cards in either order)", emails, want)
 	}
 }
+
+// TestImportFarFutureDate: a last contact centuries ahead is rejected with
+// its distance in years and days, never an overflowed time.Duration.
+func TestImportFarFutureDate(t *testing.T) {
+	db := kithtest.DB(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		format contactsio.Format
+		file   string
+	}{
+		{contactsio.CSV, "name,last_contact_date\nAnn,2999-01-01\n"},
+		{contactsio.VCard, "BEGIN:VCARD\nVERSION:4.0\nFN:Ann\nX-KITH-LAST-CONTACT:2999-01-01\nEND:VCARD\n"},
+	} {
+		rep, err := contactsio.Import(ctx, db, uuid.New(), strings.NewReader(tc.file), tc.format, contactsio.ImportOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Rejected) != 1 {
+			t.Fatalf("%v: rejected %+v; want one row", tc.format, rep.Rejected)
+		}
+		e := rep.Rejected[0]
+		text := e.Error()
+		if !errors.Is(e, contactsio.ErrInvalid) || e.Field != "last_contact_date" ||
+			!strings.Contains(text, "2999-01-01T00:00:00Z is 97") || !strings.Contains(text, " years (") ||
+			!strings.Contains(text, " days) in the future; at most 1 day ahead of the clock (Config.MaxFutureSkew 24h0m0s)") ||
+			strings.Contains(text, "2562047h") {
+			t.Errorf("%v: %q; want the distance in years and days", tc.format, text)
+		}
+	}
+}
