@@ -3,6 +3,7 @@ package calendar_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/google/uuid"
@@ -65,5 +66,35 @@ func TestSyncUnmigrated(t *testing.T) {
 	}
 	if _, err := s.ListStatus(context.Background(), uuid.New()); !errors.Is(err, kith.ErrNotMigrated) {
 		t.Errorf("ListStatus = %v, want kith.ErrNotMigrated", err)
+	}
+}
+
+// A token source that fails for a while (its vault down) is retryable; one
+// saying the grant is gone is not.
+func TestTokenSourceFailureIsRetryable(t *testing.T) {
+	db := kithtest.DB(t)
+	vault := errors.New("vault down")
+	for _, tc := range []struct {
+		err       error
+		text      string
+		retryable bool
+	}{
+		{vault, "calendar: token source: vault down", true},
+		{fmt.Errorf("no grant stored: %w", calendar.ErrAccessRevoked), "", false},
+	} {
+		s, err := calendar.New(db, calendar.Config{
+			TokenSource: func(context.Context, uuid.UUID) (oauth2.TokenSource, error) { return nil, tc.err },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.SyncUser(context.Background(), uuid.New())
+		if !errors.Is(err, tc.err) || calendar.IsRetryable(err) != tc.retryable {
+			t.Errorf("SyncUser with token source error %q = %v, retryable %v; want retryable %v", tc.err, err, calendar.IsRetryable(err), tc.retryable)
+		}
+		var tse *calendar.TokenSourceError
+		if tc.text != "" && (!errors.As(err, &tse) || tse.Error() != tc.text) {
+			t.Errorf("SyncUser = %v; want a *TokenSourceError %q", err, tc.text)
+		}
 	}
 }

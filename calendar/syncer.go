@@ -377,7 +377,9 @@ func readableDuration(d time.Duration) string {
 }
 
 // TokenSourceError is a failure of Config.TokenSource other than one
-// saying access was revoked. Its text is the token source's.
+// saying access was revoked. Its text is the token source's. IsRetryable
+// is true for it: a token source that fails is taken to fail for a while
+// (its vault down).
 type TokenSourceError struct{ Err error }
 
 func (e *TokenSourceError) Error() string { return "calendar: token source: " + e.Err.Error() }

@@ -122,7 +122,7 @@ func Example() {
 	case errors.Is(err, calendar.ErrBusy): // another worker syncs this calendar: snooze
 	case errors.As(err, &rl): // snooze rl.RetryAfter
 	case errors.Is(err, calendar.ErrAccessRevoked): // drop; ask the user to reconnect
-	case err != nil && calendar.IsRetryable(err): // retry with backoff
+	case err != nil && calendar.IsRetryable(err): // retry with backoff: a 5xx, the network, the host's token source (vault down)
 	case err != nil:
 		log.Fatal(err)
 	}

@@ -80,11 +80,13 @@ type APIError = gsync.APIError
 
 // IsRetryable reports whether a sync that failed with err may succeed if
 // run again later with the job queue's backoff: a 5xx or a network failure
-// that outlasted the sync's own retries. It is false for a
+// that outlasted the sync's own retries, or a *TokenSourceError (the
+// host's token source failing, its vault down). It is false for a
 // *RateLimitError (snooze it for RetryAfter instead), ErrBusy,
-// ErrAccessRevoked, ErrNoToken, ErrInvalid, context and memguard errors,
-// and Google's other 4xx answers (a 400 or 404 will not fix itself).
-func IsRetryable(err error) bool { return gsync.IsRetryable(err) }
+// ErrAccessRevoked (a token source's invalid_grant included), ErrNoToken,
+// ErrInvalid, context and memguard errors, and Google's other 4xx answers
+// (a 400 or 404 will not fix itself).
+func IsRetryable(err error) bool { return gsync.IsRetryableOr[*TokenSourceError](err) }
 
 // privateError keeps an error in the chain while showing only text that
 // cannot carry personal data.

@@ -89,8 +89,13 @@ type APIError = gsync.APIError
 
 // IsRetryable reports whether a sync that failed with err may succeed if
 // run again later (a 5xx or network failure that outlasted the sync's own
-// retries): a job queue's retry-with-backoff case.
-func IsRetryable(err error) bool { return gsync.IsRetryable(err) }
+// retries, or a *TokenSourceError: the host's token source failing, its
+// vault down): a job queue's retry-with-backoff case. It is false for a
+// token source's error matching ErrAccessRevoked (an invalid_grant answer
+// included: drop the user's connection) and for ErrNoToken (a bug in the
+// host's token source), as for a *RateLimitError, ErrBusy, ErrInvalid,
+// context and memguard errors and Google's other 4xx answers.
+func IsRetryable(err error) bool { return gsync.IsRetryableOr[*TokenSourceError](err) }
 
 // A UserError is the failure of one user in [Syncer.SyncAll], which
 // returns errors.Join of one UserError per failed user: get them with
@@ -113,8 +118,10 @@ func (e *UserError) Unwrap() error { return e.Err }
 
 // A TokenSourceError is the failure of Config.TokenSource for a user: the
 // host's own error, shown with its text (so never put a token in it).
-// Return an error matching ErrAccessRevoked from TokenSource for a user
-// without a valid grant: it is then reported as such.
+// IsRetryable is true for it: a token source that fails is taken to fail
+// for a while (its vault down). Return an error matching ErrAccessRevoked
+// from TokenSource for a user without a valid grant: it is then reported
+// as such, and not retryable.
 type TokenSourceError struct {
 	Err error
 }

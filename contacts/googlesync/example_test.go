@@ -65,7 +65,7 @@ func Example() {
 	case errors.Is(err, googlesync.ErrBusy): // another worker syncs this user: snooze
 	case errors.As(err, &rl): // snooze rl.RetryAfter
 	case errors.Is(err, googlesync.ErrAccessRevoked): // drop; ask the user to reconnect
-	case err != nil && googlesync.IsRetryable(err): // retry with backoff
+	case err != nil && googlesync.IsRetryable(err): // retry with backoff: a 5xx, the network, the host's token source (vault down)
 	case err != nil:
 		log.Fatal(err)
 	}

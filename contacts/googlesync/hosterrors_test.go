@@ -3,6 +3,7 @@ package googlesync_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/google/uuid"
@@ -55,7 +56,8 @@ func TestTokenSourceWithoutToken(t *testing.T) {
 	}
 }
 
-// The host's own token-source error is what Status shows.
+// The host's own token-source error is what Status shows, and a job queue
+// retries it (the vault may be back); a revoked grant it does not.
 func TestTokenSourceErrorIsStored(t *testing.T) {
 	db := kithtest.DB(t)
 	s, err := googlesync.New(db, googlesync.Config{
@@ -67,8 +69,10 @@ func TestTokenSourceErrorIsStored(t *testing.T) {
 		t.Fatal(err)
 	}
 	user := uuid.New()
-	if _, err := s.Sync(context.Background(), user); err == nil {
-		t.Fatal("Sync succeeded with a failing token source")
+	_, err = s.Sync(context.Background(), user)
+	var tse *googlesync.TokenSourceError
+	if !errors.As(err, &tse) || err.Error() != "googlesync: token source: vault down" || !googlesync.IsRetryable(err) {
+		t.Fatalf("Sync with the vault down = %v (retryable %v); want a retryable *TokenSourceError", err, googlesync.IsRetryable(err))
 	}
 	st, err := s.Status(context.Background(), user)
 	if err != nil {
@@ -76,6 +80,17 @@ func TestTokenSourceErrorIsStored(t *testing.T) {
 	}
 	if want := "googlesync: token source: vault down"; st.LastError != want {
 		t.Errorf("LastError = %q, want %q", st.LastError, want)
+	}
+	revoked, err := googlesync.New(db, googlesync.Config{
+		TokenSource: func(context.Context, uuid.UUID) (oauth2.TokenSource, error) {
+			return nil, fmt.Errorf("no grant stored: %w", googlesync.ErrAccessRevoked)
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := revoked.Sync(context.Background(), user); !errors.Is(err, googlesync.ErrAccessRevoked) || googlesync.IsRetryable(err) {
+		t.Errorf("Sync with a revoked grant = %v (retryable %v); want a non-retryable ErrAccessRevoked", err, googlesync.IsRetryable(err))
 	}
 }
 

@@ -276,6 +276,25 @@ func IsRetryable(err error) bool {
 	return invalidJSON(err) || transport(err)
 }
 
+// IsRetryableOr is IsRetryable, and also true for an error holding a
+// failure of the host's token source, E (the sync's *TokenSourceError):
+// the host's own error, a vault or secret store that did not answer, is
+// assumed to pass, unless IsRetryable's exceptions say otherwise (an
+// error matching ErrAccessRevoked, which an invalid_grant answer is
+// classified as, ErrNoToken, a context or memguard error).
+func IsRetryableOr[E error](err error) bool {
+	switch {
+	case err == nil,
+		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, memguard.ErrMemoryPressure),
+		errors.Is(err, ErrBusy), errors.Is(err, ErrRateLimited), errors.Is(err, ErrNoToken),
+		IsAccessRevoked(err):
+		return false
+	}
+	var e E
+	return errors.As(err, &e) || IsRetryable(err)
+}
+
 // rateLimitReasons are the 403 reasons that mean "slow down" (the 429 of
 // older APIs); a 403 quotaExceeded (Workspace usage limits) is not one of
 // them: it lasts hours.
