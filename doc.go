@@ -18,6 +18,18 @@
 //     sizes, and a monitor of each pipeline run's duration and peak memory.
 //   - [github.com/kithhq/kith/suggest]: whom to reach out to, exact top K
 //     over any number of contacts.
+//   - [github.com/kithhq/kith/contacts/contactsio]: export and import a
+//     user's contacts as vCard 4.0 or CSV.
+//   - [github.com/kithhq/kith/contacts/googlesync]: sync each user's Google
+//     Contacts into their contacts and groups, incrementally.
+//   - [github.com/kithhq/kith/calendar]: sync users' Google Calendar events
+//     and turn meetings into last-contact dates.
+//   - [github.com/kithhq/kith/kithtest]: a throwaway PostgreSQL with kith's
+//     schema migrated, for a host's tests.
+//   - [github.com/kithhq/kith/jobs] (a module of its own): the per-user
+//     pipelines as River jobs shared by many worker processes.
+//   - [github.com/kithhq/kith/memguard/memguardotel] (a module of its own):
+//     memguard's measurements as OpenTelemetry metrics.
 //
 // This package holds the schema: embedded SQL migrations applied by
 // [Migrate], under an advisory lock, in their own Postgres schema ("kith"

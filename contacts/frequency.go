@@ -57,7 +57,13 @@ func (f Frequency) Valid() bool {
 // Interval is the time between two contacts that f asks for, and false for
 // FrequencyNone, FrequencyFlexible and invalid values, which have none.
 // Months are counted as 30 days and years as 365, so intervals are fixed
-// durations that compare and divide cleanly.
+// durations that compare and divide cleanly: an approximation, for sorting
+// or a rough "every ~30 days". It is not when a contact is due: List's
+// Due filter and the suggest package count calendar months in the user's
+// time zone (monthly from 31 January is due 28 or 29 February, quarterly
+// 3 calendar months on, not 91 days). For a contact's due date use
+// suggest.NewCalendar(now, loc).Due(c.Minimal()), or
+// suggest.Generator.NextDue.
 func (f Frequency) Interval() (time.Duration, bool) {
 	const day = 24 * time.Hour
 	switch f {

@@ -106,6 +106,14 @@ func NewStore(db kith.DB, cfg Config) (*Store, error) {
 // a sync can save its token with the page's writes. It shares s's
 // configuration and its schema check (no check per transaction), and is
 // cheap: build one per transaction. A nil or typed-nil tx is ErrInvalid.
+//
+// An error inside the host's transaction aborts it in PostgreSQL (an
+// ErrDuplicate always does: it is the database's unique violation; treat
+// any error from a call on tx alike): every later statement on tx fails
+// ("current transaction is aborted") until it is rolled back. A host that
+// goes on after an error, say to create the contact under another email,
+// rolls tx back first, or takes a savepoint before the call (SAVEPOINT s;
+// on error ROLLBACK TO SAVEPOINT s) and continues from it.
 func (s *Store) WithTx(tx kith.DB) (*Store, error) {
 	if err := argcheck.Handle(tx); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)

@@ -52,13 +52,14 @@
 // Migration 002 adds kith.suggestions and kith.suggestion_runs (003 makes
 // due dates local dates). Generate replaces the user's pending suggestions
 // in one transaction (readers see the old set or the new one); a contact
-// that stays in the set keeps its suggestion ID. [Generator.Pending] is
-// always true: it reads the stored set joined to the contacts as they are
-// now and drops a suggestion whose contact was archived, deleted, marked
-// contacted or given a frequency under which it is not due, whether or not
-// Generate ran since; the rest are re-scored and re-described for today.
-// Resolved suggestions are history: Generate deletes a bounded batch of
-// those past Config.Retention per run, and [Generator.Prune] catches up. [Generator.Accept] marks the contact contacted now,
+// that stays in the set keeps its suggestion ID. What [Generator.Pending]
+// returns is always current: it reads the stored set joined to the
+// contacts as they are now and drops a suggestion whose contact was
+// archived, deleted, marked contacted or given a frequency under which it
+// is not due, whether or not Generate ran since; the rest are re-scored
+// and re-described for today. Resolved suggestions are history: Generate
+// deletes a bounded batch of those past Config.Retention per run, and
+// [Generator.Prune] catches up. [Generator.Accept] marks the contact contacted now,
 // [Generator.Dismiss] hides it for Config.DismissCoolDown, and
 // [Generator.Snooze] hides it until a time. Exclusions are looked up only
 // for contacts good enough to enter the heap, in one query per batch of

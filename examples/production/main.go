@@ -19,7 +19,9 @@
 //
 // It is a module of its own (github.com/kithhq/kith/examples/production):
 // OpenTelemetry's SDK, its Prometheus exporter and the Prometheus client are
-// its dependencies, not kith's nor the jobs module's.
+// its dependencies: no package of kith or of the jobs module compiles them
+// (`go list -deps`), and the Prometheus ones are not in their module graphs
+// either (the SDK is, through gax-go's tests).
 //
 // Metrics (Prometheus names):
 //

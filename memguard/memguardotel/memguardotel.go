@@ -2,8 +2,11 @@
 // metrics (go.opentelemetry.io/otel/metric).
 //
 // It is a Go module of its own (github.com/kithhq/kith/memguard/memguardotel),
-// so that a host that does not import it has no OpenTelemetry in its module
-// graph. Its go.mod replaces github.com/kithhq/kith with ../.. so that it is
+// so that a host that does not import it compiles no OpenTelemetry through
+// memguard (kith's Google syncs do compile OpenTelemetry's API packages,
+// which Google's API client instruments its HTTP calls with, and kith's
+// module graph lists OpenTelemetry's SDK through gax-go's tests; no kith
+// package compiles the SDK). Its go.mod replaces github.com/kithhq/kith with ../.. so that it is
 // developed and tested against the kith beside it; a replace directive is
 // ignored in a host's build, where the required kith version applies.
 //
