@@ -4,8 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/google/uuid"
-
 	"github.com/kithhq/kith/internal/tenantcost"
 )
 
@@ -32,15 +30,7 @@ func TestFirstSyncOfAUserTheStatisticsHaveNotSeen(t *testing.T) {
 	}
 	defer conn.Close()
 	// Three other users, analyzed: the statistics list every user there is.
-	for range 3 {
-		if err := tenantcost.Tenant(ctx, conn, uuid.New(), 3000, 4); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := conn.ExecContext(ctx, `ANALYZE`); err != nil {
-		t.Fatal(err)
-	}
-	if err := tenantcost.DisableAutovacuum(ctx, conn, ""); err != nil {
+	if err := tenantcost.AnalyzedOthers(ctx, conn, 3, 3000); err != nil {
 		t.Fatal(err)
 	}
 	var rep any

@@ -373,3 +373,20 @@ func Neighbour(ctx context.Context, conn Conn, n int) (uuid.UUID, error) {
 	}
 	return id, nil
 }
+
+// AnalyzedOthers gives n new users size contacts each (see Tenant), runs ANALYZE
+// on the whole database and turns autovacuum off for kith's tables: the
+// planner's statistics then list every user there is, so any user created
+// after it is one they have never seen (estimated at one row). Run it on
+// the connection that will be measured.
+func AnalyzedOthers(ctx context.Context, conn Conn, n, size int) error {
+	for range n {
+		if err := Tenant(ctx, conn, uuid.New(), size, 4); err != nil {
+			return err
+		}
+	}
+	if _, err := conn.ExecContext(ctx, `ANALYZE`); err != nil {
+		return fmt.Errorf("tenantcost: analyze: %w", err)
+	}
+	return DisableAutovacuum(ctx, conn, "")
+}
