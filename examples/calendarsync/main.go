@@ -64,7 +64,6 @@ import (
 	"github.com/kithhq/kith/contacts/googlesync"
 	"github.com/kithhq/kith/internal/exampleauth"
 	"github.com/kithhq/kith/internal/googlefake"
-	"github.com/kithhq/kith/internal/pgerr"
 	"github.com/kithhq/kith/internal/pgtest"
 )
 
@@ -129,10 +128,7 @@ func main() {
 // openDB creates the database kith_calendarsync unless it exists, opens
 // and migrates it.
 func openDB(ctx context.Context, server *pgtest.Server) (*sqlx.DB, error) {
-	if err := server.CreateDatabase(ctx, "kith_calendarsync", ""); err != nil && pgerr.Code(err) != pgerr.DuplicateDatabase {
-		return nil, err
-	}
-	db, err := sqlx.Open("postgres", server.DSN("kith_calendarsync"))
+	db, err := server.OpenDatabase(ctx, "kith_calendarsync")
 	if err != nil {
 		return nil, err
 	}

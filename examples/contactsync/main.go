@@ -46,7 +46,6 @@ import (
 	"github.com/kithhq/kith/contacts/googlesync"
 	"github.com/kithhq/kith/internal/exampleauth"
 	"github.com/kithhq/kith/internal/googlefake"
-	"github.com/kithhq/kith/internal/pgerr"
 	"github.com/kithhq/kith/internal/pgtest"
 )
 
@@ -106,10 +105,7 @@ func main() {
 // openDB creates the database kith_contactsync unless it exists, opens
 // and migrates it.
 func openDB(ctx context.Context, server *pgtest.Server) (*sqlx.DB, error) {
-	if err := server.CreateDatabase(ctx, "kith_contactsync", ""); err != nil && pgerr.Code(err) != pgerr.DuplicateDatabase {
-		return nil, err
-	}
-	db, err := sqlx.Open("postgres", server.DSN("kith_contactsync"))
+	db, err := server.OpenDatabase(ctx, "kith_contactsync")
 	if err != nil {
 		return nil, err
 	}

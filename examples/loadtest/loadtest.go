@@ -20,7 +20,6 @@ import (
 	"github.com/kithhq/kith/contacts/googlesync"
 	"github.com/kithhq/kith/internal/googlefake"
 	"github.com/kithhq/kith/internal/heappeak"
-	"github.com/kithhq/kith/internal/pgerr"
 	"github.com/kithhq/kith/internal/pgtest"
 	"github.com/kithhq/kith/memguard"
 	"github.com/kithhq/kith/suggest"
@@ -313,10 +312,7 @@ var beforeVerify func(ctx context.Context, db *sqlx.DB, users []uuid.UUID) error
 
 // openDB creates the database unless it exists, opens and migrates it.
 func openDB(ctx context.Context, server *pgtest.Server, name string, conns int) (*sqlx.DB, error) {
-	if err := server.CreateDatabase(ctx, name, ""); err != nil && pgerr.Code(err) != pgerr.DuplicateDatabase {
-		return nil, err
-	}
-	db, err := sqlx.Open("postgres", server.DSN(name))
+	db, err := server.OpenDatabase(ctx, name)
 	if err != nil {
 		return nil, err
 	}

@@ -56,7 +56,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -74,7 +73,6 @@ import (
 	"github.com/kithhq/kith/calendar"
 	"github.com/kithhq/kith/contacts/googlesync"
 	"github.com/kithhq/kith/internal/googlefake"
-	"github.com/kithhq/kith/internal/pgerr"
 	"github.com/kithhq/kith/internal/pgtest"
 	"github.com/kithhq/kith/jobs"
 	"github.com/kithhq/kith/memguard"
@@ -216,10 +214,7 @@ func run(ctx context.Context, o options, out io.Writer, h hooks) error {
 		return err
 	}
 	defer server.Close()
-	if err := server.CreateDatabase(ctx, "kith_production", ""); err != nil && pgerr.Code(err) != pgerr.DuplicateDatabase {
-		return err
-	}
-	db, err := sqlx.Open("postgres", server.DSN("kith_production"))
+	db, err := server.OpenDatabase(ctx, "kith_production")
 	if err != nil {
 		return err
 	}

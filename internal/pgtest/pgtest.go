@@ -36,6 +36,8 @@ import (
 
 	"github.com/lib/pq"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/kithhq/kith/internal/pgerr"
 )
 
@@ -563,6 +565,20 @@ func (s *Server) CreateDatabase(ctx context.Context, name, template string) erro
 		return fmt.Errorf("pgtest: create database %s: %w", name, err)
 	}
 	return nil
+}
+
+// OpenDatabase creates database name unless it exists and returns a
+// handle on it through lib/pq (driver "postgres"), for programs that keep
+// their data between runs (kith's examples). The caller closes it.
+func (s *Server) OpenDatabase(ctx context.Context, name string) (*sqlx.DB, error) {
+	if err := s.CreateDatabase(ctx, name, ""); err != nil && pgerr.Code(err) != pgerr.DuplicateDatabase {
+		return nil, err
+	}
+	db, err := sqlx.Open("postgres", s.DSN(name))
+	if err != nil {
+		return nil, fmt.Errorf("pgtest: open database %s: %w", name, err)
+	}
+	return db, nil
 }
 
 // DropDatabase drops database name if it exists, terminating any sessions
