@@ -14,7 +14,6 @@ replace (
 
 require (
 	github.com/google/uuid v1.6.0
-	github.com/jmoiron/sqlx v1.4.0
 	github.com/kithhq/kith v0.0.0-00010101000000-000000000000
 	github.com/kithhq/kith/jobs v0.0.0-00010101000000-000000000000
 	github.com/kithhq/kith/memguard/memguardotel v0.0.0-00010101000000-000000000000
@@ -47,6 +46,7 @@ require (
 	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
 	github.com/jackc/pgx/v5 v5.13.0 // indirect
 	github.com/jackc/puddle/v2 v2.2.3 // indirect
+	github.com/jmoiron/sqlx v1.4.0 // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	github.com/pbnjay/memory v0.0.0-20210728143218-7b4eea64cf58 // indirect
 	github.com/prometheus/client_model v0.6.3 // indirect
